@@ -1,0 +1,77 @@
+#include "cli/services.h"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "store/sqlite_db.h"
+
+namespace vigil {
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0;
+}
+
+Status WriteIfMissing(const std::string& path, const char* text) {
+  if (Exists(path)) return OkStatus();
+  std::ofstream out(path);
+  out << text;
+  if (!out) return Error::Internal("cannot write " + path);
+  return OkStatus();
+}
+
+}  // namespace
+
+Status InitDataDir(const std::string& data_dir) {
+  if (!Exists(data_dir) && mkdir(data_dir.c_str(), 0750) != 0)
+    return Error::Invalid("--data", "cannot create " + data_dir);
+  if (auto s = WriteIfMissing(data_dir + "/vigil.yaml", Config::DefaultYaml()); !s) return s;
+  return WriteIfMissing(data_dir + "/taxonomy.yaml", Taxonomy::DefaultYaml());
+}
+
+Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
+  if (!Exists(data_dir + "/vigil.yaml"))
+    return Error::Invalid("--data", data_dir + " is not a Vigil data directory (run vigil init)");
+  auto s = std::make_unique<Services>();
+  s->data_dir = data_dir;
+  auto config = Config::Load(data_dir);
+  if (!config) return config.error();
+  s->config = std::move(config.value());
+  std::ifstream tin(data_dir + "/taxonomy.yaml");
+  if (tin) {
+    std::stringstream ss;
+    ss << tin.rdbuf();
+    auto t = Taxonomy::FromYaml(ss.str());
+    if (!t) {
+      Error e = t.error();
+      e.message = data_dir + "/taxonomy.yaml: " + e.field + ": " + e.message;
+      return e;
+    }
+    s->taxonomy = std::move(t.value());
+  } else {
+    s->taxonomy = Taxonomy::Default();
+  }
+  try {
+    s->store = store::OpenSqliteStore(data_dir);
+  } catch (const store::StoreError& e) {
+    return Error{ErrorCode::kUnavailable, "--data", e.what()};
+  }
+  s->writer = std::make_unique<store::GroupCommitter>(*s->store, s->config.max_group_commit);
+  s->authn = std::make_unique<auth::Authenticator>(*s->store, *s->clock);
+  s->accounts = std::make_unique<auth::Accounts>(*s->writer, s->authn.get(), *s->clock);
+  s->intake = std::make_unique<intake::Intake>(*s->writer, s->taxonomy, s->config, *s->clock);
+  return s;
+}
+
+Services::~Services() {
+  intake.reset();
+  accounts.reset();
+  writer.reset();  // drains pending writes before the store closes
+  authn.reset();
+  store.reset();
+}
+
+}  // namespace vigil

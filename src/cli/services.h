@@ -1,0 +1,38 @@
+// The wiring of one Vigil process: configuration, taxonomy, the store, the group committer and
+// the services built on them. `vigil serve` and the CLI subcommands open the same Services, so
+// the CLI takes exactly the paths the HTTP API takes.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/accounts.h"
+#include "auth/auth.h"
+#include "core/config.h"
+#include "core/taxonomy.h"
+#include "intake/intake.h"
+#include "store/group_commit.h"
+#include "store/store.h"
+
+namespace vigil {
+
+struct Services {
+  std::string data_dir;
+  Config config;
+  Taxonomy taxonomy;
+  const Clock* clock = &SystemClock::Instance();
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::GroupCommitter> writer;
+  std::unique_ptr<auth::Authenticator> authn;
+  std::unique_ptr<auth::Accounts> accounts;
+  std::unique_ptr<intake::Intake> intake;
+
+  // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
+  static Result<std::unique_ptr<Services>> Open(const std::string& data_dir);
+  ~Services();
+};
+
+// Creates the data directory with default vigil.yaml and taxonomy.yaml when missing.
+Status InitDataDir(const std::string& data_dir);
+
+}  // namespace vigil

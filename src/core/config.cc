@@ -1,0 +1,122 @@
+#include "core/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace vigil {
+namespace {
+
+constexpr const char* kDefaultYaml = R"YAML(# Vigil server configuration. See the README's configuration reference.
+listen: 127.0.0.1:8080
+io_threads: 2
+limits:
+  max_body_bytes: 1048576
+  max_batch_body_bytes: 33554432
+  max_batch_lines: 10000
+rate_limits:
+  token_rate_per_s: 200000
+  token_burst: 400000
+  reporter_rate_per_min: 60
+  reporter_burst: 30
+sessions:
+  ttl_hours: 12
+  cookie_secure: false
+storage:
+  max_group_commit: 4096
+queues:
+  general: [trust-safety]
+  high_risk: [trust-safety]
+  child_safety: [child-safety]
+  legal: [legal]
+)YAML";
+
+Status CheckKeys(const YAML::Node& n, const std::string& where, std::set<std::string> allowed) {
+  if (!n.IsMap()) return Error::Invalid(where, "expected a mapping");
+  for (const auto& kv : n) {
+    auto key = kv.first.as<std::string>();
+    if (!allowed.count(key))
+      return Error::Invalid(where.empty() ? key : where + "." + key, "unknown setting");
+  }
+  return OkStatus();
+}
+
+template <typename T>
+void Read(const YAML::Node& n, const char* key, T* out) {
+  if (n[key]) *out = n[key].as<T>();
+}
+
+}  // namespace
+
+const char* Config::DefaultYaml() { return kDefaultYaml; }
+
+Result<Config> Config::FromYaml(const std::string& text) {
+  Config c;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root || root.IsNull()) return c;
+    if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
+                                      "storage", "queues"});
+        !s)
+      return s.error();
+    Read(root, "listen", &c.listen);
+    Read(root, "io_threads", &c.io_threads);
+    if (auto n = root["limits"]) {
+      if (auto s = CheckKeys(n, "limits", {"max_body_bytes", "max_batch_body_bytes",
+                                           "max_batch_lines"});
+          !s)
+        return s.error();
+      Read(n, "max_body_bytes", &c.max_body_bytes);
+      Read(n, "max_batch_body_bytes", &c.max_batch_body_bytes);
+      Read(n, "max_batch_lines", &c.max_batch_lines);
+    }
+    if (auto n = root["rate_limits"]) {
+      if (auto s = CheckKeys(n, "rate_limits", {"token_rate_per_s", "token_burst",
+                                                "reporter_rate_per_min", "reporter_burst"});
+          !s)
+        return s.error();
+      Read(n, "token_rate_per_s", &c.token_rate_per_s);
+      Read(n, "token_burst", &c.token_burst);
+      Read(n, "reporter_rate_per_min", &c.reporter_rate_per_min);
+      Read(n, "reporter_burst", &c.reporter_burst);
+    }
+    if (auto n = root["sessions"]) {
+      if (auto s = CheckKeys(n, "sessions", {"ttl_hours", "cookie_secure"}); !s) return s.error();
+      Read(n, "ttl_hours", &c.session_ttl_hours);
+      Read(n, "cookie_secure", &c.cookie_secure);
+    }
+    if (auto n = root["storage"]) {
+      if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
+      Read(n, "max_group_commit", &c.max_group_commit);
+    }
+    if (auto n = root["queues"]) {
+      if (!n.IsMap()) return Error::Invalid("queues", "expected queue: [teams]");
+      c.queue_teams.clear();
+      for (const auto& kv : n)
+        c.queue_teams[kv.first.as<std::string>()] = kv.second.as<std::vector<std::string>>();
+    }
+  } catch (const YAML::Exception& e) {
+    return Error::Invalid("vigil.yaml", std::string("YAML: ") + e.what());
+  }
+  if (c.io_threads < 1 || c.io_threads > 64) return Error::Invalid("io_threads", "must be 1..64");
+  if (c.max_body_bytes < 1024) return Error::Invalid("limits.max_body_bytes", "must be >= 1024");
+  return c;
+}
+
+Result<Config> Config::Load(const std::string& data_dir) {
+  std::ifstream in(data_dir + "/vigil.yaml");
+  if (!in) return Config{};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto r = FromYaml(ss.str());
+  if (!r) {
+    Error e = r.error();
+    e.message = data_dir + "/vigil.yaml: " + e.field + ": " + e.message;
+    return e;
+  }
+  return r;
+}
+
+}  // namespace vigil

@@ -1,0 +1,47 @@
+// Server configuration, read from vigil.yaml in the data directory (written with defaults by
+// `vigil init`). Every field has a default; unknown keys are rejected so typos are caught.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+
+namespace vigil {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  int io_threads = 2;
+
+  // Request limits.
+  size_t max_body_bytes = 1 << 20;         // single JSON requests
+  size_t max_batch_body_bytes = 32 << 20;  // flags:batch
+  size_t max_batch_lines = 10000;
+
+  // Rate limits (token buckets). Integration tokens by default never throttle below the
+  // benchmark rates; end-user reporters are limited to stop floods from one account.
+  double token_rate_per_s = 200000;
+  double token_burst = 400000;
+  double reporter_rate_per_min = 60;
+  double reporter_burst = 30;
+
+  int session_ttl_hours = 12;
+  bool cookie_secure = false;  // set true behind TLS
+  size_t max_group_commit = 4096;
+
+  // Which teams serve each queue (object-level access for agents).
+  std::map<std::string, std::vector<std::string>> queue_teams = {
+      {"general", {"trust-safety"}},
+      {"high_risk", {"trust-safety"}},
+      {"child_safety", {"child-safety"}},
+      {"legal", {"legal"}},
+  };
+
+  static Result<Config> FromYaml(const std::string& text);
+  static Result<Config> Load(const std::string& data_dir);  // defaults when the file is absent
+  static const char* DefaultYaml();
+};
+
+}  // namespace vigil

@@ -1,0 +1,503 @@
+#include "http/api.h"
+
+#include <algorithm>
+
+#include "events/audit.h"
+#include "intake/flag_parser.h"
+
+namespace vigil::http {
+namespace {
+
+using nlohmann::json;
+
+const std::set<Role> kEveryone = {Role::kAgent, Role::kSenior,      Role::kQa,
+                                  Role::kLegal, Role::kEngineering, Role::kAdmin,
+                                  Role::kIntegration};
+const std::set<Role> kStaff = {Role::kAgent,       Role::kSenior, Role::kQa, Role::kLegal,
+                               Role::kEngineering, Role::kAdmin};
+const std::set<Role> kCaseReaders = {Role::kAgent, Role::kSenior, Role::kQa, Role::kLegal,
+                                     Role::kAdmin};
+const std::set<Role> kFlaggers = {Role::kIntegration, Role::kAdmin, Role::kSenior, Role::kAgent,
+                                  Role::kLegal};
+const std::set<Role> kAdminOnly = {Role::kAdmin};
+const std::set<Role> kAuditors = {Role::kAdmin, Role::kQa, Role::kLegal};
+
+Response Json(int status, const json& body) { return JsonResponse(status, body.dump()); }
+
+json UserJson(const store::UserRow& u) {
+  return {{"id", u.id},           {"name", u.name},          {"role", ToString(u.role)},
+          {"teams", u.teams},     {"disabled", u.disabled},  {"console_login", !u.password_hash.empty()},
+          {"created_at", FormatIso8601(u.created_at)}};
+}
+
+json CaseJson(const store::CaseRow& c) {
+  return {{"id", c.id},
+          {"status", c.status},
+          {"queue", c.queue},
+          {"reason", c.reason},
+          {"content_id", c.content_id},
+          {"flag_count", c.flag_count},
+          {"reporter_count", c.reporter_count},
+          {"opened_at", FormatIso8601(c.opened_at)},
+          {"updated_at", FormatIso8601(c.updated_at)},
+          {"version", c.version}};
+}
+
+json FlagJson(const store::FlagRow& f) {
+  json j = {{"id", f.id},
+            {"case_id", f.case_id},
+            {"content_id", f.content_id},
+            {"reason", f.reason},
+            {"source", ToString(f.source)},
+            {"bona_fide", f.bona_fide},
+            {"duplicate", f.duplicate},
+            {"received_at", FormatIso8601(f.received_at)}};
+  if (!f.reporter_id.empty()) j["reporter"] = {{"id", f.reporter_id}};
+  if (!f.contact_json.empty()) j["reporter"]["contact"] = json::parse(f.contact_json);
+  if (!f.explanation.empty()) j["explanation"] = f.explanation;
+  if (!f.location_url.empty()) j["location_url"] = f.location_url;
+  if (!f.legal_order_json.empty()) j["legal_order"] = json::parse(f.legal_order_json);
+  j["metadata"] = json::parse(f.metadata_json.empty() ? "{}" : f.metadata_json);
+  return j;
+}
+
+json EventJson(const events::Event& e) {
+  return {{"seq", e.seq},
+          {"type", e.type},
+          {"subject", e.subject},
+          {"actor", e.actor},
+          {"ts", FormatIso8601(e.ts)},
+          {"payload", json::parse(e.payload)},
+          {"hash", events::ToHex(e.hash)}};
+}
+
+Result<int64_t> IdParam(const Context& ctx, const std::string& name) {
+  const std::string& s = ctx.Param(name);
+  int64_t v = 0;
+  if (s.empty() || s.size() > 18) return Error::Invalid(name, "must be a positive integer");
+  for (char c : s) {
+    if (c < '0' || c > '9') return Error::Invalid(name, "must be a positive integer");
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Result<int> IntQuery(const Request& req, const std::string& name, int def, int lo, int hi) {
+  auto it = req.query.find(name);
+  if (it == req.query.end()) return def;
+  try {
+    size_t used = 0;
+    int v = std::stoi(it->second, &used);
+    if (used != it->second.size() || v < lo || v > hi) throw std::out_of_range(name);
+    return v;
+  } catch (...) {
+    return Error::Invalid(name, "must be an integer from " + std::to_string(lo) + " to " +
+                                    std::to_string(hi));
+  }
+}
+
+Result<json> JsonBody(const Request& req) {
+  auto j = intake::ParseJsonBody(req.body);
+  if (!j) return j.error();
+  if (!j->is_object()) return Error::Invalid("body", "must be a JSON object");
+  return j;
+}
+
+intake::IdempotencyKey Idempotency(const Request& req) {
+  intake::IdempotencyKey k;
+  k.key = req.Header("idempotency-key");
+  if (!k.key.empty()) k.request_hash = intake::HashRequest(req.method + " " + req.path + "\n" + req.body);
+  return k;
+}
+
+Response FromOutcome(intake::Outcome o) {
+  Response r = Json(o.status, o.body);
+  if (o.status >= 400) {
+    r.content_type = "application/problem+json";
+    if (o.status == 429) r.headers.emplace_back("Retry-After", "1");
+  }
+  return r;
+}
+
+bool MayAccessQueue(const auth::Principal& p, const Config& config, const std::string& queue) {
+  auto visible = VisibleQueues(p, config);
+  return !visible || std::find(visible->begin(), visible->end(), queue) != visible->end();
+}
+
+// Object-level check: refuses (and records the denial) when the principal may not see the case.
+std::optional<Response> DenyCase(Services& s, const Context& ctx, const store::CaseRow& c) {
+  if (MayAccessQueue(ctx.principal, s.config, c.queue)) return std::nullopt;
+  s.accounts->RecordDenial(ctx.principal, ctx.req.method + " " + ctx.req.path,
+                           "case in queue " + c.queue + " not served by the user's teams");
+  return ProblemResponse(Error::Forbidden("case " + std::to_string(c.id) + " is in queue " +
+                                          c.queue + ", which your teams do not serve"));
+}
+
+std::string SessionCookie(const std::string& value, int max_age_s, bool secure) {
+  return "vigil_session=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+         std::to_string(max_age_s) + (secure ? "; Secure" : "");
+}
+
+void AddAuthRoutes(Server& server, Services& s) {
+  server.Add({"POST", "/v1/auth/login", {}, true, true, 0,
+              "Sign in with a user name and password; sets the session cookie and returns the "
+              "CSRF token to send as X-CSRF-Token on state-changing requests.",
+              "auth", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "name" && k != "password")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("name") || !b["name"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("name", "is required")));
+                if (!b.contains("password") || !b["password"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("password", "is required")));
+                auto session = s.accounts->Login(b["name"], b["password"], ctx.req.remote,
+                                                 s.config.session_ttl_hours);
+                if (!session) return respond(ProblemResponse(session.error()));
+                Response r = Json(200, {{"user", UserJson(session->user)},
+                                        {"csrf_token", session->csrf},
+                                        {"expires_at", FormatIso8601(session->expires_at)}});
+                r.headers.emplace_back(
+                    "Set-Cookie", SessionCookie(session->secret, s.config.session_ttl_hours * 3600,
+                                                s.config.cookie_secure));
+                respond(std::move(r));
+              }});
+  server.Add({"POST", "/v1/auth/logout", kStaff, false, true, 0,
+              "Sign out: revokes the current session at once.", "auth",
+              [&s](Context& ctx, Respond respond) {
+                if (auto st = s.accounts->Logout(ctx.principal); !st)
+                  return respond(ProblemResponse(st.error()));
+                Response r = Json(200, {{"signed_out", true}});
+                r.headers.emplace_back("Set-Cookie", SessionCookie("", 0, s.config.cookie_secure));
+                respond(std::move(r));
+              }});
+  server.Add({"GET", "/v1/auth/me", kEveryone, false, false, 0,
+              "The authenticated user, role, teams and the queues they may see.", "auth",
+              [&s](Context& ctx, Respond respond) {
+                const auto& p = ctx.principal;
+                json j = {{"id", p.user_id},      {"name", p.user_name},
+                          {"role", ToString(p.role)}, {"teams", p.teams},
+                          {"via", p.kind == auth::Principal::Kind::kSession ? "session" : "token"}};
+                auto q = VisibleQueues(p, s.config);
+                j["queues"] = q ? json(*q) : json("all");
+                if (!p.csrf.empty()) j["csrf_token"] = p.csrf;
+                respond(Json(200, j));
+              }});
+}
+
+void AddIntakeRoutes(Server& server, Services& s) {
+  server.Add({"POST", "/v1/flags", kFlaggers, false, false, 0,
+              "Submit one flag (JSON). Acknowledged with 201 only after it is durably committed. "
+              "Honours Idempotency-Key.",
+              "intake", [&s](Context& ctx, Respond respond) {
+                auto body = intake::ParseJsonBody(ctx.req.body);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto flag = intake::ParseFlag(body.value(), s.taxonomy);
+                if (!flag) return respond(ProblemResponse(flag.error()));
+                s.intake->SubmitFlag(ctx.principal, std::move(flag.value()),
+                                     Idempotency(ctx.req),
+                                     [respond](intake::Outcome o) { respond(FromOutcome(std::move(o))); });
+              }});
+  server.Add({"POST", "/v1/flags:batch", {Role::kIntegration, Role::kAdmin}, false, false,
+              s.config.max_batch_body_bytes,
+              "Submit flags as NDJSON, one per line. Answers 200 with NDJSON: one result per "
+              "line with its line number; valid lines are stored, invalid ones reported.",
+              "intake", [&s](Context& ctx, Respond respond) {
+                s.intake->SubmitBatch(
+                    ctx.principal, ctx.req.body, Idempotency(ctx.req),
+                    [respond](std::vector<json> lines) {
+                      if (lines.size() == 1 && lines[0].contains("status") &&
+                          !lines[0].contains("line"))
+                        return respond(FromOutcome({lines[0]["status"].get<int>(), lines[0]}));
+                      std::string out;
+                      for (const auto& l : lines) {
+                        out += l.dump();
+                        out += '\n';
+                      }
+                      Response r = JsonResponse(200, std::move(out));
+                      r.content_type = "application/x-ndjson";
+                      respond(std::move(r));
+                    });
+              }});
+  server.Add({"POST", "/v1/content", {Role::kIntegration, Role::kAdmin}, false, false, 0,
+              "Send or update a content item so later flags can refer to it by content_id.",
+              "intake", [&s](Context& ctx, Respond respond) {
+                auto body = intake::ParseJsonBody(ctx.req.body);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto content = intake::ParseContent(body.value(), "");
+                if (!content) return respond(ProblemResponse(content.error()));
+                s.intake->SubmitContent(ctx.principal, std::move(content.value()),
+                                        Idempotency(ctx.req),
+                                        [respond](intake::Outcome o) { respond(FromOutcome(std::move(o))); });
+              }});
+  server.Add({"GET", "/v1/taxonomy", kEveryone, false, false, 0,
+              "The reason codes flags may use, with their DSA category, severity and queue.",
+              "intake", [&s](Context&, Respond respond) {
+                json arr = json::array();
+                for (const auto& r : s.taxonomy.reasons())
+                  arr.push_back({{"code", r.code}, {"title", r.title},
+                                 {"dsa_category", r.dsa_category}, {"severity", r.severity},
+                                 {"queue", r.queue}});
+                respond(Json(200, {{"reasons", arr}}));
+              }});
+}
+
+void AddReadRoutes(Server& server, Services& s) {
+  server.Add({"GET", "/v1/flags/{id}", kCaseReaders, false, false, 0, "One flag.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                auto rtx = s.store->BeginRead();
+                auto f = rtx->GetFlag(*id);
+                if (!f) return respond(ProblemResponse(Error::NotFound("no flag " + ctx.Param("id"))));
+                auto c = rtx->GetCase(f->case_id);
+                if (c)
+                  if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                respond(Json(200, FlagJson(*f)));
+              }});
+  server.Add({"GET", "/v1/content/{id}", {Role::kSenior, Role::kQa, Role::kLegal, Role::kAdmin,
+                                          Role::kEngineering},
+              false, false, 0, "One content item by its platform id.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto rtx = s.store->BeginRead();
+                auto c = rtx->GetContent(ctx.Param("id"));
+                if (!c) return respond(ProblemResponse(Error::NotFound("no content " + ctx.Param("id"))));
+                json j = intake::ContentToJson(c->item);
+                j["received_at"] = FormatIso8601(c->received_at);
+                respond(Json(200, j));
+              }});
+  server.Add({"GET", "/v1/cases", kCaseReaders, false, false, 0,
+              "List cases (filters: status, queue, reason; keyset pagination with after and "
+              "limit). Agents see only the queues their teams serve.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                store::CaseFilter f;
+                auto limit = IntQuery(ctx.req, "limit", 50, 1, 500);
+                if (!limit) return respond(ProblemResponse(limit.error()));
+                auto after = IntQuery(ctx.req, "after", 0, 0, std::numeric_limits<int>::max());
+                if (!after) return respond(ProblemResponse(after.error()));
+                f.limit = *limit;
+                f.after_id = *after;
+                auto q = ctx.req.query;
+                f.status = q.count("status") ? q["status"] : "";
+                f.reason = q.count("reason") ? q["reason"] : "";
+                auto visible = VisibleQueues(ctx.principal, s.config);
+                if (q.count("queue")) {
+                  if (!MayAccessQueue(ctx.principal, s.config, q["queue"]))
+                    return respond(ProblemResponse(Error::Forbidden("queue " + q["queue"] +
+                                                                    " is not served by your teams")));
+                  f.queues = {q["queue"]};
+                } else if (visible) {
+                  f.queues = *visible;
+                  if (f.queues.empty()) return respond(Json(200, {{"cases", json::array()}}));
+                }
+                auto rtx = s.store->BeginRead();
+                json arr = json::array();
+                auto rows = rtx->ListCases(f);
+                for (const auto& c : rows) arr.push_back(CaseJson(c));
+                json out = {{"cases", arr}};
+                if (static_cast<int>(rows.size()) == f.limit) out["next_after"] = rows.back().id;
+                respond(Json(200, out));
+              }});
+  server.Add({"GET", "/v1/cases/{id}", kCaseReaders, false, false, 0,
+              "One case with its content, flags and reporters.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                auto rtx = s.store->BeginRead();
+                auto c = rtx->GetCase(*id);
+                if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
+                if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                json j = CaseJson(*c);
+                if (auto content = rtx->GetContentByPk(c->content_pk))
+                  j["content"] = intake::ContentToJson(content->item);
+                json flags = json::array();
+                for (const auto& f : rtx->FlagsOfCase(c->id, 1000)) flags.push_back(FlagJson(f));
+                j["flags"] = flags;
+                respond(Json(200, j));
+              }});
+  server.Add({"GET", "/v1/cases/{id}/events", kCaseReaders, false, false, 0,
+              "The case's timeline: every event about the case and its flags.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                auto rtx = s.store->BeginRead();
+                auto c = rtx->GetCase(*id);
+                if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
+                if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                std::vector<events::Event> evs =
+                    rtx->EventsOfSubject("case:" + std::to_string(c->id), 1000);
+                for (const auto& f : rtx->FlagsOfCase(c->id, 1000))
+                  for (auto& e : rtx->EventsOfSubject("flag:" + std::to_string(f.id), 10))
+                    evs.push_back(std::move(e));
+                std::sort(evs.begin(), evs.end(),
+                          [](const auto& a, const auto& b) { return a.seq < b.seq; });
+                json arr = json::array();
+                for (const auto& e : evs) arr.push_back(EventJson(e));
+                respond(Json(200, {{"events", arr}}));
+              }});
+  server.Add({"GET", "/v1/events", kAuditors, false, false, 0,
+              "The event log from a sequence number on (after, limit).", "audit",
+              [&s](Context& ctx, Respond respond) {
+                auto limit = IntQuery(ctx.req, "limit", 100, 1, 1000);
+                if (!limit) return respond(ProblemResponse(limit.error()));
+                auto after = IntQuery(ctx.req, "after", 0, 0, std::numeric_limits<int>::max());
+                if (!after) return respond(ProblemResponse(after.error()));
+                auto rtx = s.store->BeginRead();
+                json arr = json::array();
+                rtx->ScanEvents(*after + 1, [&](events::Event& e) {
+                  arr.push_back(EventJson(e));
+                  return static_cast<int>(arr.size()) < *limit;
+                });
+                respond(Json(200, {{"events", arr}}));
+              }});
+  server.Add({"POST", "/v1/audit/verify", kAdminOnly, false, true, 0,
+              "Verify the event log's hash chain and the flag projection.", "audit",
+              [&s](Context&, Respond respond) {
+                auto rtx = s.store->BeginRead();
+                auto report = events::VerifyStore(*rtx);
+                json j = {{"ok", report.ok()},
+                          {"events_checked", report.chain.events_checked},
+                          {"flags", report.flags},
+                          {"summary", report.Summary()}};
+                if (report.chain.first_bad_seq) j["first_bad_seq"] = *report.chain.first_bad_seq;
+                respond(Json(200, j));
+              }});
+}
+
+Result<std::vector<std::string>> StringList(const json& b, const char* key) {
+  std::vector<std::string> out;
+  if (!b.contains(key)) return out;
+  if (!b[key].is_array()) return Error::Invalid(key, "must be a list of strings");
+  for (const auto& v : b[key]) {
+    if (!v.is_string()) return Error::Invalid(key, "must be a list of strings");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+void AddAdminRoutes(Server& server, Services& s) {
+  server.Add({"GET", "/v1/users", kAdminOnly, false, false, 0, "List users.", "admin",
+              [&s](Context&, Respond respond) {
+                auto rtx = s.store->BeginRead();
+                json arr = json::array();
+                for (const auto& u : rtx->ListUsers()) arr.push_back(UserJson(u));
+                respond(Json(200, {{"users", arr}}));
+              }});
+  server.Add({"POST", "/v1/users", kAdminOnly, false, true, 0,
+              "Create a user: name, role, password (omit for integration clients), teams.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "name" && k != "role" && k != "password" && k != "teams")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                auth::NewUser u;
+                if (!b.contains("name") || !b["name"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("name", "is required")));
+                u.name = b["name"];
+                if (!b.contains("role") || !b["role"].is_string() || !ParseRole(b["role"].get<std::string>()))
+                  return respond(ProblemResponse(Error::Invalid(
+                      "role", "must be one of agent, senior, qa, legal, engineering, admin, integration")));
+                u.role = *ParseRole(b["role"].get<std::string>());
+                if (b.contains("password")) {
+                  if (!b["password"].is_string())
+                    return respond(ProblemResponse(Error::Invalid("password", "must be a string")));
+                  u.password = b["password"];
+                }
+                auto teams = StringList(b, "teams");
+                if (!teams) return respond(ProblemResponse(teams.error()));
+                u.teams = teams.value();
+                auto row = s.accounts->CreateUser(ctx.principal, u);
+                if (!row) return respond(ProblemResponse(row.error()));
+                respond(Json(201, UserJson(row.value())));
+              }});
+  for (bool disable : {true, false}) {
+    server.Add({"POST", disable ? "/v1/users/{name}/disable" : "/v1/users/{name}/enable",
+                kAdminOnly, false, true, 0,
+                disable ? "Disable a user: their sessions and tokens stop working at once."
+                        : "Enable a disabled user.",
+                "admin", [&s, disable](Context& ctx, Respond respond) {
+                  if (auto st = s.accounts->SetDisabled(ctx.principal, ctx.Param("name"), disable);
+                      !st)
+                    return respond(ProblemResponse(st.error()));
+                  respond(Json(200, {{"name", ctx.Param("name")}, {"disabled", disable}}));
+                }});
+  }
+  server.Add({"GET", "/v1/tokens", kAdminOnly, false, false, 0,
+              "List a user's API tokens (never the secrets): ?user=NAME.", "admin",
+              [&s](Context& ctx, Respond respond) {
+                auto it = ctx.req.query.find("user");
+                if (it == ctx.req.query.end())
+                  return respond(ProblemResponse(Error::Invalid("user", "is required")));
+                auto rtx = s.store->BeginRead();
+                auto u = rtx->FindUserByName(it->second);
+                if (!u) return respond(ProblemResponse(Error::NotFound("no user " + it->second)));
+                json arr = json::array();
+                for (const auto& t : rtx->ListTokens(u->id)) {
+                  json tj = {{"id", t.id}, {"label", t.label}, {"created_at", FormatIso8601(t.created_at)}};
+                  if (t.revoked_at) tj["revoked_at"] = FormatIso8601(*t.revoked_at);
+                  arr.push_back(tj);
+                }
+                respond(Json(200, {{"tokens", arr}}));
+              }});
+  server.Add({"POST", "/v1/tokens", kAdminOnly, false, true, 0,
+              "Create an API token for a user ({user, label}); the token is shown only once.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "user" && k != "label")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("user") || !b["user"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("user", "is required")));
+                std::string label = b.value("label", "");
+                auto t = s.accounts->CreateToken(ctx.principal, b["user"], label);
+                if (!t) return respond(ProblemResponse(t.error()));
+                respond(Json(201, {{"id", t->id}, {"token", t->token}}));
+              }});
+  server.Add({"DELETE", "/v1/tokens/{id}", kAdminOnly, false, true, 0,
+              "Revoke an API token at once.", "admin", [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                if (auto st = s.accounts->RevokeToken(ctx.principal, *id); !st)
+                  return respond(ProblemResponse(st.error()));
+                respond(Json(200, {{"id", *id}, {"revoked", true}}));
+              }});
+}
+
+}  // namespace
+
+std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
+                                                      const Config& config) {
+  if (p.role != Role::kAgent) return std::nullopt;
+  std::vector<std::string> out;
+  for (const auto& [queue, teams] : config.queue_teams)
+    for (const auto& t : teams)
+      if (std::find(p.teams.begin(), p.teams.end(), t) != p.teams.end()) {
+        out.push_back(queue);
+        break;
+      }
+  return out;
+}
+
+void AddApiRoutes(Server& server, Services& s) {
+  server.Add({"GET", "/healthz", {}, true, false, 0, "Liveness and storage check.", "meta",
+              [&s](Context&, Respond respond) {
+                auto rtx = s.store->BeginRead();
+                respond(Json(200, {{"status", "ok"}, {"events", rtx->CountEvents()}}));
+              }});
+  server.Add({"GET", "/v1/openapi.json", {}, true, false, 0, "This API's OpenAPI 3.1 document.",
+              "meta", [&server](Context&, Respond respond) {
+                respond(Json(200, OpenApiDocument(server)));
+              }});
+  AddAuthRoutes(server, s);
+  AddIntakeRoutes(server, s);
+  AddReadRoutes(server, s);
+  AddAdminRoutes(server, s);
+}
+
+}  // namespace vigil::http

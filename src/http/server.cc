@@ -1,0 +1,413 @@
+#include "http/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "intake/intake.h"
+
+namespace vigil::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+std::string Request::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? std::string() : it->second;
+}
+
+Response JsonResponse(int status, const std::string& body) {
+  Response r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+Response ProblemResponse(const Error& e) {
+  Response r;
+  r.status = HttpStatus(e.code);
+  r.content_type = "application/problem+json";
+  r.body = intake::Problem(e).dump();
+  if (e.code == ErrorCode::kRateLimited)
+    r.headers.emplace_back("Retry-After", std::to_string(std::max(1, e.retry_after_s)));
+  if (e.code == ErrorCode::kUnauthenticated)
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigil\"");
+  return r;
+}
+
+namespace {
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && isxdigit(s[i + 1]) && isxdigit(s[i + 2])) {
+      out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string_view> Segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+std::string CookieValue(const std::string& header, const std::string& name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) ++pos;
+    size_t eq = header.find('=', pos);
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    if (eq != std::string::npos && eq < end && header.compare(pos, eq - pos, name) == 0)
+      return header.substr(eq + 1, end - eq - 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
+bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
+
+}  // namespace
+
+const Route* Server::Match(const std::string& method, const std::string& path,
+                           std::map<std::string, std::string>* params, bool* path_known) const {
+  auto segs = Segments(path);
+  *path_known = false;
+  for (const auto& r : routes_) {
+    auto pat = Segments(r.pattern);
+    if (pat.size() != segs.size()) continue;
+    std::map<std::string, std::string> found;
+    bool ok = true;
+    for (size_t i = 0; i < pat.size() && ok; ++i) {
+      if (pat[i].size() > 2 && pat[i].front() == '{' && pat[i].back() == '}') {
+        if (segs[i].empty()) ok = false;
+        found[std::string(pat[i].substr(1, pat[i].size() - 2))] = UrlDecode(segs[i]);
+      } else {
+        ok = pat[i] == segs[i];
+      }
+    }
+    if (!ok) continue;
+    *path_known = true;
+    if (r.method != method && !(method == "HEAD" && r.method == "GET")) continue;
+    if (params) *params = std::move(found);
+    return &r;
+  }
+  return nullptr;
+}
+
+struct Server::Impl {
+  Impl(Server& s, const Config& c, auth::Authenticator& a, auth::Accounts& acc)
+      : server(s), config(c), authn(a), accounts(acc), acceptor(io), workers(2) {}
+
+  Server& server;
+  const Config& config;
+  auth::Authenticator& authn;
+  auth::Accounts& accounts;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  asio::thread_pool workers;
+  std::vector<std::thread> threads;
+  std::mutex stop_mu;
+  std::condition_variable stop_cv;
+  bool stopped = false;
+
+  void Accept();
+  void Dispatch(std::shared_ptr<Request> req, const Route* route,
+                std::map<std::string, std::string> params, Respond respond);
+};
+
+namespace {
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, Server::Impl& impl)
+      : stream_(std::move(socket)), impl_(impl) {}
+
+  void Start() { ReadHeader(); }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(impl_.config.max_batch_body_bytes);
+    stream_.expires_after(std::chrono::seconds(120));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec, size_t) {
+                               self->OnHeader(ec);
+                             });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) {
+      if (ec == bhttp::error::header_limit)
+        return SendNow(ProblemResponse({ErrorCode::kTooLarge, "headers", "headers too large"}),
+                       false);
+      return Close();
+    }
+    auto& h = parser_->get();
+    req_ = std::make_shared<Request>();
+    req_->method = std::string(h.method_string());
+    std::string_view target = h.target();
+    size_t q = target.find('?');
+    req_->path = std::string(target.substr(0, q));
+    if (q != std::string_view::npos) {
+      std::string_view qs = target.substr(q + 1);
+      size_t i = 0;
+      while (i <= qs.size()) {
+        size_t amp = qs.find('&', i);
+        if (amp == std::string_view::npos) amp = qs.size();
+        std::string_view kv = qs.substr(i, amp - i);
+        if (!kv.empty()) {
+          size_t eq = kv.find('=');
+          req_->query[UrlDecode(kv.substr(0, eq))] =
+              eq == std::string_view::npos ? "" : UrlDecode(kv.substr(eq + 1));
+        }
+        i = amp + 1;
+      }
+    }
+    for (const auto& f : h) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      req_->headers[name] = std::string(f.value());
+    }
+    beast::error_code rec;
+    auto ep = stream_.socket().remote_endpoint(rec);
+    req_->remote = rec ? "" : ep.address().to_string();
+    keep_alive_ = h.keep_alive();
+
+    bool path_known = false;
+    route_ = impl_.server.Match(req_->method, req_->path, &params_, &path_known);
+    size_t limit = route_ && route_->body_limit ? route_->body_limit : impl_.config.max_body_bytes;
+    if (auto len = parser_->content_length(); len && *len > limit) {
+      // Refuse before reading the body; the connection cannot be reused after that.
+      return SendNow(ProblemResponse({ErrorCode::kTooLarge, "body",
+                                      "body of " + std::to_string(*len) +
+                                          " bytes exceeds the limit of " + std::to_string(limit)}),
+                     false);
+    }
+    parser_->body_limit(limit);
+    if (beast::iequals(h[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      return bhttp::async_write(stream_, *cont,
+                                [self = shared_from_this(), cont](beast::error_code wec, size_t) {
+                                  if (wec) return self->Close();
+                                  self->ReadBody();
+                                });
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec, size_t) {
+                        self->OnBody(ec);
+                      });
+  }
+
+  void OnBody(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit)
+      return SendNow(ProblemResponse({ErrorCode::kTooLarge, "body", "body exceeds the limit"}),
+                     false);
+    if (ec) return Close();
+    req_->body = std::move(parser_->get().body());
+    auto self = shared_from_this();
+    Respond respond = [self](Response r) {
+      asio::post(self->stream_.get_executor(),
+                 [self, r = std::move(r)]() mutable { self->SendNow(std::move(r), self->keep_alive_); });
+    };
+    if (!route_) {
+      bool known = false;
+      std::map<std::string, std::string> unused;
+      impl_.server.Match(req_->method, req_->path, &unused, &known);
+      return respond(ProblemResponse(
+          known ? Error{ErrorCode::kNotFound, "method", req_->method + " is not allowed here"}
+                : Error::NotFound("no route for " + req_->path)));
+    }
+    impl_.Dispatch(req_, route_, std::move(params_), std::move(respond));
+  }
+
+  void SendNow(Response r, bool keep_alive) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
+    res->version(11);
+    res->result(static_cast<unsigned>(r.status));
+    res->set(bhttp::field::server, "vigil");
+    res->set(bhttp::field::content_type, r.content_type);
+    res->set(bhttp::field::cache_control, "no-store");
+    res->set("X-Content-Type-Options", "nosniff");
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    if (req_ && req_->method == "HEAD") {
+      res->content_length(r.body.size());
+    } else {
+      res->body() = std::move(r.body);
+      res->prepare_payload();
+    }
+    res->keep_alive(keep_alive);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                         if (ec || !keep_alive) return self->Close();
+                         self->req_.reset();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  Server::Impl& impl_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::shared_ptr<Request> req_;
+  const Route* route_ = nullptr;
+  std::map<std::string, std::string> params_;
+  bool keep_alive_ = true;
+};
+
+}  // namespace
+
+void Server::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      spdlog::warn("accept: {}", ec.message());
+    } else {
+      socket.set_option(tcp::no_delay(true));
+      std::make_shared<Connection>(std::move(socket), *this)->Start();
+    }
+    Accept();
+  });
+}
+
+void Server::Impl::Dispatch(std::shared_ptr<Request> req, const Route* route,
+                            std::map<std::string, std::string> params, Respond respond) {
+  auth::Principal principal;
+  if (!route->is_public) {
+    std::string authz = req->Header("authorization");
+    Result<auth::Principal> who = Error{ErrorCode::kUnauthenticated, "Authorization",
+                                       "send 'Authorization: Bearer <token>' or sign in"};
+    bool via_session = false;
+    if (authz.rfind("Bearer ", 0) == 0) {
+      who = authn.FromBearer(authz.substr(7));
+    } else if (!authz.empty()) {
+      who = Error{ErrorCode::kUnauthenticated, "Authorization", "only Bearer tokens are accepted"};
+    } else if (auto cookie = CookieValue(req->Header("cookie"), "vigil_session"); !cookie.empty()) {
+      who = authn.FromSession(cookie);
+      via_session = true;
+    }
+    if (!who) return respond(ProblemResponse(who.error()));
+    principal = who.value();
+    if (!route->roles.count(principal.role)) {
+      accounts.RecordDenial(principal, req->method + " " + route->pattern, "role");
+      return respond(ProblemResponse(Error::Forbidden(
+          "role " + std::string(ToString(principal.role)) + " may not " + req->method + " " +
+          route->pattern)));
+    }
+    if (via_session && !IsSafeMethod(req->method) &&
+        req->Header("x-csrf-token") != principal.csrf) {
+      accounts.RecordDenial(principal, req->method + " " + route->pattern, "csrf");
+      return respond(ProblemResponse(
+          {ErrorCode::kForbidden, "X-CSRF-Token", "missing or wrong CSRF token for this session"}));
+    }
+  }
+  auto run = [req, route, params = std::move(params), principal = std::move(principal),
+              respond]() mutable {
+    Context ctx{*req, std::move(principal), std::move(params)};
+    try {
+      route->handler(ctx, respond);
+    } catch (const std::exception& e) {
+      spdlog::error("{} {}: {}", req->method, req->path, e.what());
+      respond(ProblemResponse(Error::Internal("internal error; see the server log")));
+    }
+  };
+  if (route->blocking) {
+    asio::post(workers, std::move(run));
+  } else {
+    run();
+  }
+}
+
+Server::Server(const Config& config, auth::Authenticator& authn, auth::Accounts& accounts)
+    : impl_(std::make_unique<Impl>(*this, config, authn, accounts)) {}
+
+Server::~Server() { Stop(); }
+
+void Server::Add(Route r) { routes_.push_back(std::move(r)); }
+
+Result<std::string> Server::Start(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Error::Invalid("listen", "expected host:port");
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(listen.substr(0, colon), ec);
+  if (ec) return Error::Invalid("listen", "bad address: " + listen.substr(0, colon));
+  int port = 0;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {
+    return Error::Invalid("listen", "bad port");
+  }
+  if (port < 0 || port > 65535) return Error::Invalid("listen", "bad port");
+  tcp::endpoint ep(addr, static_cast<unsigned short>(port));
+  auto& acc = impl_->acceptor;
+  acc.open(ep.protocol(), ec);
+  if (!ec) acc.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(ep, ec);
+  if (!ec) acc.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Error{ErrorCode::kUnavailable, "listen", "cannot listen on " + listen + ": " + ec.message()};
+  impl_->Accept();
+  for (int i = 0; i < impl_->config.io_threads; ++i)
+    impl_->threads.emplace_back([this] { impl_->io.run(); });
+  auto local = acc.local_endpoint();
+  return local.address().to_string() + ":" + std::to_string(local.port());
+}
+
+void Server::Stop() {
+  if (!impl_) return;
+  {
+    std::lock_guard lock(impl_->stop_mu);
+    if (impl_->stopped) return;
+    impl_->stopped = true;
+  }
+  asio::post(impl_->io, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  impl_->io.stop();
+  for (auto& t : impl_->threads)
+    if (t.joinable()) t.join();
+  impl_->workers.join();
+  impl_->stop_cv.notify_all();
+}
+
+void Server::Wait() {
+  std::unique_lock lock(impl_->stop_mu);
+  impl_->stop_cv.wait(lock, [&] { return impl_->stopped; });
+}
+
+}  // namespace vigil::http

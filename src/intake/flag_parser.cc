@@ -1,0 +1,373 @@
+#include "intake/flag_parser.h"
+
+#include <initializer_list>
+
+namespace vigil::intake {
+namespace {
+
+using nlohmann::json;
+
+bool ValidUtf8(std::string_view s, size_t* bad_at) {
+  size_t i = 0, n = s.size();
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  while (i < n) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      *bad_at = i;
+      return false;
+    }
+    if (i + len > n) {
+      *bad_at = i;
+      return false;
+    }
+    for (size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) {
+        *bad_at = i;
+        return false;
+      }
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      *bad_at = i;
+      return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+// Walks one JSON object, checking every key is known and each value's type and size.
+class ObjectReader {
+ public:
+  ObjectReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
+
+  Status Expect(std::initializer_list<std::string_view> allowed) const {
+    if (!j_.is_object()) return Error::Invalid(path_, "must be a JSON object");
+    for (const auto& [key, value] : j_.items()) {
+      bool known = false;
+      for (auto a : allowed) known = known || a == key;
+      if (!known) return Error::Invalid(Field(key), "unknown field");
+    }
+    return OkStatus();
+  }
+
+  std::string Field(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  bool Has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
+  const json& At(const char* key) const { return j_[key]; }
+
+  Status String(const char* key, size_t max, std::string* out, bool required) const {
+    if (!Has(key)) return required ? Error::Invalid(Field(key), "is required") : OkStatus();
+    const json& v = j_[key];
+    if (!v.is_string()) return Error::Invalid(Field(key), "must be a string");
+    const auto& s = v.get_ref<const std::string&>();
+    if (s.size() > max)
+      return Error::Invalid(Field(key), "is longer than " + std::to_string(max) + " bytes");
+    if (s.find('\0') != std::string::npos)
+      return Error::BadRequest(Field(key), "contains a NUL character");
+    if (required && s.empty()) return Error::Invalid(Field(key), "must not be empty");
+    *out = s;
+    return OkStatus();
+  }
+
+  Status Int(const char* key, int64_t* out) const {
+    if (!Has(key)) return OkStatus();
+    const json& v = j_[key];
+    if (!v.is_number_integer()) return Error::Invalid(Field(key), "must be an integer");
+    int64_t n = v.get<int64_t>();
+    if (n < 0) return Error::Invalid(Field(key), "must not be negative");
+    *out = n;
+    return OkStatus();
+  }
+
+  Status Bool(const char* key, bool* out) const {
+    if (!Has(key)) return OkStatus();
+    if (!j_[key].is_boolean()) return Error::Invalid(Field(key), "must be true or false");
+    *out = j_[key].get<bool>();
+    return OkStatus();
+  }
+
+  Status Time(const char* key, std::optional<Millis>* out) const {
+    std::string s;
+    if (auto st = String(key, 64, &s, false); !st) return st;
+    if (s.empty()) return OkStatus();
+    auto t = ParseIso8601(s);
+    if (!t)
+      return Error::Invalid(Field(key), "must be an ISO-8601 date-time with a zone, e.g. "
+                                        "2026-11-25T14:00:00Z");
+    *out = *t;
+    return OkStatus();
+  }
+
+  Status Metadata(const char* key, std::string* out) const {
+    *out = "{}";
+    if (!Has(key)) return OkStatus();
+    const json& v = j_[key];
+    if (!v.is_object()) return Error::Invalid(Field(key), "must be a JSON object");
+    std::string dumped = v.dump();
+    if (dumped.size() > kMaxMetadataBytes)
+      return Error::Invalid(Field(key),
+                            "is larger than " + std::to_string(kMaxMetadataBytes) + " bytes");
+    if (dumped.find("\\u0000") != std::string::npos)
+      return Error::BadRequest(Field(key), "contains a NUL character");
+    *out = std::move(dumped);
+    return OkStatus();
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+};
+
+#define VIGIL_TRY(expr)               \
+  do {                                \
+    if (auto _s = (expr); !_s) return _s.error(); \
+  } while (0)
+
+Result<Account> ParseAccount(const json& j, const std::string& path, bool allow_contact,
+                             std::optional<ReporterContact>* contact) {
+  ObjectReader r(j, path);
+  if (allow_contact) {
+    VIGIL_TRY(r.Expect({"id", "created_at", "name", "contact"}));
+  } else {
+    VIGIL_TRY(r.Expect({"id", "created_at", "name"}));
+  }
+  Account a;
+  VIGIL_TRY(r.String("id", kMaxIdBytes, &a.id, true));
+  VIGIL_TRY(r.Time("created_at", &a.created_at));
+  VIGIL_TRY(r.String("name", kMaxNameBytes, &a.display_name, false));
+  if (allow_contact && r.Has("contact")) {
+    ObjectReader c(r.At("contact"), r.Field("contact"));
+    VIGIL_TRY(c.Expect({"name", "email"}));
+    ReporterContact rc;
+    VIGIL_TRY(c.String("name", kMaxNameBytes, &rc.name, false));
+    VIGIL_TRY(c.String("email", kMaxNameBytes, &rc.email, false));
+    if (!rc.email.empty() && rc.email.find('@') == std::string::npos)
+      return Error::Invalid(c.Field("email"), "is not an email address");
+    *contact = rc;
+  }
+  return a;
+}
+
+Result<LegalOrder> ParseLegalOrder(const json& j, const std::string& path) {
+  ObjectReader r(j, path);
+  VIGIL_TRY(r.Expect({"authority", "legal_ground", "territorial_scope", "deadline", "reference"}));
+  LegalOrder o;
+  VIGIL_TRY(r.String("authority", kMaxNameBytes, &o.authority, true));
+  VIGIL_TRY(r.String("legal_ground", 500, &o.legal_ground, true));
+  VIGIL_TRY(r.String("reference", kMaxNameBytes, &o.reference, false));
+  VIGIL_TRY(r.Time("deadline", &o.deadline));
+  if (r.Has("territorial_scope")) {
+    const json& scope = r.At("territorial_scope");
+    if (!scope.is_array()) return Error::Invalid(r.Field("territorial_scope"), "must be a list");
+    static const std::initializer_list<std::string_view> kEea = {
+        "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+        "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"};
+    for (size_t i = 0; i < scope.size(); ++i) {
+      std::string field = r.Field("territorial_scope") + "[" + std::to_string(i) + "]";
+      if (!scope[i].is_string()) return Error::Invalid(field, "must be a string");
+      std::string code = scope[i].get<std::string>();
+      bool known = false;
+      for (auto k : kEea) known = known || k == code;
+      if (!known) return Error::Invalid(field, "'" + code.substr(0, 8) + "' is not an EEA country code");
+      o.territorial_scope.push_back(code);
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+Result<json> ParseJsonBody(std::string_view body, const std::string& field) {
+  if (body.find('\0') != std::string_view::npos)
+    return Error::BadRequest(field, "contains a NUL byte");
+  size_t bad_at = 0;
+  if (!ValidUtf8(body, &bad_at))
+    return Error::BadRequest(field, "is not valid UTF-8 (byte offset " + std::to_string(bad_at) + ")");
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error::BadRequest(field, "is not valid JSON");
+  return j;
+}
+
+Result<ContentItem> ParseContent(const json& j, const std::string& path) {
+  ObjectReader r(j, path);
+  VIGIL_TRY(r.Expect({"id", "type", "text", "url", "media", "author", "created_at", "reach",
+                      "language", "metadata"}));
+  ContentItem c;
+  VIGIL_TRY(r.String("id", kMaxIdBytes, &c.id, true));
+  std::string type = "text";
+  VIGIL_TRY(r.String("type", 32, &type, false));
+  auto t = ParseContentType(type);
+  if (!t)
+    return Error::Invalid(r.Field("type"),
+                          "must be one of text, image, video, url, account, product");
+  c.type = *t;
+  VIGIL_TRY(r.String("text", kMaxTextBytes, &c.text, false));
+  VIGIL_TRY(r.String("url", kMaxUrlBytes, &c.url, false));
+  VIGIL_TRY(r.Time("created_at", &c.created_at));
+  VIGIL_TRY(r.String("language", 8, &c.language, false));
+  if (!c.language.empty()) {
+    bool ok = c.language.size() >= 2 && c.language.size() <= 3;
+    for (char ch : c.language) ok = ok && ch >= 'a' && ch <= 'z';
+    if (!ok) return Error::Invalid(r.Field("language"), "must be an ISO 639-1 code like \"en\"");
+  }
+  VIGIL_TRY(r.Metadata("metadata", &c.metadata_json));
+  if (r.Has("author")) {
+    std::optional<ReporterContact> unused;
+    auto a = ParseAccount(r.At("author"), r.Field("author"), false, &unused);
+    if (!a) return a.error();
+    c.author = std::move(a.value());
+  }
+  if (r.Has("reach")) {
+    ObjectReader rr(r.At("reach"), r.Field("reach"));
+    VIGIL_TRY(rr.Expect({"views", "followers", "shares"}));
+    VIGIL_TRY(rr.Int("views", &c.reach.views));
+    VIGIL_TRY(rr.Int("followers", &c.reach.followers));
+    VIGIL_TRY(rr.Int("shares", &c.reach.shares));
+  }
+  if (r.Has("media")) {
+    const json& media = r.At("media");
+    if (!media.is_array()) return Error::Invalid(r.Field("media"), "must be a list");
+    if (media.size() > kMaxMediaItems)
+      return Error::Invalid(r.Field("media"),
+                            "has more than " + std::to_string(kMaxMediaItems) + " items");
+    for (size_t i = 0; i < media.size(); ++i) {
+      ObjectReader m(media[i], r.Field("media") + "[" + std::to_string(i) + "]");
+      VIGIL_TRY(m.Expect({"url", "hashes"}));
+      MediaItem item;
+      VIGIL_TRY(m.String("url", kMaxUrlBytes, &item.url, true));
+      if (m.Has("hashes")) {
+        const json& h = m.At("hashes");
+        if (!h.is_object()) return Error::Invalid(m.Field("hashes"), "must be an object");
+        for (const auto& [alg, digest] : h.items()) {
+          std::string field = m.Field("hashes") + "." + alg;
+          if (alg.size() > 32) return Error::Invalid(field, "algorithm name too long");
+          if (!digest.is_string() || digest.get_ref<const std::string&>().size() > 512)
+            return Error::Invalid(field, "must be a string of at most 512 characters");
+          item.hashes.emplace_back(alg, digest.get<std::string>());
+        }
+      }
+      c.media.push_back(std::move(item));
+    }
+  }
+  return c;
+}
+
+Result<Flag> ParseFlag(const json& j, const Taxonomy& taxonomy, const ParseOptions& opts) {
+  ObjectReader r(j, "");
+  if (opts.allow_import_fields) {
+    VIGIL_TRY(r.Expect({"content", "content_id", "reason", "source", "reporter", "explanation",
+                        "location_url", "bona_fide", "legal_order", "metadata", "received_at",
+                        "id", "case_id", "duplicate"}));
+  } else {
+    VIGIL_TRY(r.Expect({"content", "content_id", "reason", "source", "reporter", "explanation",
+                        "location_url", "bona_fide", "legal_order", "metadata"}));
+  }
+  Flag f;
+  if (r.Has("content") && r.Has("content_id"))
+    return Error::Invalid("content_id", "send either content or content_id, not both");
+  if (r.Has("content")) {
+    auto c = ParseContent(r.At("content"));
+    if (!c) return c.error();
+    f.content = std::move(c.value());
+  } else {
+    VIGIL_TRY(r.String("content_id", kMaxIdBytes, &f.content_ref, false));
+    if (f.content_ref.empty())
+      return Error::Invalid("content", "is required (or content_id of content sent before)");
+  }
+  VIGIL_TRY(r.String("reason", 64, &f.reason, true));
+  if (!taxonomy.Find(f.reason))
+    return Error::Invalid("reason", "unknown reason code '" + f.reason.substr(0, 64) +
+                                        "' (see GET /v1/taxonomy)");
+  std::string source = "user";
+  VIGIL_TRY(r.String("source", 32, &source, false));
+  auto src = ParseFlagSource(source);
+  if (!src)
+    return Error::Invalid("source",
+                          "must be one of user, trusted_flagger, automated, legal_order, internal");
+  f.source = *src;
+  if (r.Has("reporter")) {
+    auto a = ParseAccount(r.At("reporter"), "reporter", true, &f.contact);
+    if (!a) return a.error();
+    f.reporter = std::move(a.value());
+  } else if (f.source == FlagSource::kUser || f.source == FlagSource::kTrustedFlagger) {
+    return Error::Invalid("reporter", "is required for source " + source);
+  }
+  VIGIL_TRY(r.String("explanation", kMaxExplanationBytes, &f.explanation, false));
+  VIGIL_TRY(r.String("location_url", kMaxUrlBytes, &f.location_url, false));
+  VIGIL_TRY(r.Bool("bona_fide", &f.bona_fide));
+  VIGIL_TRY(r.Metadata("metadata", &f.metadata_json));
+  if (r.Has("legal_order")) {
+    if (f.source != FlagSource::kLegalOrder)
+      return Error::Invalid("legal_order", "is only allowed with source legal_order");
+    auto o = ParseLegalOrder(r.At("legal_order"), "legal_order");
+    if (!o) return o.error();
+    f.legal_order = std::move(o.value());
+  } else if (f.source == FlagSource::kLegalOrder) {
+    return Error::Invalid("legal_order", "is required for source legal_order");
+  }
+  if (opts.allow_import_fields) {
+    std::optional<Millis> received;
+    VIGIL_TRY(r.Time("received_at", &received));
+    f.received_at = received;
+  }
+  return f;
+}
+
+json AccountToJson(const Account& a) {
+  json j = {{"id", a.id}};
+  if (a.created_at) j["created_at"] = FormatIso8601(*a.created_at);
+  if (!a.display_name.empty()) j["name"] = a.display_name;
+  return j;
+}
+
+json ContentToJson(const ContentItem& c) {
+  json j = {{"id", c.id}, {"type", ToString(c.type)}};
+  if (!c.text.empty()) j["text"] = c.text;
+  if (!c.url.empty()) j["url"] = c.url;
+  if (!c.media.empty()) {
+    json media = json::array();
+    for (const auto& m : c.media) {
+      json item = {{"url", m.url}};
+      for (const auto& [alg, digest] : m.hashes) item["hashes"][alg] = digest;
+      media.push_back(item);
+    }
+    j["media"] = media;
+  }
+  if (c.author) j["author"] = AccountToJson(*c.author);
+  if (c.created_at) j["created_at"] = FormatIso8601(*c.created_at);
+  if (c.reach.views || c.reach.followers || c.reach.shares)
+    j["reach"] = {{"views", c.reach.views}, {"followers", c.reach.followers},
+                  {"shares", c.reach.shares}};
+  if (!c.language.empty()) j["language"] = c.language;
+  if (c.metadata_json != "{}" && !c.metadata_json.empty())
+    j["metadata"] = json::parse(c.metadata_json);
+  return j;
+}
+
+json LegalOrderToJson(const LegalOrder& o) {
+  json j = {{"authority", o.authority}, {"legal_ground", o.legal_ground},
+            {"territorial_scope", o.territorial_scope}};
+  if (o.deadline) j["deadline"] = FormatIso8601(*o.deadline);
+  if (!o.reference.empty()) j["reference"] = o.reference;
+  return j;
+}
+
+}  // namespace vigil::intake

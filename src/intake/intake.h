@@ -1,0 +1,67 @@
+// Flag and content intake: rate limits, idempotency, deduplication and the durable write. A flag
+// joins the open case of its content (or opens one); a second flag from the same reporter on the
+// same case is stored but marked duplicate and does not count as a new reporter. The callback
+// fires only after the group commit made the flag durable.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "auth/auth.h"
+#include "core/config.h"
+#include "core/taxonomy.h"
+#include "intake/rate_limiter.h"
+#include "store/group_commit.h"
+
+namespace vigil::intake {
+
+// An HTTP-shaped outcome: status and JSON body (a problem document when status >= 400).
+struct Outcome {
+  int status = 200;
+  nlohmann::json body;
+};
+
+using OutcomeFn = std::function<void(Outcome)>;
+
+struct IdempotencyKey {
+  std::string key;           // empty: none
+  std::string request_hash;  // hash of the request body
+};
+
+class Intake {
+ public:
+  Intake(store::GroupCommitter& writer, const Taxonomy& taxonomy, const Config& config,
+         const Clock& clock)
+      : writer_(writer), taxonomy_(taxonomy), config_(config), clock_(clock) {}
+
+  // One flag, already parsed. `done` gets 201 with the flag receipt, or an error.
+  void SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem, OutcomeFn done);
+  // NDJSON batch: every line is parsed and validated, valid ones are written in one job, and
+  // `done` gets one result per input line ({"line", "status", "flag"|"error"}).
+  void SubmitBatch(const auth::Principal& p, std::string_view ndjson, IdempotencyKey idem,
+                   std::function<void(std::vector<nlohmann::json>)> done);
+  void SubmitContent(const auth::Principal& p, ContentItem content, IdempotencyKey idem,
+                     OutcomeFn done);
+
+  // For trusted local paths (CLI import, demo): no rate limits, import fields allowed.
+  // Writes all valid lines, returns per-line results like SubmitBatch (blocking).
+  std::vector<nlohmann::json> ImportLines(const auth::Principal& p,
+                                          const std::vector<std::string>& lines,
+                                          size_t first_line_no);
+
+ private:
+  std::optional<Outcome> CheckRate(const auth::Principal& p, const Flag& f, double cost);
+
+  store::GroupCommitter& writer_;
+  const Taxonomy& taxonomy_;
+  const Config& config_;
+  const Clock& clock_;
+  RateLimiter limiter_;
+};
+
+nlohmann::json Problem(const Error& e);
+std::string HashRequest(std::string_view body);
+
+}  // namespace vigil::intake

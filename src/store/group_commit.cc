@@ -1,0 +1,85 @@
+#include "store/group_commit.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "store/sqlite_db.h"
+
+namespace vigil::store {
+
+GroupCommitter::GroupCommitter(Store& store, size_t max_group)
+    : store_(store), max_group_(max_group), thread_([this] { Loop(); }) {}
+
+GroupCommitter::~GroupCommitter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void GroupCommitter::Submit(Job job, Done done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back({std::move(job), std::move(done)});
+  }
+  cv_.notify_one();
+}
+
+Status GroupCommitter::Run(Job job) {
+  std::promise<Status> p;
+  auto f = p.get_future();
+  Submit(std::move(job), [&p](const Status& s) { p.set_value(s); });
+  return f.get();
+}
+
+void GroupCommitter::Loop() {
+  std::vector<Pending> group;
+  std::vector<Status> results;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && group.size() < max_group_) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    results.clear();
+    results.reserve(group.size());
+    try {
+      auto tx = store_.BeginWrite();
+      for (auto& p : group) {
+        tx->Savepoint();
+        Status s = Error::Internal("job did not run");
+        try {
+          s = p.job(*tx);
+        } catch (const StoreError&) {
+          throw;  // the transaction itself is broken: fail the whole group
+        } catch (const std::exception& e) {
+          s = Error::Internal(e.what());
+        }
+        if (s.ok()) {
+          tx->ReleaseSavepoint();
+        } else {
+          tx->RollbackToSavepoint();
+        }
+        results.push_back(std::move(s));
+      }
+      store_.Commit(*tx);
+      commits_.fetch_add(1, std::memory_order_relaxed);
+    } catch (const std::exception& e) {
+      spdlog::error("write transaction failed, {} requests not acknowledged: {}", group.size(),
+                    e.what());
+      results.assign(group.size(),
+                     Error{ErrorCode::kUnavailable, "", "storage failure; retry the request"});
+    }
+    for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
+    group.clear();
+  }
+}
+
+}  // namespace vigil::store

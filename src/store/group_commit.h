@@ -1,0 +1,54 @@
+// Group commit: one writer thread owns the Store's write side. Callers submit jobs; the writer
+// takes every job waiting, runs them in one transaction (each inside its own savepoint, so one
+// job's failure leaves the others intact), commits once (one fsync for the whole group) and only
+// then reports each job's outcome. A job's success is therefore a durability promise.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "store/store.h"
+
+namespace vigil::store {
+
+class GroupCommitter {
+ public:
+  // Runs inside the shared transaction. Return an error to roll back just this job.
+  using Job = std::function<Status(WriteTx&)>;
+  // Called on the writer thread after the commit (or failure); must not block.
+  using Done = std::function<void(const Status&)>;
+
+  explicit GroupCommitter(Store& store, size_t max_group = 4096);
+  ~GroupCommitter();  // drains pending jobs, then stops
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  void Submit(Job job, Done done);
+  // Convenience for callers that may block (CLI, tests): submits and waits.
+  Status Run(Job job);
+
+  uint64_t commits() const { return commits_; }
+
+ private:
+  struct Pending {
+    Job job;
+    Done done;
+  };
+  void Loop();
+
+  Store& store_;
+  size_t max_group_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::atomic<uint64_t> commits_{0};
+  std::thread thread_;
+};
+
+}  // namespace vigil::store

@@ -1,0 +1,57 @@
+// Shared pieces of the SQLite driver's write and read halves.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace vigil::store {
+
+std::string MediaToJson(const std::vector<MediaItem>& media);
+std::vector<MediaItem> MediaFromJson(const std::string& json);
+std::string JoinTeams(const std::vector<std::string>& teams);
+std::vector<std::string> SplitTeams(const std::string& s);
+
+// Column lists shared by the queries that load a row of each kind, and the loaders.
+#define VIGIL_USER_COLUMNS "id, name, role, password_hash, teams, disabled, created_at"
+UserRow LoadUser(const Stmt& s);
+#define VIGIL_CASE_COLUMNS                                                                  \
+  "c.id, c.content_id, ct.platform_id, c.status, c.queue, c.reason, c.flag_count, "          \
+  "c.reporter_count, c.opened_at, c.updated_at, c.version"
+CaseRow LoadCase(const Stmt& s);
+#define VIGIL_FLAG_COLUMNS                                                                  \
+  "f.id, f.case_id, f.content_id, ct.platform_id, f.reason, f.source, a.platform_id, "       \
+  "f.explanation, f.location_url, f.bona_fide, f.contact, f.legal_order, f.metadata, "       \
+  "f.duplicate, f.received_at, f.principal"
+#define VIGIL_FLAG_FROM \
+  " FROM flags f JOIN content ct ON ct.id = f.content_id LEFT JOIN accounts a ON a.id = f.reporter_id "
+FlagRow LoadFlag(const Stmt& s);
+#define VIGIL_CONTENT_COLUMNS                                                               \
+  "ct.id, ct.platform_id, ct.type, ct.text, ct.url, ct.media, a.platform_id, a.created_at, " \
+  "a.display_name, ct.created_at, ct.views, ct.followers, ct.shares, ct.language, "          \
+  "ct.metadata, ct.received_at"
+#define VIGIL_CONTENT_FROM " FROM content ct LEFT JOIN accounts a ON a.id = ct.author_id "
+ContentRow LoadContent(const Stmt& s);
+events::Event LoadEvent(const Stmt& s);
+#define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
+
+// A pool of read-only connections so concurrent readers never wait for each other or the writer.
+class ReadPool {
+ public:
+  explicit ReadPool(std::string path) : path_(std::move(path)) {}
+  std::unique_ptr<SqliteConn> Take();
+  void Give(std::unique_ptr<SqliteConn> c);
+
+ private:
+  std::string path_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<SqliteConn>> free_;
+};
+
+std::unique_ptr<ReadTx> MakeSqliteReadTx(ReadPool& pool);
+
+}  // namespace vigil::store

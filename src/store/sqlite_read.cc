@@ -1,0 +1,322 @@
+// The SQLite driver's read half: pooled read connections, ReadTx and the row loaders.
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite_internal.h"
+
+namespace vigil::store {
+
+std::string MediaToJson(const std::vector<MediaItem>& media) {
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& m : media) {
+    nlohmann::json h = nlohmann::json::object();
+    for (const auto& [alg, digest] : m.hashes) h[alg] = digest;
+    nlohmann::json item = {{"url", m.url}};
+    if (!h.empty()) item["hashes"] = h;
+    arr.push_back(item);
+  }
+  return arr.dump();
+}
+
+std::vector<MediaItem> MediaFromJson(const std::string& json) {
+  std::vector<MediaItem> out;
+  if (json.empty()) return out;
+  auto arr = nlohmann::json::parse(json, nullptr, false);
+  if (!arr.is_array()) return out;
+  for (const auto& item : arr) {
+    MediaItem m;
+    m.url = item.value("url", "");
+    if (item.contains("hashes"))
+      for (const auto& [alg, digest] : item["hashes"].items())
+        m.hashes.emplace_back(alg, digest.get<std::string>());
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+std::string JoinTeams(const std::vector<std::string>& teams) {
+  std::string out;
+  for (const auto& t : teams) {
+    if (!out.empty()) out += ',';
+    out += t;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitTeams(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < s.size()) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+UserRow LoadUser(const Stmt& s) {
+  UserRow u;
+  u.id = s.Int(0);
+  u.name = s.Text(1);
+  u.role = ParseRole(s.Text(2)).value_or(Role::kAgent);
+  u.password_hash = s.Text(3);
+  u.teams = SplitTeams(s.Text(4));
+  u.disabled = s.Int(5) != 0;
+  u.created_at = s.Int(6);
+  return u;
+}
+
+CaseRow LoadCase(const Stmt& s) {
+  CaseRow c;
+  c.id = s.Int(0);
+  c.content_pk = s.Int(1);
+  c.content_id = s.Text(2);
+  c.status = s.Text(3);
+  c.queue = s.Text(4);
+  c.reason = s.Text(5);
+  c.flag_count = s.Int(6);
+  c.reporter_count = s.Int(7);
+  c.opened_at = s.Int(8);
+  c.updated_at = s.Int(9);
+  c.version = s.Int(10);
+  return c;
+}
+
+FlagRow LoadFlag(const Stmt& s) {
+  FlagRow f;
+  f.id = s.Int(0);
+  f.case_id = s.Int(1);
+  f.content_pk = s.Int(2);
+  f.content_id = s.Text(3);
+  f.reason = s.Text(4);
+  f.source = ParseFlagSource(s.Text(5)).value_or(FlagSource::kUser);
+  f.reporter_id = s.Text(6);
+  f.explanation = s.Text(7);
+  f.location_url = s.Text(8);
+  f.bona_fide = s.Int(9) != 0;
+  f.contact_json = s.Text(10);
+  f.legal_order_json = s.Text(11);
+  f.metadata_json = s.IsNull(12) ? "{}" : s.Text(12);
+  f.duplicate = s.Int(13) != 0;
+  f.received_at = s.Int(14);
+  f.principal = s.Text(15);
+  return f;
+}
+
+ContentRow LoadContent(const Stmt& s) {
+  ContentRow r;
+  r.pk = s.Int(0);
+  auto& c = r.item;
+  c.id = s.Text(1);
+  c.type = ParseContentType(s.Text(2)).value_or(ContentType::kText);
+  c.text = s.Text(3);
+  c.url = s.Text(4);
+  c.media = MediaFromJson(s.Text(5));
+  if (!s.IsNull(6)) c.author = Account{s.Text(6), s.OptInt(7), s.Text(8)};
+  c.created_at = s.OptInt(9);
+  c.reach = {s.Int(10), s.Int(11), s.Int(12)};
+  c.language = s.Text(13);
+  c.metadata_json = s.IsNull(14) ? "{}" : s.Text(14);
+  r.received_at = s.Int(15);
+  return r;
+}
+
+events::Event LoadEvent(const Stmt& s) {
+  events::Event e;
+  e.seq = s.Int(0);
+  e.ts = s.Int(1);
+  e.type = s.Text(2);
+  e.subject = s.Text(3);
+  e.actor = s.Text(4);
+  e.payload = s.Text(5);
+  e.prev_hash = s.Text(6);
+  e.hash = s.Text(7);
+  return e;
+}
+
+std::unique_ptr<SqliteConn> ReadPool::Take() {
+  {
+    std::lock_guard lock(mu_);
+    if (!free_.empty()) {
+      auto c = std::move(free_.back());
+      free_.pop_back();
+      return c;
+    }
+  }
+  return std::make_unique<SqliteConn>(path_, /*readonly=*/true);
+}
+
+void ReadPool::Give(std::unique_ptr<SqliteConn> c) {
+  std::lock_guard lock(mu_);
+  if (free_.size() < 16) free_.push_back(std::move(c));
+}
+
+namespace {
+
+class SqliteReadTx final : public ReadTx {
+ public:
+  explicit SqliteReadTx(ReadPool& pool) : pool_(pool), db_(pool.Take()) { db_->Exec("BEGIN"); }
+  ~SqliteReadTx() override {
+    try {
+      db_->Exec("COMMIT");
+      pool_.Give(std::move(db_));
+    } catch (...) {
+    }
+  }
+
+  std::optional<UserRow> FindUserByName(const std::string& name) override {
+    auto s = db_->Prepare("SELECT " VIGIL_USER_COLUMNS " FROM users WHERE name = ?1");
+    s.Bind(1, name);
+    if (s.Step()) return LoadUser(s);
+    return std::nullopt;
+  }
+  std::optional<UserRow> FindUserById(int64_t id) override {
+    auto s = db_->Prepare("SELECT " VIGIL_USER_COLUMNS " FROM users WHERE id = ?1");
+    s.Bind(1, id);
+    if (s.Step()) return LoadUser(s);
+    return std::nullopt;
+  }
+  std::vector<UserRow> ListUsers() override {
+    std::vector<UserRow> out;
+    auto s = db_->Prepare("SELECT " VIGIL_USER_COLUMNS " FROM users ORDER BY id");
+    while (s.Step()) out.push_back(LoadUser(s));
+    return out;
+  }
+  std::optional<TokenRow> FindActiveToken(const std::string& token_hash) override {
+    auto s = db_->Prepare(
+        "SELECT id, user_id, label, created_at, revoked_at FROM api_tokens "
+        "WHERE token_hash = ?1 AND revoked_at IS NULL");
+    s.BindBlob(1, token_hash);
+    if (!s.Step()) return std::nullopt;
+    return TokenRow{s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.OptInt(4)};
+  }
+  std::vector<TokenRow> ListTokens(int64_t user_id) override {
+    std::vector<TokenRow> out;
+    auto s = db_->Prepare(
+        "SELECT id, user_id, label, created_at, revoked_at FROM api_tokens WHERE user_id = ?1 "
+        "ORDER BY id");
+    s.Bind(1, user_id);
+    while (s.Step()) out.push_back({s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.OptInt(4)});
+    return out;
+  }
+  std::optional<SessionRow> FindSession(const std::string& token_hash) override {
+    auto s = db_->Prepare(
+        "SELECT id, user_id, csrf, expires_at, revoked_at FROM sessions WHERE token_hash = ?1");
+    s.BindBlob(1, token_hash);
+    if (!s.Step()) return std::nullopt;
+    return SessionRow{s.Int(0), s.Int(1), s.Text(2), s.Int(3), s.OptInt(4)};
+  }
+
+  std::optional<FlagRow> GetFlag(int64_t id) override {
+    auto s = db_->Prepare("SELECT " VIGIL_FLAG_COLUMNS VIGIL_FLAG_FROM "WHERE f.id = ?1");
+    s.Bind(1, id);
+    if (s.Step()) return LoadFlag(s);
+    return std::nullopt;
+  }
+  std::vector<FlagRow> FlagsOfCase(int64_t case_id, int limit) override {
+    std::vector<FlagRow> out;
+    auto s = db_->Prepare("SELECT " VIGIL_FLAG_COLUMNS VIGIL_FLAG_FROM
+                          "WHERE f.case_id = ?1 ORDER BY f.id LIMIT ?2");
+    s.Bind(1, case_id).Bind(2, limit);
+    while (s.Step()) out.push_back(LoadFlag(s));
+    return out;
+  }
+  std::optional<CaseRow> GetCase(int64_t id) override {
+    auto s = db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
+                          " FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
+    s.Bind(1, id);
+    if (s.Step()) return LoadCase(s);
+    return std::nullopt;
+  }
+  std::vector<CaseRow> ListCases(const CaseFilter& f) override {
+    // Filters are optional: a NULL parameter disables its condition, so one prepared statement
+    // serves every combination. Queues are matched against a comma-joined list.
+    auto s = db_->Prepare(
+        "SELECT " VIGIL_CASE_COLUMNS
+        " FROM cases c JOIN content ct ON ct.id = c.content_id "
+        "WHERE c.id > ?1 AND (?2 IS NULL OR c.status = ?2) AND (?3 IS NULL OR c.reason = ?3) "
+        "AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || c.queue || ',') > 0) "
+        "ORDER BY c.id LIMIT ?5");
+    s.Bind(1, f.after_id).BindText(2, f.status).BindText(3, f.reason);
+    if (f.queues.empty()) s.BindNull(4); else s.Bind(4, JoinTeams(f.queues));
+    s.Bind(5, f.limit);
+    std::vector<CaseRow> out;
+    while (s.Step()) out.push_back(LoadCase(s));
+    return out;
+  }
+  std::optional<ContentRow> GetContent(const std::string& platform_id) override {
+    auto s = db_->Prepare("SELECT " VIGIL_CONTENT_COLUMNS VIGIL_CONTENT_FROM
+                          "WHERE ct.platform_id = ?1");
+    s.Bind(1, platform_id);
+    if (s.Step()) return LoadContent(s);
+    return std::nullopt;
+  }
+  std::optional<ContentRow> GetContentByPk(int64_t pk) override {
+    auto s = db_->Prepare("SELECT " VIGIL_CONTENT_COLUMNS VIGIL_CONTENT_FROM "WHERE ct.id = ?1");
+    s.Bind(1, pk);
+    if (s.Step()) return LoadContent(s);
+    return std::nullopt;
+  }
+  std::vector<events::Event> EventsOfSubject(const std::string& subject, int limit) override {
+    std::vector<events::Event> out;
+    auto s = db_->Prepare("SELECT " VIGIL_EVENT_COLUMNS
+                          " FROM events WHERE subject = ?1 ORDER BY seq LIMIT ?2");
+    s.Bind(1, subject).Bind(2, limit);
+    while (s.Step()) out.push_back(LoadEvent(s));
+    return out;
+  }
+
+  void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) override {
+    // Storage order (rowid), not ORDER BY: verification must see a swap, not sort it away.
+    auto s = db_->Prepare("SELECT " VIGIL_EVENT_COLUMNS " FROM events WHERE rowid >= ?1");
+    s.Bind(1, from_seq);
+    while (s.Step()) {
+      auto e = LoadEvent(s);
+      if (!fn(e)) break;
+    }
+  }
+  void ScanFlags(const std::function<bool(FlagRow&)>& fn) override {
+    auto s = db_->Prepare("SELECT " VIGIL_FLAG_COLUMNS VIGIL_FLAG_FROM "ORDER BY f.id");
+    while (s.Step()) {
+      auto f = LoadFlag(s);
+      if (!fn(f)) break;
+    }
+  }
+  void ScanContent(const std::function<bool(ContentRow&)>& fn) override {
+    auto s = db_->Prepare("SELECT " VIGIL_CONTENT_COLUMNS VIGIL_CONTENT_FROM "ORDER BY ct.id");
+    while (s.Step()) {
+      auto c = LoadContent(s);
+      if (!fn(c)) break;
+    }
+  }
+  int64_t CountFlagsWithoutEvent() override {
+    return Count(
+        "SELECT COUNT(*) FROM flags f LEFT JOIN events e ON e.seq = f.event_seq "
+        "WHERE e.seq IS NULL OR e.type <> 'flag.received' OR e.subject <> 'flag:' || f.id");
+  }
+  int64_t CountFlagEventsWithoutFlag() override {
+    return Count(
+        "SELECT COUNT(*) FROM events e LEFT JOIN flags f ON f.event_seq = e.seq "
+        "WHERE e.type = 'flag.received' AND f.id IS NULL");
+  }
+  int64_t CountFlags() override { return Count("SELECT COUNT(*) FROM flags"); }
+  int64_t CountEvents() override { return Count("SELECT COUNT(*) FROM events"); }
+
+ private:
+  int64_t Count(const char* sql) {
+    auto s = db_->Prepare(sql);
+    s.Step();
+    return s.Int(0);
+  }
+
+  ReadPool& pool_;
+  std::unique_ptr<SqliteConn> db_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReadTx> MakeSqliteReadTx(ReadPool& pool) {
+  return std::make_unique<SqliteReadTx>(pool);
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,131 @@
+#include "store/sqlite_schema.h"
+
+namespace vigil::store {
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const std::vector<Migration> migrations = {
+      {1, "core: events, accounts, content, cases, flags, users, tokens, sessions", R"SQL(
+CREATE TABLE events (
+  seq        INTEGER PRIMARY KEY,
+  ts         INTEGER NOT NULL,
+  type       TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  actor      TEXT NOT NULL,
+  payload    TEXT NOT NULL,
+  prev_hash  BLOB NOT NULL,
+  hash       BLOB NOT NULL
+);
+CREATE INDEX events_subject ON events(subject, seq);
+
+CREATE TABLE accounts (
+  id           INTEGER PRIMARY KEY,
+  platform_id  TEXT NOT NULL UNIQUE,
+  created_at   INTEGER,
+  display_name TEXT,
+  first_seen   INTEGER NOT NULL
+);
+
+CREATE TABLE content (
+  id           INTEGER PRIMARY KEY,
+  platform_id  TEXT NOT NULL UNIQUE,
+  type         TEXT NOT NULL,
+  text         TEXT,
+  url          TEXT,
+  media        TEXT,
+  author_id    INTEGER REFERENCES accounts(id),
+  created_at   INTEGER,
+  views        INTEGER NOT NULL DEFAULT 0,
+  followers    INTEGER NOT NULL DEFAULT 0,
+  shares       INTEGER NOT NULL DEFAULT 0,
+  language     TEXT,
+  metadata     TEXT,
+  received_at  INTEGER NOT NULL
+);
+CREATE INDEX content_author ON content(author_id);
+
+CREATE TABLE cases (
+  id             INTEGER PRIMARY KEY,
+  content_id     INTEGER NOT NULL REFERENCES content(id),
+  status         TEXT NOT NULL,
+  queue          TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  flag_count     INTEGER NOT NULL DEFAULT 0,
+  reporter_count INTEGER NOT NULL DEFAULT 0,
+  opened_at      INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  version        INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX cases_content_status ON cases(content_id, status);
+CREATE INDEX cases_queue_status ON cases(queue, status, id);
+
+CREATE TABLE case_reporters (
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  reporter_id INTEGER NOT NULL REFERENCES accounts(id),
+  PRIMARY KEY (case_id, reporter_id)
+);
+
+CREATE TABLE flags (
+  id           INTEGER PRIMARY KEY,
+  case_id      INTEGER NOT NULL REFERENCES cases(id),
+  content_id   INTEGER NOT NULL REFERENCES content(id),
+  reason       TEXT NOT NULL,
+  source       TEXT NOT NULL,
+  reporter_id  INTEGER REFERENCES accounts(id),
+  explanation  TEXT,
+  location_url TEXT,
+  bona_fide    INTEGER NOT NULL DEFAULT 0,
+  contact      TEXT,
+  legal_order  TEXT,
+  metadata     TEXT,
+  duplicate    INTEGER NOT NULL DEFAULT 0,
+  received_at  INTEGER NOT NULL,
+  principal    TEXT NOT NULL,
+  event_seq    INTEGER NOT NULL UNIQUE REFERENCES events(seq)
+);
+CREATE INDEX flags_case ON flags(case_id, id);
+CREATE INDEX flags_reporter ON flags(reporter_id, id);
+
+CREATE TABLE idempotency (
+  principal    TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  response     TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (principal, key)
+);
+
+CREATE TABLE users (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL UNIQUE,
+  role          TEXT NOT NULL,
+  password_hash TEXT,
+  teams         TEXT NOT NULL DEFAULT '',
+  disabled      INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL
+);
+
+CREATE TABLE api_tokens (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  token_hash BLOB NOT NULL UNIQUE,
+  label      TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+
+CREATE TABLE sessions (
+  id         INTEGER PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  token_hash BLOB NOT NULL UNIQUE,
+  csrf       TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+)SQL"},
+  };
+  return migrations;
+}
+
+}  // namespace vigil::store

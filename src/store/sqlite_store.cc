@@ -1,0 +1,365 @@
+// The SQLite driver's write half: migrations, the single writer connection and WriteTx.
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+#include <tuple>
+
+#include "store/sqlite_internal.h"
+#include "store/sqlite_schema.h"
+
+namespace vigil::store {
+namespace {
+
+class SqliteWriteTx final : public WriteTx {
+ public:
+  explicit SqliteWriteTx(SqliteConn& db) : db_(db) {
+    db_.Exec("BEGIN IMMEDIATE");
+    // Re-read the chain head inside the transaction: another process (the CLI) may have appended.
+    auto s = db_.Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
+    if (s.Step()) {
+      head_seq_ = s.Int(0);
+      head_hash_ = s.Text(1);
+    } else {
+      head_seq_ = 0;
+      head_hash_ = events::GenesisHash();
+    }
+  }
+  ~SqliteWriteTx() override {
+    if (!done_) {
+      try {
+        db_.Exec("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+  void MarkCommitted() { done_ = true; }
+
+  void Savepoint() override {
+    db_.Prepare("SAVEPOINT req").Exec();
+    savepoints_.emplace_back(head_seq_, head_hash_);
+  }
+  void RollbackToSavepoint() override {
+    db_.Exec("ROLLBACK TO req; RELEASE req");
+    std::tie(head_seq_, head_hash_) = savepoints_.back();
+    savepoints_.pop_back();
+  }
+  void ReleaseSavepoint() override {
+    db_.Prepare("RELEASE req").Exec();
+    savepoints_.pop_back();
+  }
+
+  int64_t AppendEvent(events::Event& e) override {
+    e.seq = head_seq_ + 1;
+    e.prev_hash = head_hash_;
+    e.hash = events::ComputeHash(head_hash_, e);
+    db_.Prepare(
+           "INSERT INTO events(seq, ts, type, subject, actor, payload, prev_hash, hash) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
+        .Bind(1, e.seq)
+        .Bind(2, e.ts)
+        .Bind(3, e.type)
+        .Bind(4, e.subject)
+        .Bind(5, e.actor)
+        .Bind(6, e.payload)
+        .BindBlob(7, e.prev_hash)
+        .BindBlob(8, e.hash)
+        .Exec();
+    head_seq_ = e.seq;
+    head_hash_ = e.hash;
+    return e.seq;
+  }
+
+  int64_t UpsertAccount(const Account& a, Millis now) override {
+    auto s = db_.Prepare(
+        "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO UPDATE SET "
+        "created_at = COALESCE(accounts.created_at, excluded.created_at), "
+        "display_name = COALESCE(excluded.display_name, accounts.display_name) "
+        "RETURNING id");
+    s.Bind(1, a.id).BindOpt(2, a.created_at).BindText(3, a.display_name).Bind(4, now);
+    if (!s.Step()) throw StoreError("account upsert returned no row");
+    return s.Int(0);
+  }
+
+  std::pair<int64_t, bool> UpsertContent(const ContentItem& c, int64_t author_pk,
+                                         Millis now) override {
+    auto existing = FindContentPk(c.id);
+    if (existing) {
+      auto s = db_.Prepare(
+          "UPDATE content SET type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
+          "views=?8, followers=?9, shares=?10, language=?11, metadata=?12 WHERE id=?1");
+      BindContent(s, c, author_pk).Bind(1, *existing).Exec();
+      return {*existing, false};
+    }
+    auto s = db_.Prepare(
+        "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
+        "followers, shares, language, metadata, received_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id");
+    BindContent(s, c, author_pk).Bind(1, c.id).Bind(13, now);
+    if (!s.Step()) throw StoreError("content insert returned no row");
+    return {s.Int(0), true};
+  }
+
+  std::optional<int64_t> FindContentPk(const std::string& platform_id) override {
+    auto s = db_.Prepare("SELECT id FROM content WHERE platform_id = ?1");
+    s.Bind(1, platform_id);
+    if (s.Step()) return s.Int(0);
+    return std::nullopt;
+  }
+
+  std::optional<int64_t> FindOpenCase(int64_t content_pk) override {
+    auto s = db_.Prepare(
+        "SELECT id FROM cases WHERE content_id = ?1 AND status = 'open' ORDER BY id DESC LIMIT 1");
+    s.Bind(1, content_pk);
+    if (s.Step()) return s.Int(0);
+    return std::nullopt;
+  }
+
+  int64_t OpenCase(int64_t content_pk, const std::string& queue, const std::string& reason,
+                   Millis now) override {
+    auto s = db_.Prepare(
+        "INSERT INTO cases(content_id, status, queue, reason, opened_at, updated_at) "
+        "VALUES (?1, 'open', ?2, ?3, ?4, ?4) RETURNING id");
+    s.Bind(1, content_pk).Bind(2, queue).Bind(3, reason).Bind(4, now);
+    if (!s.Step()) throw StoreError("case insert returned no row");
+    return s.Int(0);
+  }
+
+  bool AddCaseReporter(int64_t case_id, int64_t reporter_pk) override {
+    db_.Prepare(
+           "INSERT INTO case_reporters(case_id, reporter_id) VALUES (?1, ?2) "
+           "ON CONFLICT DO NOTHING")
+        .Bind(1, case_id)
+        .Bind(2, reporter_pk)
+        .Exec();
+    return db_.Changes() > 0;
+  }
+
+  void BumpCase(int64_t case_id, bool new_reporter, Millis now) override {
+    db_.Prepare(
+           "UPDATE cases SET flag_count = flag_count + 1, reporter_count = reporter_count + ?2, "
+           "updated_at = ?3, version = version + 1 WHERE id = ?1")
+        .Bind(1, case_id)
+        .Bind(2, new_reporter ? 1 : 0)
+        .Bind(3, now)
+        .Exec();
+  }
+
+  int64_t NextFlagId() override {
+    auto s = db_.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM flags");
+    s.Step();
+    return s.Int(0);
+  }
+
+  int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) override {
+    auto s = db_.Prepare(
+        "INSERT INTO flags(id, case_id, content_id, reason, source, reporter_id, explanation, "
+        "location_url, bona_fide, contact, legal_order, metadata, duplicate, received_at, "
+        "principal, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+        "?14, ?15, ?16)");
+    s.Bind(1, f.id)
+        .Bind(2, f.case_id)
+        .Bind(3, f.content_pk)
+        .Bind(4, f.reason)
+        .Bind(5, ToString(f.source))
+        .Bind(9, f.bona_fide)
+        .BindText(7, f.explanation)
+        .BindText(8, f.location_url)
+        .BindText(10, f.contact_json)
+        .BindText(11, f.legal_order_json)
+        .BindText(12, f.metadata_json)
+        .Bind(13, f.duplicate)
+        .Bind(14, f.received_at)
+        .Bind(15, f.principal)
+        .Bind(16, event_seq);
+    if (reporter_pk) s.Bind(6, reporter_pk); else s.BindNull(6);
+    s.Exec();
+    return f.id;
+  }
+
+  std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
+                                                const std::string& key) override {
+    auto s = db_.Prepare(
+        "SELECT request_hash, status, response FROM idempotency WHERE principal=?1 AND key=?2");
+    s.Bind(1, principal).Bind(2, key);
+    if (!s.Step()) return std::nullopt;
+    return IdempotencyRow{s.Text(0), static_cast<int>(s.Int(1)), s.Text(2)};
+  }
+
+  void SaveIdempotency(const std::string& principal, const std::string& key,
+                       const IdempotencyRow& row, Millis now) override {
+    db_.Prepare(
+           "INSERT INTO idempotency(principal, key, request_hash, status, response, created_at) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .Bind(1, principal)
+        .Bind(2, key)
+        .Bind(3, row.request_hash)
+        .Bind(4, row.status)
+        .Bind(5, row.response)
+        .Bind(6, now)
+        .Exec();
+  }
+
+  std::optional<UserRow> FindUserByName(const std::string& name) override {
+    auto s = db_.Prepare("SELECT " VIGIL_USER_COLUMNS " FROM users WHERE name = ?1");
+    s.Bind(1, name);
+    if (s.Step()) return LoadUser(s);
+    return std::nullopt;
+  }
+
+  int64_t InsertUser(const UserRow& u) override {
+    auto s = db_.Prepare(
+        "INSERT INTO users(name, role, password_hash, teams, disabled, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id");
+    s.Bind(1, u.name)
+        .Bind(2, ToString(u.role))
+        .BindText(3, u.password_hash)
+        .Bind(4, JoinTeams(u.teams))
+        .Bind(5, u.disabled)
+        .Bind(6, u.created_at);
+    if (!s.Step()) throw StoreError("user insert returned no row");
+    return s.Int(0);
+  }
+
+  void SetUserDisabled(int64_t user_id, bool disabled) override {
+    db_.Prepare("UPDATE users SET disabled = ?2 WHERE id = ?1")
+        .Bind(1, user_id)
+        .Bind(2, disabled)
+        .Exec();
+  }
+
+  void SetUserPassword(int64_t user_id, const std::string& hash) override {
+    db_.Prepare("UPDATE users SET password_hash = ?2 WHERE id = ?1")
+        .Bind(1, user_id)
+        .Bind(2, hash)
+        .Exec();
+  }
+
+  int64_t InsertToken(int64_t user_id, const std::string& token_hash, const std::string& label,
+                      Millis now) override {
+    auto s = db_.Prepare(
+        "INSERT INTO api_tokens(user_id, token_hash, label, created_at) VALUES (?1, ?2, ?3, ?4) "
+        "RETURNING id");
+    s.Bind(1, user_id).BindBlob(2, token_hash).Bind(3, label).Bind(4, now);
+    if (!s.Step()) throw StoreError("token insert returned no row");
+    return s.Int(0);
+  }
+
+  bool RevokeToken(int64_t token_id, Millis now) override {
+    db_.Prepare("UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+        .Bind(1, token_id)
+        .Bind(2, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
+
+  int64_t InsertSession(int64_t user_id, const std::string& token_hash, const std::string& csrf,
+                        Millis now, Millis expires) override {
+    auto s = db_.Prepare(
+        "INSERT INTO sessions(user_id, token_hash, csrf, created_at, expires_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id");
+    s.Bind(1, user_id).BindBlob(2, token_hash).Bind(3, csrf).Bind(4, now).Bind(5, expires);
+    if (!s.Step()) throw StoreError("session insert returned no row");
+    return s.Int(0);
+  }
+
+  bool RevokeSession(int64_t session_id, Millis now) override {
+    db_.Prepare("UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+        .Bind(1, session_id)
+        .Bind(2, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
+
+  int64_t RevokeUserSessions(int64_t user_id, Millis now) override {
+    db_.Prepare("UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL")
+        .Bind(1, user_id)
+        .Bind(2, now)
+        .Exec();
+    return db_.Changes();
+  }
+
+ private:
+  Stmt& BindContent(Stmt& s, const ContentItem& c, int64_t author_pk) {
+    s.Bind(2, ToString(c.type))
+        .BindText(3, c.text)
+        .BindText(4, c.url)
+        .BindOpt(7, c.created_at)
+        .Bind(8, c.reach.views)
+        .Bind(9, c.reach.followers)
+        .Bind(10, c.reach.shares)
+        .BindText(11, c.language)
+        .BindText(12, c.metadata_json == "{}" ? std::string() : c.metadata_json);
+    if (c.media.empty()) s.BindNull(5); else s.Bind(5, MediaToJson(c.media));
+    if (author_pk) s.Bind(6, author_pk); else s.BindNull(6);
+    return s;
+  }
+
+  SqliteConn& db_;
+  bool done_ = false;
+  int64_t head_seq_ = 0;
+  std::string head_hash_;
+  std::vector<std::pair<int64_t, std::string>> savepoints_;  // chain head at each savepoint
+};
+
+class SqliteStore final : public Store {
+ public:
+  explicit SqliteStore(const std::string& dir)
+      : path_(dir + "/vigil.db"), writer_(path_), pool_(path_) {
+    Migrate();
+  }
+
+  std::unique_ptr<WriteTx> BeginWrite() override {
+    return std::make_unique<SqliteWriteTx>(writer_);
+  }
+  void Commit(WriteTx& tx) override {
+    writer_.Exec("COMMIT");
+    static_cast<SqliteWriteTx&>(tx).MarkCommitted();
+  }
+  std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
+  int SchemaVersion() override {
+    auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    s.Step();
+    return static_cast<int>(s.Int(0));
+  }
+
+ private:
+  void Migrate() {
+    writer_.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT "
+        "NOT NULL, applied_at INTEGER NOT NULL)");
+    int current = SchemaVersion();
+    for (const auto& m : SqliteMigrations()) {
+      if (m.version <= current) continue;
+      writer_.Exec("BEGIN IMMEDIATE");
+      try {
+        writer_.Exec(m.sql);
+        writer_.Prepare(
+                   "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, "
+                   "CAST(strftime('%s','now') AS INTEGER) * 1000)")
+            .Bind(1, m.version)
+            .Bind(2, m.name)
+            .Exec();
+        writer_.Exec("COMMIT");
+      } catch (...) {
+        writer_.Exec("ROLLBACK");
+        throw;
+      }
+    }
+  }
+
+  std::string path_;
+  SqliteConn writer_;
+  ReadPool pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<Store> OpenSqliteStore(const std::string& data_dir) {
+  struct stat st {};
+  if (stat(data_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    throw StoreError("data directory " + data_dir + " does not exist (run `vigil init`)");
+  return std::make_unique<SqliteStore>(data_dir);
+}
+
+}  // namespace vigil::store

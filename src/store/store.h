@@ -1,0 +1,189 @@
+// The storage interface: the only door to persistent state. Write work runs inside a WriteTx
+// (one transaction, possibly shared by many requests through group commit, each request isolated
+// by a savepoint); reads run inside a ReadTx (a consistent snapshot). SQLite implements it now; the
+// operations are plain portable SQL so a PostgreSQL driver can implement the same interface.
+// SQL failures throw StoreError (see sqlite_db.h); expected outcomes are return values.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/domain.h"
+#include "events/chain.h"
+
+namespace vigil::store {
+
+struct UserRow {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kAgent;
+  std::string password_hash;  // argon2id string, empty for integration clients
+  std::vector<std::string> teams;
+  bool disabled = false;
+  Millis created_at = 0;
+};
+
+struct TokenRow {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string label;
+  Millis created_at = 0;
+  std::optional<Millis> revoked_at;
+};
+
+struct SessionRow {
+  int64_t id = 0;
+  int64_t user_id = 0;
+  std::string csrf;
+  Millis expires_at = 0;
+  std::optional<Millis> revoked_at;
+};
+
+struct IdempotencyRow {
+  std::string request_hash;
+  int status = 0;
+  std::string response;
+};
+
+struct FlagRow {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  int64_t content_pk = 0;
+  std::string content_id;  // platform id
+  std::string reason;
+  FlagSource source = FlagSource::kUser;
+  std::string reporter_id;  // platform account id, empty when anonymous
+  std::string explanation;
+  std::string location_url;
+  bool bona_fide = false;
+  std::string contact_json;      // "" when none
+  std::string legal_order_json;  // "" when none
+  std::string metadata_json;
+  bool duplicate = false;
+  Millis received_at = 0;
+  std::string principal;  // "token:N" / "user:N" / "cli" that submitted it
+};
+
+struct CaseRow {
+  int64_t id = 0;
+  int64_t content_pk = 0;
+  std::string content_id;
+  std::string status;  // open | decided | closed
+  std::string queue;
+  std::string reason;  // reason of the flag that opened it
+  int64_t flag_count = 0;
+  int64_t reporter_count = 0;
+  Millis opened_at = 0;
+  Millis updated_at = 0;
+  int64_t version = 0;
+};
+
+struct ContentRow {
+  int64_t pk = 0;
+  ContentItem item;
+  Millis received_at = 0;
+};
+
+struct CaseFilter {
+  std::string status;                 // "" = any
+  std::vector<std::string> queues;    // empty = any
+  std::string reason;                 // "" = any
+  int64_t after_id = 0;               // keyset pagination
+  int limit = 50;
+};
+
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+
+  // Isolation of one request inside a shared group-commit transaction.
+  virtual void Savepoint() = 0;
+  virtual void RollbackToSavepoint() = 0;
+  virtual void ReleaseSavepoint() = 0;
+
+  // Appends an event to the hash chain; fills seq, prev_hash and hash. Returns seq.
+  virtual int64_t AppendEvent(events::Event& e) = 0;
+
+  // Platform accounts (authors, reporters). Returns the row id; fills gaps on re-sight.
+  virtual int64_t UpsertAccount(const Account& a, Millis now) = 0;
+  // Inserts or replaces a content item. Returns {pk, created}.
+  virtual std::pair<int64_t, bool> UpsertContent(const ContentItem& c, int64_t author_pk,
+                                                 Millis now) = 0;
+  virtual std::optional<int64_t> FindContentPk(const std::string& platform_id) = 0;
+
+  virtual std::optional<int64_t> FindOpenCase(int64_t content_pk) = 0;
+  virtual int64_t OpenCase(int64_t content_pk, const std::string& queue,
+                           const std::string& reason, Millis now) = 0;
+  // Records that a reporter flagged a case; false when they already had.
+  virtual bool AddCaseReporter(int64_t case_id, int64_t reporter_pk) = 0;
+  virtual void BumpCase(int64_t case_id, bool new_reporter, Millis now) = 0;
+  virtual int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) = 0;
+  virtual int64_t NextFlagId() = 0;
+
+  virtual std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
+                                                        const std::string& key) = 0;
+  virtual void SaveIdempotency(const std::string& principal, const std::string& key,
+                               const IdempotencyRow& row, Millis now) = 0;
+
+  virtual std::optional<UserRow> FindUserByName(const std::string& name) = 0;
+  virtual int64_t InsertUser(const UserRow& u) = 0;
+  virtual void SetUserDisabled(int64_t user_id, bool disabled) = 0;
+  virtual void SetUserPassword(int64_t user_id, const std::string& hash) = 0;
+  virtual int64_t InsertToken(int64_t user_id, const std::string& token_hash,
+                              const std::string& label, Millis now) = 0;
+  virtual bool RevokeToken(int64_t token_id, Millis now) = 0;
+  virtual int64_t InsertSession(int64_t user_id, const std::string& token_hash,
+                                const std::string& csrf, Millis now, Millis expires) = 0;
+  virtual bool RevokeSession(int64_t session_id, Millis now) = 0;
+  virtual int64_t RevokeUserSessions(int64_t user_id, Millis now) = 0;
+};
+
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+  virtual std::optional<UserRow> FindUserByName(const std::string& name) = 0;
+  virtual std::optional<UserRow> FindUserById(int64_t id) = 0;
+  virtual std::vector<UserRow> ListUsers() = 0;
+  // Active (not revoked) token by hash, with its row.
+  virtual std::optional<TokenRow> FindActiveToken(const std::string& token_hash) = 0;
+  virtual std::vector<TokenRow> ListTokens(int64_t user_id) = 0;
+  virtual std::optional<SessionRow> FindSession(const std::string& token_hash) = 0;
+
+  virtual std::optional<FlagRow> GetFlag(int64_t id) = 0;
+  virtual std::vector<FlagRow> FlagsOfCase(int64_t case_id, int limit) = 0;
+  virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
+  virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
+  virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
+  virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;
+  virtual std::vector<events::Event> EventsOfSubject(const std::string& subject, int limit) = 0;
+
+  // Streams in id/seq order; the callback returns false to stop.
+  virtual void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) = 0;
+  virtual void ScanFlags(const std::function<bool(FlagRow&)>& fn) = 0;
+  virtual void ScanContent(const std::function<bool(ContentRow&)>& fn) = 0;
+  // Projection consistency: flags without a flag.received event and vice versa.
+  virtual int64_t CountFlagsWithoutEvent() = 0;
+  virtual int64_t CountFlagEventsWithoutFlag() = 0;
+  virtual int64_t CountFlags() = 0;
+  virtual int64_t CountEvents() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Opens a write transaction (BEGIN IMMEDIATE). Commit() makes it durable; destroying an
+  // uncommitted WriteTx rolls it back. Only one writer at a time: callers serialize.
+  virtual std::unique_ptr<WriteTx> BeginWrite() = 0;
+  virtual void Commit(WriteTx& tx) = 0;
+  virtual std::unique_ptr<ReadTx> BeginRead() = 0;
+  virtual int SchemaVersion() = 0;
+};
+
+// Opens the SQLite store in `data_dir/vigil.db`, applying pending migrations.
+std::unique_ptr<Store> OpenSqliteStore(const std::string& data_dir);
+
+}  // namespace vigil::store
