@@ -153,7 +153,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadHeader() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(impl_.config.max_batch_body_bytes);
+    // The route's limit is applied once the headers are known (OnHeader); until then Beast must
+    // not refuse a large Content-Length by itself, or the client would get no 413.
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     stream_.expires_after(std::chrono::seconds(120));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec, size_t) {
