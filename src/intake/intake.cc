@@ -34,7 +34,7 @@ Result<json> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxono
   }
   int64_t reporter_pk = f.reporter ? tx.UpsertAccount(*f.reporter, received) : 0;
   bool case_opened = false;
-  auto case_id = tx.FindOpenCase(content_pk);
+  auto case_id = content_created ? std::nullopt : tx.FindOpenCase(content_pk);
   if (!case_id) {
     case_id = tx.OpenCase(content_pk, reason->queue, f.reason, received);
     case_opened = true;
@@ -200,7 +200,8 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [out, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
         done(std::move(*out));
-      });
+      },
+      /*isolated=*/false);  // WriteFlag and the idempotency check fail only before writing
 }
 
 void Intake::SubmitContent(const auth::Principal& p, ContentItem content, IdempotencyKey idem,
@@ -302,7 +303,8 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
         }
         if (out->status != 200) return done({out->body});  // idempotency conflict
         done(out->body.get<std::vector<json>>());
-      });
+      },
+      /*isolated=*/false);  // failed lines fail before writing anything
 }
 
 std::vector<json> Intake::ImportLines(const auth::Principal& p,

@@ -20,10 +20,10 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-void GroupCommitter::Submit(Job job, Done done) {
+void GroupCommitter::Submit(Job job, Done done, bool isolated) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(job), std::move(done)});
+    queue_.push_back({std::move(job), std::move(done), isolated});
   }
   cv_.notify_one();
 }
@@ -53,19 +53,22 @@ void GroupCommitter::Loop() {
     try {
       auto tx = store_.BeginWrite();
       for (auto& p : group) {
-        tx->Savepoint();
+        if (p.isolated) tx->Savepoint();
         Status s = Error::Internal("job did not run");
         try {
           s = p.job(*tx);
         } catch (const StoreError&) {
           throw;  // the transaction itself is broken: fail the whole group
         } catch (const std::exception& e) {
+          if (!p.isolated) throw;
           s = Error::Internal(e.what());
         }
-        if (s.ok()) {
-          tx->ReleaseSavepoint();
-        } else {
-          tx->RollbackToSavepoint();
+        if (p.isolated) {
+          if (s.ok()) {
+            tx->ReleaseSavepoint();
+          } else {
+            tx->RollbackToSavepoint();
+          }
         }
         results.push_back(std::move(s));
       }

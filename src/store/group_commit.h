@@ -18,7 +18,10 @@ namespace vigil::store {
 
 class GroupCommitter {
  public:
-  // Runs inside the shared transaction. Return an error to roll back just this job.
+  // Runs inside the shared transaction. An isolated job (the default) runs in its own savepoint:
+  // returning an error rolls back just this job. A non-isolated job skips the savepoint, which
+  // is much cheaper for large jobs, and promises to return errors only before its first write;
+  // if one fails anyway, the whole group is rolled back and every job in it fails (retryable).
   using Job = std::function<Status(WriteTx&)>;
   // Called on the writer thread after the commit (or failure); must not block.
   using Done = std::function<void(const Status&)>;
@@ -28,7 +31,7 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  void Submit(Job job, Done done);
+  void Submit(Job job, Done done, bool isolated = true);
   // Convenience for callers that may block (CLI, tests): submits and waits.
   Status Run(Job job);
 
@@ -38,6 +41,7 @@ class GroupCommitter {
   struct Pending {
     Job job;
     Done done;
+    bool isolated;
   };
   void Loop();
 

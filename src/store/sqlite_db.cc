@@ -56,7 +56,10 @@ SqliteConn::SqliteConn(const std::string& path, bool readonly) {
   }
   sqlite3_busy_timeout(db_, 10'000);
   sqlite3_extended_result_codes(db_, 1);
-  Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY;");
+  // synchronous=FULL: a commit is on disk before it returns (the acknowledgement promise).
+  // A larger page cache keeps the indexes the writer touches in memory.
+  Exec("PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL; PRAGMA temp_store=MEMORY; "
+       "PRAGMA cache_size=-131072;");
   if (!readonly) Exec("PRAGMA journal_mode=WAL;");
 }
 

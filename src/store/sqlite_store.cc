@@ -41,6 +41,7 @@ class SqliteWriteTx final : public WriteTx {
   void RollbackToSavepoint() override {
     db_.Exec("ROLLBACK TO req; RELEASE req");
     std::tie(head_seq_, head_hash_) = savepoints_.back();
+    next_flag_id_ = 0;
     savepoints_.pop_back();
   }
   void ReleaseSavepoint() override {
@@ -146,9 +147,12 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   int64_t NextFlagId() override {
-    auto s = db_.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM flags");
-    s.Step();
-    return s.Int(0);
+    if (next_flag_id_ == 0) {  // once per transaction (and after a rollback); then counted here
+      auto s = db_.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM flags");
+      s.Step();
+      next_flag_id_ = s.Int(0);
+    }
+    return next_flag_id_++;
   }
 
   int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) override {
@@ -299,7 +303,8 @@ class SqliteWriteTx final : public WriteTx {
   bool done_ = false;
   int64_t head_seq_ = 0;
   std::string head_hash_;
-  std::vector<std::pair<int64_t, std::string>> savepoints_;  // chain head at each savepoint
+  std::vector<std::pair<int64_t, std::string>> savepoints_;
+  int64_t next_flag_id_ = 0;  // chain head at each savepoint
 };
 
 class SqliteStore final : public Store {
