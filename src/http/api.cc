@@ -484,7 +484,23 @@ std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
   return out;
 }
 
+const char* kLandingPage = R"HTML(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Vigil</title></head>
+<body><main>
+<h1>Vigil</h1>
+<p>The Vigil API is running. The web console arrives with the console issue; until then use the
+HTTP API (<a href="/v1/openapi.json">OpenAPI document</a>) or the <code>vigil</code> command.</p>
+<p><a href="/healthz">Health</a></p>
+</main></body></html>
+)HTML";
+
 void AddApiRoutes(Server& server, Services& s) {
+  server.Add({"GET", "/", {}, true, false, 0, "The landing page (the console's entry point).",
+              "meta", [](Context&, Respond respond) {
+                Response r = JsonResponse(200, kLandingPage);
+                r.content_type = "text/html; charset=utf-8";
+                respond(std::move(r));
+              }});
   server.Add({"GET", "/healthz", {}, true, false, 0, "Liveness and storage check.", "meta",
               [&s](Context&, Respond respond) {
                 auto rtx = s.store->BeginRead();

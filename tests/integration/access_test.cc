@@ -19,6 +19,7 @@ const std::vector<std::string> kRoles = {"agent", "senior", "qa", "legal", "engi
 
 // "METHOD /pattern" -> roles allowed; "public" means no authentication at all.
 const std::map<std::string, std::set<std::string>> kAccess = {
+    {"GET /", {"public"}},
     {"GET /healthz", {"public"}},
     {"GET /v1/openapi.json", {"public"}},
     {"POST /v1/auth/login", {"public"}},
