@@ -1,5 +1,6 @@
 #include "intake/flag_parser.h"
 
+#include <algorithm>
 #include <initializer_list>
 
 namespace vigil::intake {
@@ -368,6 +369,134 @@ json LegalOrderToJson(const LegalOrder& o) {
   if (o.deadline) j["deadline"] = FormatIso8601(*o.deadline);
   if (!o.reference.empty()) j["reference"] = o.reference;
   return j;
+}
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  static const char* kHex = "0123456789abcdef";
+  out += '"';
+  size_t run = 0;  // start of the pending span of bytes copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
+std::string& CanonicalObject::Key(std::string_view key) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  AppendJsonString(out_, key);
+  out_ += ':';
+  return out_;
+}
+void CanonicalObject::Str(std::string_view key, std::string_view value) {
+  AppendJsonString(Key(key), value);
+}
+void CanonicalObject::Int(std::string_view key, int64_t value) {
+  Key(key) += std::to_string(value);
+}
+void CanonicalObject::Bool(std::string_view key, bool value) {
+  Key(key) += value ? "true" : "false";
+}
+void CanonicalObject::Raw(std::string_view key, std::string_view json_text) {
+  Key(key) += json_text;
+}
+
+void AppendAccountJson(std::string& out, const Account& a) {
+  CanonicalObject o(out);
+  if (a.created_at) o.Str("created_at", FormatIso8601(*a.created_at));
+  o.Str("id", a.id);
+  if (!a.display_name.empty()) o.Str("name", a.display_name);
+}
+
+namespace {
+
+void AppendMediaJson(std::string& out, const std::vector<MediaItem>& media) {
+  out += '[';
+  for (size_t i = 0; i < media.size(); ++i) {
+    if (i) out += ',';
+    CanonicalObject item(out);
+    const auto& hashes = media[i].hashes;
+    if (!hashes.empty()) {
+      // Sorted by algorithm; for a repeated algorithm the last digest wins, as in a JSON object.
+      std::vector<const std::pair<std::string, std::string>*> sorted;
+      for (const auto& h : hashes) sorted.push_back(&h);
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](auto* a, auto* b) { return a->first < b->first; });
+      CanonicalObject h(item.Key("hashes"));
+      for (size_t k = 0; k < sorted.size(); ++k)
+        if (k + 1 == sorted.size() || sorted[k + 1]->first != sorted[k]->first)
+          h.Str(sorted[k]->first, sorted[k]->second);
+    }
+    item.Str("url", media[i].url);
+  }
+  out += ']';
+}
+
+}  // namespace
+
+void AppendContentJson(std::string& out, const ContentItem& c) {
+  CanonicalObject o(out);
+  if (c.author) AppendAccountJson(o.Key("author"), *c.author);
+  if (c.created_at) o.Str("created_at", FormatIso8601(*c.created_at));
+  o.Str("id", c.id);
+  if (!c.language.empty()) o.Str("language", c.language);
+  if (!c.media.empty()) AppendMediaJson(o.Key("media"), c.media);
+  if (c.metadata_json != "{}" && !c.metadata_json.empty()) o.Raw("metadata", c.metadata_json);
+  if (c.reach.views || c.reach.followers || c.reach.shares) {
+    CanonicalObject r(o.Key("reach"));
+    r.Int("followers", c.reach.followers);
+    r.Int("shares", c.reach.shares);
+    r.Int("views", c.reach.views);
+  }
+  if (!c.text.empty()) o.Str("text", c.text);
+  o.Str("type", ToString(c.type));
+  if (!c.url.empty()) o.Str("url", c.url);
+}
+
+void AppendLegalOrderJson(std::string& out, const LegalOrder& lo) {
+  CanonicalObject o(out);
+  o.Str("authority", lo.authority);
+  if (lo.deadline) o.Str("deadline", FormatIso8601(*lo.deadline));
+  o.Str("legal_ground", lo.legal_ground);
+  if (!lo.reference.empty()) o.Str("reference", lo.reference);
+  std::string& scope = o.Key("territorial_scope");
+  scope += '[';
+  for (size_t i = 0; i < lo.territorial_scope.size(); ++i) {
+    if (i) scope += ',';
+    AppendJsonString(scope, lo.territorial_scope[i]);
+  }
+  scope += ']';
 }
 
 }  // namespace vigil::intake

@@ -38,4 +38,35 @@ nlohmann::json ContentToJson(const ContentItem& c);
 nlohmann::json AccountToJson(const Account& a);
 nlohmann::json LegalOrderToJson(const LegalOrder& o);
 
+// Writes one JSON object as canonical text straight into a string, without building a tree: the
+// bytes are exactly those of nlohmann's dump() of the equivalent object (keys in byte order, no
+// whitespace, the same string escapes), so hashes over either encoding agree. Callers must add
+// keys in ascending byte order; values given as JSON text (Raw) must already be canonical.
+class CanonicalObject {
+ public:
+  explicit CanonicalObject(std::string& out) : out_(out) { out_ += '{'; }
+  ~CanonicalObject() { out_ += '}'; }
+  CanonicalObject(const CanonicalObject&) = delete;
+  CanonicalObject& operator=(const CanonicalObject&) = delete;
+
+  void Str(std::string_view key, std::string_view value);
+  void Int(std::string_view key, int64_t value);
+  void Bool(std::string_view key, bool value);
+  void Raw(std::string_view key, std::string_view json_text);
+  // Starts the value of `key`; the caller then writes exactly one JSON value to out().
+  std::string& Key(std::string_view key);
+  std::string& out() { return out_; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
+// Appends `s` as a JSON string literal, escaped as nlohmann's dump() does (s is valid UTF-8).
+void AppendJsonString(std::string& out, std::string_view s);
+// Canonical text of ContentToJson / AccountToJson / LegalOrderToJson.
+void AppendContentJson(std::string& out, const ContentItem& c);
+void AppendAccountJson(std::string& out, const Account& a);
+void AppendLegalOrderJson(std::string& out, const LegalOrder& o);
+
 }  // namespace vigil::intake

@@ -12,10 +12,61 @@ namespace {
 
 using nlohmann::json;
 
+// What the write of one flag produced; turned into the API receipt off the writer thread.
+struct FlagReceipt {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  bool case_opened = false;
+  bool duplicate = false;
+  Millis received_at = 0;
+  int64_t event_seq = 0;
+};
+
+json ReceiptJson(const Flag& f, const FlagReceipt& r) {
+  return json{{"id", r.id},
+              {"case_id", r.case_id},
+              {"content_id", f.ContentId()},
+              {"case_opened", r.case_opened},
+              {"duplicate", r.duplicate},
+              {"received_at", FormatIso8601(r.received_at)},
+              {"event_seq", r.event_seq}};
+}
+
+// The flag.received payload as canonical JSON, written directly (keys in byte order).
+std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case_opened,
+                             bool content_created) {
+  std::string out;
+  out.reserve(512 + (f.content ? f.content->text.size() : 0) + f.explanation.size() +
+              f.metadata_json.size());
+  CanonicalObject p(out);
+  p.Bool("bona_fide", f.bona_fide);
+  p.Int("case_id", row.case_id);
+  p.Bool("case_opened", case_opened);
+  if (f.contact) p.Raw("contact", row.contact_json);
+  if (f.content) {
+    AppendContentJson(p.Key("content"), *f.content);
+  } else {
+    CanonicalObject ref(p.Key("content"));
+    ref.Str("id", f.content_ref);
+  }
+  p.Bool("content_created", content_created);
+  p.Bool("duplicate", row.duplicate);
+  if (!f.explanation.empty()) p.Str("explanation", f.explanation);
+  p.Int("flag_id", row.id);
+  if (f.legal_order) p.Raw("legal_order", row.legal_order_json);
+  if (!f.location_url.empty()) p.Str("location_url", f.location_url);
+  if (f.metadata_json != "{}" && !f.metadata_json.empty()) p.Raw("metadata", f.metadata_json);
+  p.Str("reason", f.reason);
+  p.Str("received_at", FormatIso8601(row.received_at));
+  if (f.reporter) AppendAccountJson(p.Key("reporter"), *f.reporter);
+  p.Str("source", ToString(f.source));
+  return out;
+}
+
 // The durable write of one validated flag inside the group-commit transaction. Everything that
 // can fail is checked before the first write, so a failed flag leaves nothing behind.
-Result<json> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
-                       const std::string& actor, Millis now) {
+Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
+                              const std::string& actor, Millis now) {
   const Reason* reason = taxonomy.Find(f.reason);
   if (!reason) return Error::Invalid("reason", "unknown reason code '" + f.reason + "'");
   int64_t content_pk = 0;
@@ -33,14 +84,15 @@ Result<json> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxono
     std::tie(content_pk, content_created) = tx.UpsertContent(*f.content, author_pk, received);
   }
   int64_t reporter_pk = f.reporter ? tx.UpsertAccount(*f.reporter, received) : 0;
-  bool case_opened = false;
+  bool case_opened = false, new_reporter = true;
   auto case_id = content_created ? std::nullopt : tx.FindOpenCase(content_pk);
-  if (!case_id) {
-    case_id = tx.OpenCase(content_pk, reason->queue, f.reason, received);
+  if (case_id) {
+    new_reporter = reporter_pk == 0 || tx.AddCaseReporter(*case_id, reporter_pk);
+    tx.BumpCase(*case_id, new_reporter, received);
+  } else {
+    case_id = tx.OpenCase(content_pk, reason->queue, f.reason, reporter_pk, received);
     case_opened = true;
   }
-  bool new_reporter = reporter_pk == 0 || tx.AddCaseReporter(*case_id, reporter_pk);
-  tx.BumpCase(*case_id, new_reporter, received);
 
   store::FlagRow row;
   row.id = tx.NextFlagId();
@@ -55,47 +107,22 @@ Result<json> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxono
   row.duplicate = !new_reporter;
   row.received_at = received;
   row.principal = actor;
-
-  json payload = {{"flag_id", row.id},
-                  {"case_id", row.case_id},
-                  {"case_opened", case_opened},
-                  {"duplicate", row.duplicate},
-                  {"reason", f.reason},
-                  {"source", ToString(f.source)},
-                  {"received_at", FormatIso8601(received)},
-                  {"bona_fide", f.bona_fide}};
-  payload["content"] = f.content ? ContentToJson(*f.content) : json{{"id", f.content_ref}};
-  payload["content_created"] = content_created;
-  if (f.reporter) payload["reporter"] = AccountToJson(*f.reporter);
   if (f.contact) {
-    row.contact_json = json{{"name", f.contact->name}, {"email", f.contact->email}}.dump();
-    payload["contact"] = json::parse(row.contact_json);
+    CanonicalObject c(row.contact_json);
+    c.Str("email", f.contact->email);
+    c.Str("name", f.contact->name);
   }
-  if (!f.explanation.empty()) payload["explanation"] = f.explanation;
-  if (!f.location_url.empty()) payload["location_url"] = f.location_url;
-  if (f.legal_order) {
-    json lo = LegalOrderToJson(*f.legal_order);
-    row.legal_order_json = lo.dump();
-    payload["legal_order"] = std::move(lo);
-  }
-  if (f.metadata_json != "{}") payload["metadata"] = json::parse(f.metadata_json);
+  if (f.legal_order) AppendLegalOrderJson(row.legal_order_json, *f.legal_order);
 
   events::Event e;
   e.type = "flag.received";
   e.subject = "flag:" + std::to_string(row.id);
   e.actor = actor;
   e.ts = now;
-  e.payload = payload.dump();
+  e.payload = FlagEventPayload(f, row, case_opened, content_created);
   int64_t seq = tx.AppendEvent(e);
   tx.InsertFlag(row, reporter_pk, seq);
-
-  return json{{"id", row.id},
-              {"case_id", row.case_id},
-              {"content_id", f.ContentId()},
-              {"case_opened", case_opened},
-              {"duplicate", row.duplicate},
-              {"received_at", FormatIso8601(received)},
-              {"event_seq", seq}};
+  return FlagReceipt{row.id, row.case_id, case_opened, row.duplicate, received, seq};
 }
 
 json LineResult(size_t line, int status, const char* key, json body) {
@@ -149,7 +176,8 @@ std::optional<Outcome> Intake::CheckRate(const auth::Principal& p, const Flag& f
 namespace {
 
 // Wraps a write in the idempotency protocol: a replay with the same body returns the stored
-// response; the same key with another body is refused; a fresh key stores the response.
+// response; the same key with another body is refused; a fresh key stores *out, which `write`
+// must fill when a key is given (without one, callers may build their answer after the commit).
 template <typename WriteFn>
 Status WithIdempotency(store::WriteTx& tx, const std::string& principal,
                        const IdempotencyKey& idem, Millis now, Outcome* out, WriteFn write) {
@@ -183,23 +211,34 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
   // A replayed request must not be refused by rate limits it already paid for.
   if (idem.key.empty())
     if (auto limited = CheckRate(p, flag, 1)) return done(std::move(*limited));
-  auto out = std::make_shared<Outcome>();
+  struct State {
+    Flag flag;
+    Outcome out;
+    std::optional<FlagReceipt> receipt;  // set when this request wrote the flag
+  };
+  auto st = std::make_shared<State>();
+  st->flag = std::move(flag);
   std::string actor = p.Actor();
   std::string iprincipal = IdempotencyPrincipal(p);
   writer_.Submit(
-      [this, out, actor, iprincipal, idem = std::move(idem),
-       flag = std::move(flag)](store::WriteTx& tx) -> Status {
+      [this, st, actor, iprincipal, idem = std::move(idem)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
-        return WithIdempotency(tx, iprincipal, idem, now, out.get(), [&]() -> Status {
-          auto r = WriteFlag(tx, flag, taxonomy_, actor, now);
+        return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
+          auto r = WriteFlag(tx, st->flag, taxonomy_, actor, now);
           if (!r) return r.error();
-          *out = {201, std::move(r.value())};
+          st->receipt = r.value();
+          st->out.status = 201;
+          // The stored answer of an idempotent request is needed now; otherwise it is built
+          // after the commit, off the writer thread.
+          if (!idem.key.empty()) st->out.body = ReceiptJson(st->flag, *st->receipt);
           return OkStatus();
         });
       },
-      [out, done = std::move(done)](const Status& s) {
+      [st, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
-        done(std::move(*out));
+        if (st->receipt && st->out.body.is_null())
+          st->out.body = ReceiptJson(st->flag, *st->receipt);
+        done(std::move(st->out));
       },
       /*isolated=*/false);  // WriteFlag and the idempotency check fail only before writing
 }
@@ -240,9 +279,26 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     size_t no;
     Flag flag;
   };
-  auto results = std::make_shared<std::vector<json>>();
-  auto valid = std::make_shared<std::vector<Line>>();
-  auto slots = std::make_shared<std::vector<size_t>>();  // result index of each valid line
+  struct State {
+    std::vector<json> results;                 // one per non-blank input line
+    std::vector<Line> valid;                   // the lines that parsed
+    std::vector<size_t> slots;                 // result index of each valid line
+    std::vector<Result<FlagReceipt>> written;  // outcome of each valid line, when written here
+    Outcome replay;                            // the stored answer, when the key was seen before
+    bool fresh = false;                        // this request wrote (not answered from a replay)
+
+    void FillResults() {
+      for (size_t i = 0; i < written.size(); ++i) {
+        auto& r = written[i];
+        size_t no = valid[i].no;
+        results[slots[i]] =
+            r ? LineResult(no, 201, "flag", ReceiptJson(valid[i].flag, r.value()))
+              : LineResult(no, HttpStatus(r.error().code), "error", Problem(r.error()));
+      }
+      written.clear();
+    }
+  };
+  auto st = std::make_shared<State>();
   size_t line_no = 0, start = 0;
   while (start < ndjson.size()) {
     size_t end = ndjson.find('\n', start);
@@ -252,8 +308,8 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (results->size() >= config_.max_batch_lines) {
-      results->push_back(LineResult(
+    if (st->results.size() >= config_.max_batch_lines) {
+      st->results.push_back(LineResult(
           line_no, 413, "error",
           Problem({ErrorCode::kTooLarge, "body",
                    "batch has more than " + std::to_string(config_.max_batch_lines) + " lines"})));
@@ -262,47 +318,52 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     auto j = ParseJsonBody(line, "line " + std::to_string(line_no));
     Result<Flag> f = j ? ParseFlag(j.value(), taxonomy_) : Result<Flag>(j.error());
     if (!f) {
-      results->push_back(LineResult(line_no, HttpStatus(f.error().code), "error",
-                                    Problem(f.error())));
+      st->results.push_back(
+          LineResult(line_no, HttpStatus(f.error().code), "error", Problem(f.error())));
       continue;
     }
     if (idem.key.empty())
       if (auto limited = CheckRate(p, f.value(), 1)) {
-        results->push_back(LineResult(line_no, 429, "error", limited->body));
+        st->results.push_back(LineResult(line_no, 429, "error", limited->body));
         continue;
       }
-    slots->push_back(results->size());
-    results->push_back(nullptr);
-    valid->push_back({line_no, std::move(f.value())});
+    st->slots.push_back(st->results.size());
+    st->results.push_back(nullptr);
+    st->valid.push_back({line_no, std::move(f.value())});
   }
-  if (valid->empty() && idem.key.empty()) return done(std::move(*results));
+  if (st->valid.empty() && idem.key.empty()) return done(std::move(st->results));
 
-  auto out = std::make_shared<Outcome>();
   std::string actor = p.Actor();
   std::string iprincipal = IdempotencyPrincipal(p);
   writer_.Submit(
-      [this, out, results, valid, slots, actor, iprincipal, idem](store::WriteTx& tx) -> Status {
+      [this, st, actor, iprincipal, idem](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
-        return WithIdempotency(tx, iprincipal, idem, now, out.get(), [&]() -> Status {
-          for (size_t i = 0; i < valid->size(); ++i) {
-            auto r = WriteFlag(tx, (*valid)[i].flag, taxonomy_, actor, now);
-            size_t no = (*valid)[i].no;
-            (*results)[(*slots)[i]] =
-                r ? LineResult(no, 201, "flag", std::move(r.value()))
-                  : LineResult(no, HttpStatus(r.error().code), "error", Problem(r.error()));
+        return WithIdempotency(tx, iprincipal, idem, now, &st->replay, [&]() -> Status {
+          st->written.clear();
+          st->written.reserve(st->valid.size());
+          for (const auto& line : st->valid)
+            st->written.push_back(WriteFlag(tx, line.flag, taxonomy_, actor, now));
+          st->fresh = true;
+          if (!idem.key.empty()) {  // the answer to store with the key
+            st->FillResults();
+            st->replay = {200, json(st->results)};
           }
-          *out = {200, json(*results)};
           return OkStatus();
         });
       },
-      [out, results, slots, done = std::move(done)](const Status& s) {
+      [st, done = std::move(done)](const Status& s) {
         if (!s) {
-          for (size_t idx : *slots)
-            (*results)[idx] = {{"status", HttpStatus(s.error().code)}, {"error", Problem(s.error())}};
-          return done(std::move(*results));
+          for (size_t idx : st->slots)
+            st->results[idx] = {{"status", HttpStatus(s.error().code)},
+                                {"error", Problem(s.error())}};
+          return done(std::move(st->results));
         }
-        if (out->status != 200) return done({out->body});  // idempotency conflict
-        done(out->body.get<std::vector<json>>());
+        if (!st->fresh) {
+          if (st->replay.status != 200) return done({st->replay.body});  // idempotency conflict
+          return done(st->replay.body.get<std::vector<json>>());
+        }
+        st->FillResults();
+        done(std::move(st->results));
       },
       /*isolated=*/false);  // failed lines fail before writing anything
 }
@@ -332,7 +393,7 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
       auto r = WriteFlag(tx, flag, taxonomy_, actor, now);
       if (r) {
         tx.ReleaseSavepoint();
-        results[i] = LineResult(first_line_no + i, 201, "flag", std::move(r.value()));
+        results[i] = LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()));
       } else {
         tx.RollbackToSavepoint();
         results[i] = LineResult(first_line_no + i, HttpStatus(r.error().code), "error",

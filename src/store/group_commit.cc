@@ -9,7 +9,10 @@
 namespace vigil::store {
 
 GroupCommitter::GroupCommitter(Store& store, size_t max_group)
-    : store_(store), max_group_(max_group), thread_([this] { Loop(); }) {}
+    : store_(store),
+      max_group_(max_group),
+      completer_([this] { Complete(); }),
+      thread_([this] { Loop(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -18,6 +21,12 @@ GroupCommitter::~GroupCommitter() {
   }
   cv_.notify_all();
   thread_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    writer_stopped_ = true;
+  }
+  done_cv_.notify_all();
+  completer_.join();
 }
 
 void GroupCommitter::Submit(Job job, Done done, bool isolated) {
@@ -80,9 +89,32 @@ void GroupCommitter::Loop() {
       results.assign(group.size(),
                      Error{ErrorCode::kUnavailable, "", "storage failure; retry the request"});
     }
-    for (size_t i = 0; i < group.size(); ++i) group[i].done(results[i]);
-    group.clear();
+    Finish(group, results);
   }
+}
+
+void GroupCommitter::Finish(std::vector<Pending>& group, std::vector<Status>& results) {
+  {
+    std::lock_guard lock(done_mu_);
+    finished_.push_back({std::move(group), std::move(results)});
+  }
+  done_cv_.notify_one();
+  group = {};
+  results = {};
+}
+
+void GroupCommitter::Complete() {
+  for (;;) {
+    Finished f;
+    {
+      std::unique_lock lock(done_mu_);
+      done_cv_.wait(lock, [&] { return writer_stopped_ || !finished_.empty(); });
+      if (finished_.empty()) return;  // the writer stopped and everything was reported
+      f = std::move(finished_.front());
+      finished_.pop_front();
+    }
+    for (size_t i = 0; i < f.group.size(); ++i) f.group[i].done(f.results[i]);
+  }  // the group's jobs and callbacks are destroyed here, off the writer thread
 }
 
 }  // namespace vigil::store

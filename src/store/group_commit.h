@@ -1,7 +1,9 @@
 // Group commit: one writer thread owns the Store's write side. Callers submit jobs; the writer
 // takes every job waiting, runs them in one transaction (each inside its own savepoint, so one
 // job's failure leaves the others intact), commits once (one fsync for the whole group) and only
-// then reports each job's outcome. A job's success is therefore a durability promise.
+// then reports each job's outcome. A job's success is therefore a durability promise. Outcomes
+// are reported, and finished jobs destroyed, on a second thread, so the writer is already
+// running the next group while the previous one's answers are built and sent.
 #pragma once
 
 #include <condition_variable>
@@ -10,6 +12,7 @@
 #include <future>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "store/store.h"
@@ -23,11 +26,12 @@ class GroupCommitter {
   // is much cheaper for large jobs, and promises to return errors only before its first write;
   // if one fails anyway, the whole group is rolled back and every job in it fails (retryable).
   using Job = std::function<Status(WriteTx&)>;
-  // Called on the writer thread after the commit (or failure); must not block.
+  // Called after the commit (or failure) on the completion thread, in submission order; must
+  // not block (and so must not call Run).
   using Done = std::function<void(const Status&)>;
 
   explicit GroupCommitter(Store& store, size_t max_group = 4096);
-  ~GroupCommitter();  // drains pending jobs, then stops
+  ~GroupCommitter();  // drains pending jobs and their outcomes, then stops
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
@@ -43,7 +47,13 @@ class GroupCommitter {
     Done done;
     bool isolated;
   };
+  struct Finished {
+    std::vector<Pending> group;
+    std::vector<Status> results;
+  };
   void Loop();
+  void Complete();
+  void Finish(std::vector<Pending>& group, std::vector<Status>& results);
 
   Store& store_;
   size_t max_group_;
@@ -52,6 +62,13 @@ class GroupCommitter {
   std::deque<Pending> queue_;
   bool stopping_ = false;
   std::atomic<uint64_t> commits_{0};
+
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
+  std::deque<Finished> finished_;
+  bool writer_stopped_ = false;
+
+  std::thread completer_;  // started before and joined after the writer
   std::thread thread_;
 };
 

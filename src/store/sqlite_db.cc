@@ -46,6 +46,14 @@ std::string Stmt::Text(int col) const {
 }
 
 SqliteConn::SqliteConn(const std::string& path, bool readonly) {
+  // Allocation statistics take a global mutex on every SQLite malloc and free; nothing reads
+  // them. This must happen before SQLite initializes, so the first connection does it (a later
+  // call would fail harmlessly).
+  static const bool kConfigured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)kConfigured;
   int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -84,6 +92,50 @@ void SqliteConn::Exec(const char* sql) {
     std::string msg = err ? err : "exec failed";
     sqlite3_free(err);
     throw StoreError(msg + " in: " + sql);
+  }
+}
+
+WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
+    : writer_(writer), conn_(path), thread_([this] { Loop(); }) {
+  sqlite3_wal_hook(writer_.raw(), &WalCheckpointer::OnCommit, this);
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  sqlite3_wal_hook(writer_.raw(), nullptr, nullptr);
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+// Runs on the writer's thread right after each commit.
+int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int frames) {
+  auto* c = static_cast<WalCheckpointer*>(self);
+  if (frames >= kWriterFrames) {
+    // Errors are left for the next attempt, as SQLite's automatic checkpoint does.
+    sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (frames >= kBackgroundFrames) {
+    {
+      std::lock_guard lock(c->mu_);
+      c->wanted_ = true;
+    }
+    c->cv_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::Loop() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || wanted_; });
+    if (stopping_) return;
+    wanted_ = false;
+    lock.unlock();
+    // PASSIVE never blocks the writer or readers; what it cannot copy now, a later run copies.
+    sqlite3_wal_checkpoint_v2(conn_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
   }
 }
 

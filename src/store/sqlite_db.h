@@ -5,11 +5,14 @@
 
 #include <sqlite3.h>
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 
 namespace vigil::store {
@@ -71,6 +74,35 @@ class SqliteConn {
  private:
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+};
+
+// Moves committed WAL frames into the database file on a thread of its own, so the writer's
+// commits do not wait for that copy and its fsync. Installed on the writer connection, it
+// replaces SQLite's automatic checkpoint: past kBackgroundFrames it wakes its thread; past
+// kWriterFrames the writer checkpoints itself as before. That backstop matters because the WAL
+// only starts over from its beginning when a checkpoint has copied every frame before the next
+// write, which a checkpoint racing a busy writer never does; by then little is left to copy.
+class WalCheckpointer {
+ public:
+  static constexpr int kBackgroundFrames = 1000;  // SQLite's own autocheckpoint default
+  static constexpr int kWriterFrames = 8000;      // about 32 MB of WAL with 4 KiB pages
+
+  WalCheckpointer(const std::string& path, SqliteConn& writer);
+  ~WalCheckpointer();  // uninstalls itself from the writer, then stops its thread
+  WalCheckpointer(const WalCheckpointer&) = delete;
+  WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+
+ private:
+  static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
+  void Loop();
+
+  SqliteConn& writer_;
+  SqliteConn conn_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 }  // namespace vigil::store

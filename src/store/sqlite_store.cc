@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 #include <tuple>
+#include <unordered_map>
 
 #include "store/sqlite_internal.h"
 #include "store/sqlite_schema.h"
@@ -10,10 +11,42 @@
 namespace vigil::store {
 namespace {
 
+// Ids the writer connection has seen, so repeated accounts and content cost no lookups (and an
+// unchanged account no write). Entries added in a transaction survive only if it commits: any
+// rollback clears the whole cache. Another process writing (PRAGMA data_version tells) does too.
+struct WriterCache {
+  struct AccountState {
+    int64_t id = 0;
+    bool has_created_at = false;
+    std::string display_name;
+  };
+  static constexpr size_t kMaxEntries = 200'000;  // then start over: a cache, not an index
+
+  int64_t data_version = -1;
+  std::unordered_map<std::string, AccountState> accounts;
+  std::unordered_map<std::string, int64_t> content;  // platform id -> pk (content is never deleted)
+
+  void Clear() {
+    accounts.clear();
+    content.clear();
+  }
+  template <typename Map, typename Value>
+  typename Map::iterator Put(Map& m, const std::string& key, Value v) {
+    if (m.size() >= kMaxEntries) m.clear();
+    return m.insert_or_assign(key, std::move(v)).first;
+  }
+};
+
 class SqliteWriteTx final : public WriteTx {
  public:
-  explicit SqliteWriteTx(SqliteConn& db) : db_(db) {
+  SqliteWriteTx(SqliteConn& db, WriterCache& cache) : db_(db), cache_(cache) {
     db_.Exec("BEGIN IMMEDIATE");
+    auto v = db_.Prepare("PRAGMA data_version");
+    v.Step();
+    if (v.Int(0) != cache_.data_version) {  // another process committed since our last look
+      cache_.Clear();
+      cache_.data_version = v.Int(0);
+    }
     // Re-read the chain head inside the transaction: another process (the CLI) may have appended.
     auto s = db_.Prepare("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1");
     if (s.Step()) {
@@ -26,6 +59,7 @@ class SqliteWriteTx final : public WriteTx {
   }
   ~SqliteWriteTx() override {
     if (!done_) {
+      cache_.Clear();
       try {
         db_.Exec("ROLLBACK");
       } catch (...) {
@@ -39,6 +73,7 @@ class SqliteWriteTx final : public WriteTx {
     savepoints_.emplace_back(head_seq_, head_hash_);
   }
   void RollbackToSavepoint() override {
+    cache_.Clear();  // it may hold ids created inside the rolled-back savepoint
     db_.Exec("ROLLBACK TO req; RELEASE req");
     std::tie(head_seq_, head_hash_) = savepoints_.back();
     next_flag_id_ = 0;
@@ -70,42 +105,72 @@ class SqliteWriteTx final : public WriteTx {
     return e.seq;
   }
 
+  // The hot writes below avoid RETURNING: SQLite buffers its rows in a temporary b-tree, which
+  // costs more than the insert itself. New rows' ids come from sqlite3_last_insert_rowid.
   int64_t UpsertAccount(const Account& a, Millis now) override {
-    auto s = db_.Prepare(
-        "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
-        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO UPDATE SET "
-        "created_at = COALESCE(accounts.created_at, excluded.created_at), "
-        "display_name = COALESCE(excluded.display_name, accounts.display_name) "
-        "RETURNING id");
-    s.Bind(1, a.id).BindOpt(2, a.created_at).BindText(3, a.display_name).Bind(4, now);
-    if (!s.Step()) throw StoreError("account upsert returned no row");
-    return s.Int(0);
+    auto known = cache_.accounts.find(a.id);
+    if (known == cache_.accounts.end()) {
+      auto ins = db_.Prepare(
+          "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
+          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO NOTHING");
+      ins.Bind(1, a.id).BindOpt(2, a.created_at).BindText(3, a.display_name).Bind(4, now).Exec();
+      // Remembered from the second sighting on: one-off reporters would only churn the cache.
+      if (db_.Changes() > 0) return db_.LastInsertId();
+      auto sel = db_.Prepare(
+          "SELECT id, created_at IS NOT NULL, display_name FROM accounts WHERE platform_id = ?1");
+      sel.Bind(1, a.id);
+      if (!sel.Step()) throw StoreError("account vanished during upsert");
+      known = RememberAccount(a.id, {sel.Int(0), sel.Int(1) != 0, sel.Text(2)});
+    }
+    auto& state = known->second;
+    // Fill gaps: keep the first known creation time, take a newly sent display name.
+    bool set_created = a.created_at && !state.has_created_at;
+    bool set_name = !a.display_name.empty() && a.display_name != state.display_name;
+    if (set_created || set_name) {
+      db_.Prepare(
+             "UPDATE accounts SET created_at = COALESCE(created_at, ?2), "
+             "display_name = COALESCE(?3, display_name) WHERE id = ?1")
+          .Bind(1, state.id)
+          .BindOpt(2, a.created_at)
+          .BindText(3, a.display_name)
+          .Exec();
+      state.has_created_at = state.has_created_at || set_created;
+      if (set_name) state.display_name = a.display_name;
+    }
+    return state.id;
   }
 
+  // Insert first: new content (the common case) then costs one statement.
   std::pair<int64_t, bool> UpsertContent(const ContentItem& c, int64_t author_pk,
                                          Millis now) override {
-    auto existing = FindContentPk(c.id);
-    if (existing) {
+    std::optional<int64_t> pk;
+    if (auto it = cache_.content.find(c.id); it != cache_.content.end()) pk = it->second;
+    if (!pk) {
       auto s = db_.Prepare(
-          "UPDATE content SET type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
-          "views=?8, followers=?9, shares=?10, language=?11, metadata=?12 WHERE id=?1");
-      BindContent(s, c, author_pk).Bind(1, *existing).Exec();
-      return {*existing, false};
+          "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
+          "followers, shares, language, metadata, received_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+          "ON CONFLICT(platform_id) DO NOTHING");
+      BindContent(s, c, author_pk).Bind(1, c.id).Bind(13, now).Exec();
+      if (db_.Changes() > 0) return {db_.LastInsertId(), true};  // remembered when seen again
+      pk = FindContentPk(c.id);
+      if (!pk) throw StoreError("content vanished during upsert");
     }
     auto s = db_.Prepare(
-        "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
-        "followers, shares, language, metadata, received_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) RETURNING id");
-    BindContent(s, c, author_pk).Bind(1, c.id).Bind(13, now);
-    if (!s.Step()) throw StoreError("content insert returned no row");
-    return {s.Int(0), true};
+        "UPDATE content SET type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
+        "views=?8, followers=?9, shares=?10, language=?11, metadata=?12 WHERE id=?1");
+    BindContent(s, c, author_pk).Bind(1, *pk).Exec();
+    return {*pk, false};
   }
 
   std::optional<int64_t> FindContentPk(const std::string& platform_id) override {
+    if (auto it = cache_.content.find(platform_id); it != cache_.content.end()) return it->second;
     auto s = db_.Prepare("SELECT id FROM content WHERE platform_id = ?1");
     s.Bind(1, platform_id);
-    if (s.Step()) return s.Int(0);
-    return std::nullopt;
+    if (!s.Step()) return std::nullopt;
+    int64_t pk = s.Int(0);
+    cache_.Put(cache_.content, platform_id, pk);
+    return pk;
   }
 
   std::optional<int64_t> FindOpenCase(int64_t content_pk) override {
@@ -117,13 +182,19 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   int64_t OpenCase(int64_t content_pk, const std::string& queue, const std::string& reason,
-                   Millis now) override {
-    auto s = db_.Prepare(
-        "INSERT INTO cases(content_id, status, queue, reason, opened_at, updated_at) "
-        "VALUES (?1, 'open', ?2, ?3, ?4, ?4) RETURNING id");
-    s.Bind(1, content_pk).Bind(2, queue).Bind(3, reason).Bind(4, now);
-    if (!s.Step()) throw StoreError("case insert returned no row");
-    return s.Int(0);
+                   int64_t reporter_pk, Millis now) override {
+    // Counts and version as if opened (version 1) and then bumped by its first flag.
+    db_.Prepare(
+           "INSERT INTO cases(content_id, status, queue, reason, flag_count, reporter_count, "
+           "opened_at, updated_at, version) VALUES (?1, 'open', ?2, ?3, 1, 1, ?4, ?4, 2)")
+        .Bind(1, content_pk)
+        .Bind(2, queue)
+        .Bind(3, reason)
+        .Bind(4, now)
+        .Exec();
+    int64_t id = db_.LastInsertId();
+    if (reporter_pk) AddCaseReporter(id, reporter_pk);
+    return id;
   }
 
   bool AddCaseReporter(int64_t case_id, int64_t reporter_pk) override {
@@ -299,7 +370,13 @@ class SqliteWriteTx final : public WriteTx {
     return s;
   }
 
+  std::unordered_map<std::string, WriterCache::AccountState>::iterator RememberAccount(
+      const std::string& platform_id, WriterCache::AccountState state) {
+    return cache_.Put(cache_.accounts, platform_id, std::move(state));
+  }
+
   SqliteConn& db_;
+  WriterCache& cache_;
   bool done_ = false;
   int64_t head_seq_ = 0;
   std::string head_hash_;
@@ -310,12 +387,12 @@ class SqliteWriteTx final : public WriteTx {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::string& dir)
-      : path_(dir + "/vigil.db"), writer_(path_), pool_(path_) {
+      : path_(dir + "/vigil.db"), writer_(path_), checkpointer_(path_, writer_), pool_(path_) {
     Migrate();
   }
 
   std::unique_ptr<WriteTx> BeginWrite() override {
-    return std::make_unique<SqliteWriteTx>(writer_);
+    return std::make_unique<SqliteWriteTx>(writer_, cache_);
   }
   void Commit(WriteTx& tx) override {
     writer_.Exec("COMMIT");
@@ -355,6 +432,8 @@ class SqliteStore final : public Store {
 
   std::string path_;
   SqliteConn writer_;
+  WalCheckpointer checkpointer_;
+  WriterCache cache_;
   ReadPool pool_;
 };
 
