@@ -63,11 +63,15 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
   s->authn = std::make_unique<auth::Authenticator>(*s->store, *s->clock);
   s->accounts = std::make_unique<auth::Accounts>(*s->writer, s->authn.get(), *s->clock);
   s->intake = std::make_unique<intake::Intake>(*s->writer, s->taxonomy, s->config, *s->clock);
+  s->cases = std::make_unique<cases::CaseService>(*s->store, *s->writer, s->taxonomy, s->config,
+                                                  *s->clock);
+  s->intake->SetCaseChangedHook([c = s->cases.get()](int64_t id) { c->MarkDirty(id); });
   return s;
 }
 
 Services::~Services() {
   intake.reset();
+  cases.reset();
   accounts.reset();
   writer.reset();  // drains pending writes before the store closes
   authn.reset();

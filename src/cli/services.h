@@ -8,6 +8,7 @@
 
 #include "auth/accounts.h"
 #include "auth/auth.h"
+#include "cases/case_service.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/intake.h"
@@ -26,6 +27,7 @@ struct Services {
   std::unique_ptr<auth::Authenticator> authn;
   std::unique_ptr<auth::Accounts> accounts;
   std::unique_ptr<intake::Intake> intake;
+  std::unique_ptr<cases::CaseService> cases;
 
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir);

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/services.h"
 #include "intake/demo_data.h"
@@ -49,7 +50,18 @@ class Progress {
 struct ImportTally {
   int64_t accepted = 0;
   int64_t rejected = 0;
+  std::set<int64_t> cases;  // cases the accepted flags joined or opened
 };
+
+// Brings the priority of imported cases up to date before the command exits.
+void RecomputePriorities(Services& s, const std::set<int64_t>& cases) {
+  std::vector<int64_t> ids(cases.begin(), cases.end());
+  for (size_t i = 0; i < ids.size(); i += 2000) {
+    std::vector<int64_t> chunk(ids.begin() + i, ids.begin() + std::min(ids.size(), i + 2000));
+    if (auto st = s.cases->RecomputeNow(chunk); !st)
+      std::fprintf(stderr, "vigil: priority recomputation failed: %s\n", st.error().message.c_str());
+  }
+}
 
 // Feeds NDJSON lines through the intake in chunks; prints rejected lines with their reason.
 ImportTally ImportStream(Services& s, std::istream& in, int64_t total_lines) {
@@ -64,6 +76,7 @@ ImportTally ImportStream(Services& s, std::istream& in, int64_t total_lines) {
       if (r.is_null()) continue;  // blank line
       if (r["status"] == 201) {
         ++tally.accepted;
+        tally.cases.insert(r["flag"]["case_id"].get<int64_t>());
       } else {
         ++tally.rejected;
         if (tally.rejected <= 20)
@@ -107,6 +120,7 @@ void RegisterImport(CLI::App& app) {
     }
     std::istream& in = *file == "-" ? std::cin : fin;
     auto tally = ImportStream(*s.value(), in, total);
+    RecomputePriorities(*s.value(), tally.cases);
     std::printf("imported %lld flags, rejected %lld lines\n",
                 static_cast<long long>(tally.accepted), static_cast<long long>(tally.rejected));
     if (tally.rejected) SetExit(1);
@@ -259,6 +273,7 @@ void RegisterDemo(CLI::App& app) {
     lines.reserve(data.flags.size());
     for (const auto& f : data.flags) lines.push_back(f.dump());
     int64_t accepted = 0, rejected = 0;
+    std::set<int64_t> cases;
     Progress progress("loading demo", static_cast<int64_t>(lines.size()));
     for (size_t i = 0; i < lines.size(); i += 5000) {
       std::vector<std::string> chunk(lines.begin() + i,
@@ -266,6 +281,7 @@ void RegisterDemo(CLI::App& app) {
       for (const auto& r : s.intake->ImportLines(auth::Principal::Cli(), chunk, i + 1)) {
         if (r["status"] == 201) {
           ++accepted;
+          cases.insert(r["flag"]["case_id"].get<int64_t>());
         } else {
           ++rejected;
           if (rejected <= 5) std::fprintf(stderr, "demo line rejected: %s\n", r.dump().c_str());
@@ -273,6 +289,7 @@ void RegisterDemo(CLI::App& app) {
       }
       progress.Update(static_cast<int64_t>(std::min(lines.size(), i + 5000)));
     }
+    RecomputePriorities(s, cases);
     std::printf("demo data loaded into %s: %lld flags on %zu content items (%lld rejected)\n",
                 dir->c_str(), static_cast<long long>(accepted), *items,
                 static_cast<long long>(rejected));

@@ -26,6 +26,8 @@ sessions:
   cookie_secure: false
 storage:
   max_group_commit: 4096
+claims:
+  lease_seconds: 900
 queues:
   general: [trust-safety]
   high_risk: [trust-safety]
@@ -58,7 +60,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "queues"});
+                                      "storage", "claims", "queues"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -90,6 +92,15 @@ Result<Config> Config::FromYaml(const std::string& text) {
     if (auto n = root["storage"]) {
       if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
       Read(n, "max_group_commit", &c.max_group_commit);
+    }
+    if (auto n = root["claims"]) {
+      if (auto s = CheckKeys(n, "claims", {"lease_seconds"}); !s) return s.error();
+      if (n["lease_seconds"]) {
+        double secs = n["lease_seconds"].as<double>();
+        if (secs <= 0 || secs > 86400)
+          return Error::Invalid("claims.lease_seconds", "must be between 0 and 86400");
+        c.claim_lease_ms = static_cast<Millis>(secs * 1000);
+      }
     }
     if (auto n = root["queues"]) {
       if (!n.IsMap()) return Error::Invalid("queues", "expected queue: [teams]");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/error.h"
 
 namespace vigil {
@@ -26,6 +27,8 @@ struct Config {
   double token_burst = 400000;
   double reporter_rate_per_min = 60;
   double reporter_burst = 30;
+
+  Millis claim_lease_ms = 15 * 60 * 1000;  // how long a claimed case stays with its reviewer
 
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS

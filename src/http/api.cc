@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cases/case_service.h"
 #include "events/audit.h"
 #include "intake/flag_parser.h"
 
@@ -31,7 +32,7 @@ json UserJson(const store::UserRow& u) {
 }
 
 json CaseJson(const store::CaseRow& c) {
-  return {{"id", c.id},
+  json j = {{"id", c.id},
           {"status", c.status},
           {"queue", c.queue},
           {"reason", c.reason},
@@ -40,7 +41,40 @@ json CaseJson(const store::CaseRow& c) {
           {"reporter_count", c.reporter_count},
           {"opened_at", FormatIso8601(c.opened_at)},
           {"updated_at", FormatIso8601(c.updated_at)},
-          {"version", c.version}};
+          {"version", c.version},
+          {"priority", c.priority}};
+  if (c.claimed_by) {
+    j["claimed_by"] = c.claimed_by;
+    if (c.lease_until) j["lease_until"] = FormatIso8601(*c.lease_until);
+  }
+  if (c.decided_at) {
+    j["decided_at"] = FormatIso8601(*c.decided_at);
+    j["outcome"] = c.outcome;
+  }
+  return j;
+}
+
+json DecisionJson(const store::DecisionRow& d) {
+  json j = {{"id", d.id},
+            {"decided_by", d.decided_by},
+            {"actions", json::parse(d.actions_json)},
+            {"outcome", d.outcome},
+            {"automated_detection", d.automated_detection},
+            {"automated_decision", d.automated_decision},
+            {"case_version", d.case_version},
+            {"created_at", FormatIso8601(d.created_at)}};
+  if (!d.policy_json.empty()) j["policy"] = json::parse(d.policy_json);
+  if (!d.facts.empty()) j["facts"] = d.facts;
+  if (!d.explanation.empty()) j["explanation"] = d.explanation;
+  if (d.reverses) j["reverses"] = d.reverses;
+  return j;
+}
+
+json PriorityJson(const cases::PriorityScore& p) {
+  json terms = json::array();
+  for (const auto& t : p.terms)
+    terms.push_back({{"name", t.name}, {"value", t.value}, {"explanation", t.explanation}});
+  return {{"total", p.total}, {"terms", terms}};
 }
 
 json FlagJson(const store::FlagRow& f) {
@@ -315,6 +349,14 @@ void AddReadRoutes(Server& server, Services& s) {
                 json flags = json::array();
                 for (const auto& f : rtx->FlagsOfCase(c->id, 1000)) flags.push_back(FlagJson(f));
                 j["flags"] = flags;
+                // The breakdown is computed from the current state; the stored `priority` that
+                // orders queues follows it within a fraction of a second.
+                j["priority_breakdown"] = PriorityJson(
+                    cases::ScoreCase(rtx->LoadCaseSignals(c->id, s.clock->Now()), s.taxonomy,
+                                     s.clock->Now()));
+                json decisions = json::array();
+                for (const auto& d : rtx->DecisionsOfCase(c->id)) decisions.push_back(DecisionJson(d));
+                j["decisions"] = decisions;
                 respond(Json(200, j));
               }});
   server.Add({"GET", "/v1/cases/{id}/events", kCaseReaders, false, false, 0,
@@ -363,6 +405,66 @@ void AddReadRoutes(Server& server, Services& s) {
                           {"summary", report.Summary()}};
                 if (report.chain.first_bad_seq) j["first_bad_seq"] = *report.chain.first_bad_seq;
                 respond(Json(200, j));
+              }});
+}
+
+std::function<void(Result<json>)> Reply(Respond respond, int status) {
+  return [respond, status](Result<json> r) {
+    if (!r) return respond(ProblemResponse(r.error()));
+    respond(Json(status, r.value()));
+  };
+}
+
+const std::set<Role> kReviewers = {Role::kAgent, Role::kSenior, Role::kLegal, Role::kAdmin};
+
+void AddWorkflowRoutes(Server& server, Services& s) {
+  server.Add({"POST", "/v1/queues/{queue}/next", kReviewers, false, false, 0,
+              "Claim the highest-priority open case of a queue with a lease; a claimed case is "
+              "served to nobody else until released, decided or its lease expires. Answers "
+              "{\"case\": null} when the queue is empty.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                const std::string& queue = ctx.Param("queue");
+                if (!s.config.queue_teams.count(queue))
+                  return respond(ProblemResponse(Error::NotFound("no queue " + queue)));
+                if (!MayAccessQueue(ctx.principal, s.config, queue)) {
+                  s.accounts->RecordDenial(ctx.principal, "POST " + ctx.req.path,
+                                           "queue not served by the user's teams");
+                  return respond(ProblemResponse(
+                      Error::Forbidden("queue " + queue + " is not served by your teams")));
+                }
+                s.cases->Next(ctx.principal, queue, Reply(respond, 200));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/release", kReviewers, false, false, 0,
+              "Release your claim on a case (seniors and admins may release anyone's).", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                {
+                  auto rtx = s.store->BeginRead();
+                  auto c = rtx->GetCase(*id);
+                  if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
+                  if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                }
+                s.cases->Release(ctx.principal, *id, Reply(respond, 200));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/decisions", kReviewers, false, false, 0,
+              "Decide a case: actions, policy cited, facts, explanation, automation used, and "
+              "the case_version decided on (409 when stale). A reversal cites the decision it "
+              "reverses.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto d = cases::ParseDecision(body.value());
+                if (!d) return respond(ProblemResponse(d.error()));
+                {
+                  auto rtx = s.store->BeginRead();
+                  auto c = rtx->GetCase(*id);
+                  if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
+                  if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                }
+                s.cases->Decide(ctx.principal, *id, std::move(d.value()), Reply(respond, 201));
               }});
 }
 
@@ -513,6 +615,7 @@ void AddApiRoutes(Server& server, Services& s) {
   AddAuthRoutes(server, s);
   AddIntakeRoutes(server, s);
   AddReadRoutes(server, s);
+  AddWorkflowRoutes(server, s);
   AddAdminRoutes(server, s);
 }
 

@@ -234,8 +234,9 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
           return OkStatus();
         });
       },
-      [st, done = std::move(done)](const Status& s) {
+      [this, st, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
+        if (st->receipt) CaseChanged(st->receipt->case_id);
         if (st->receipt && st->out.body.is_null())
           st->out.body = ReceiptJson(st->flag, *st->receipt);
         done(std::move(st->out));
@@ -351,7 +352,10 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           return OkStatus();
         });
       },
-      [st, done = std::move(done)](const Status& s) {
+      [this, st, done = std::move(done)](const Status& s) {
+        if (s)
+          for (const auto& w : st->written)
+            if (w) CaseChanged(w->case_id);
         if (!s) {
           for (size_t idx : st->slots)
             st->results[idx] = {{"status", HttpStatus(s.error().code)},

@@ -45,6 +45,12 @@ class Intake {
   void SubmitContent(const auth::Principal& p, ContentItem content, IdempotencyKey idem,
                      OutcomeFn done);
 
+  // Called after the commit with the case each accepted flag joined or opened (to keep
+  // derived state such as priority current). Set once, before requests arrive.
+  void SetCaseChangedHook(std::function<void(int64_t case_id)> hook) {
+    case_changed_ = std::move(hook);
+  }
+
   // For trusted local paths (CLI import, demo): no rate limits, import fields allowed.
   // Writes all valid lines, returns per-line results like SubmitBatch (blocking).
   std::vector<nlohmann::json> ImportLines(const auth::Principal& p,
@@ -59,6 +65,10 @@ class Intake {
   const Config& config_;
   const Clock& clock_;
   RateLimiter limiter_;
+  std::function<void(int64_t)> case_changed_;
+  void CaseChanged(int64_t case_id) const {
+    if (case_changed_) case_changed_(case_id);
+  }
 };
 
 nlohmann::json Problem(const Error& e);

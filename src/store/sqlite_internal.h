@@ -21,7 +21,8 @@ std::vector<std::string> SplitTeams(const std::string& s);
 UserRow LoadUser(const Stmt& s);
 #define VIGIL_CASE_COLUMNS                                                                  \
   "c.id, c.content_id, ct.platform_id, c.status, c.queue, c.reason, c.flag_count, "          \
-  "c.reporter_count, c.opened_at, c.updated_at, c.version"
+  "c.reporter_count, c.opened_at, c.updated_at, c.version, c.priority, c.claimed_by, "       \
+  "c.lease_until, c.decided_at, c.outcome"
 CaseRow LoadCase(const Stmt& s);
 #define VIGIL_FLAG_COLUMNS                                                                  \
   "f.id, f.case_id, f.content_id, ct.platform_id, f.reason, f.source, a.platform_id, "       \
@@ -37,6 +38,10 @@ FlagRow LoadFlag(const Stmt& s);
 #define VIGIL_CONTENT_FROM " FROM content ct LEFT JOIN accounts a ON a.id = ct.author_id "
 ContentRow LoadContent(const Stmt& s);
 events::Event LoadEvent(const Stmt& s);
+// Shared by the read and write halves (sqlite_cases.cc).
+std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);
+CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now);
+std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id);
 #define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
 
 // A pool of read-only connections so concurrent readers never wait for each other or the writer.

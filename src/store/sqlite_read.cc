@@ -79,6 +79,11 @@ CaseRow LoadCase(const Stmt& s) {
   c.opened_at = s.Int(8);
   c.updated_at = s.Int(9);
   c.version = s.Int(10);
+  c.priority = s.Double(11);
+  c.claimed_by = s.IsNull(12) ? 0 : s.Int(12);
+  c.lease_until = s.OptInt(13);
+  c.decided_at = s.OptInt(14);
+  c.outcome = s.Text(15);
   return c;
 }
 
@@ -221,12 +226,12 @@ class SqliteReadTx final : public ReadTx {
     while (s.Step()) out.push_back(LoadFlag(s));
     return out;
   }
-  std::optional<CaseRow> GetCase(int64_t id) override {
-    auto s = db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
-                          " FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
-    s.Bind(1, id);
-    if (s.Step()) return LoadCase(s);
-    return std::nullopt;
+  std::optional<CaseRow> GetCase(int64_t id) override { return QueryCase(*db_, id); }
+  CaseSignals LoadCaseSignals(int64_t case_id, Millis now) override {
+    return QueryCaseSignals(*db_, case_id, now);
+  }
+  std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
+    return QueryDecisions(*db_, case_id);
   }
   std::vector<CaseRow> ListCases(const CaseFilter& f) override {
     // Filters are optional: a NULL parameter disables its condition, so one prepared statement

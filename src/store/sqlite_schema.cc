@@ -124,6 +124,33 @@ CREATE TABLE sessions (
   revoked_at INTEGER
 );
 )SQL"},
+      {2, "case workflow: priority, claims, decisions", R"SQL(
+ALTER TABLE cases ADD COLUMN priority REAL NOT NULL DEFAULT 0;
+ALTER TABLE cases ADD COLUMN claimed_by INTEGER REFERENCES users(id);
+ALTER TABLE cases ADD COLUMN lease_until INTEGER;
+ALTER TABLE cases ADD COLUMN first_action_at INTEGER;
+ALTER TABLE cases ADD COLUMN decided_at INTEGER;
+ALTER TABLE cases ADD COLUMN outcome TEXT;
+CREATE INDEX cases_next ON cases(queue, status, priority DESC, id);
+
+CREATE TABLE decisions (
+  id                  INTEGER PRIMARY KEY,
+  case_id             INTEGER NOT NULL REFERENCES cases(id),
+  decided_by          TEXT NOT NULL,
+  actions             TEXT NOT NULL,
+  outcome             TEXT NOT NULL,
+  policy              TEXT,
+  facts               TEXT,
+  explanation         TEXT,
+  automated_detection INTEGER NOT NULL DEFAULT 0,
+  automated_decision  TEXT NOT NULL,
+  reverses            INTEGER REFERENCES decisions(id),
+  case_version        INTEGER NOT NULL,
+  created_at          INTEGER NOT NULL,
+  event_seq           INTEGER NOT NULL REFERENCES events(seq)
+);
+CREATE INDEX decisions_case ON decisions(case_id, id);
+)SQL"},
   };
   return migrations;
 }

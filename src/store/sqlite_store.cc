@@ -226,6 +226,86 @@ class SqliteWriteTx final : public WriteTx {
     return next_flag_id_++;
   }
 
+  std::optional<CaseRow> GetCase(int64_t id) override { return QueryCase(db_, id); }
+  CaseSignals LoadCaseSignals(int64_t case_id, Millis now) override {
+    return QueryCaseSignals(db_, case_id, now);
+  }
+  std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
+    return QueryDecisions(db_, case_id);
+  }
+  void SetCasePriority(int64_t case_id, double priority) override {
+    db_.Prepare("UPDATE cases SET priority = ?2 WHERE id = ?1").Bind(1, case_id).Bind(2, priority).Exec();
+  }
+
+  std::optional<int64_t> ClaimNext(const std::string& queue, int64_t user_id, Millis now,
+                                   Millis lease_until) override {
+    std::optional<int64_t> id;
+    {
+      // A reviewer asking again gets the case they already hold.
+      auto own = db_.Prepare(
+          "SELECT id FROM cases WHERE queue = ?1 AND status = 'open' AND claimed_by = ?2 "
+          "AND lease_until >= ?3 ORDER BY priority DESC, id LIMIT 1");
+      own.Bind(1, queue).Bind(2, user_id).Bind(3, now);
+      if (own.Step()) id = own.Int(0);
+    }
+    if (!id) {
+      auto top = db_.Prepare(
+          "SELECT id FROM cases WHERE queue = ?1 AND status = 'open' "
+          "AND (claimed_by IS NULL OR lease_until < ?2) ORDER BY priority DESC, id LIMIT 1");
+      top.Bind(1, queue).Bind(2, now);
+      if (top.Step()) id = top.Int(0);
+    }
+    if (!id) return std::nullopt;
+    db_.Prepare("UPDATE cases SET claimed_by = ?2, lease_until = ?3 WHERE id = ?1")
+        .Bind(1, *id)
+        .Bind(2, user_id)
+        .Bind(3, lease_until)
+        .Exec();
+    return id;
+  }
+
+  bool ReleaseClaim(int64_t case_id, int64_t user_id) override {
+    db_.Prepare(
+           "UPDATE cases SET claimed_by = NULL, lease_until = NULL WHERE id = ?1 "
+           "AND claimed_by IS NOT NULL AND (?2 = 0 OR claimed_by = ?2)")
+        .Bind(1, case_id)
+        .Bind(2, user_id)
+        .Exec();
+    return db_.Changes() > 0;
+  }
+
+  std::optional<int64_t> InsertDecision(const DecisionRow& d, int64_t event_seq) override {
+    db_.Prepare(
+           "UPDATE cases SET status = 'decided', decided_at = ?3, outcome = ?4, "
+           "version = version + 1, updated_at = ?3, claimed_by = NULL, lease_until = NULL, "
+           "first_action_at = COALESCE(first_action_at, ?3) WHERE id = ?1 AND version = ?2")
+        .Bind(1, d.case_id)
+        .Bind(2, d.case_version)
+        .Bind(3, d.created_at)
+        .Bind(4, d.outcome)
+        .Exec();
+    if (db_.Changes() == 0) return std::nullopt;
+    auto s = db_.Prepare(
+        "INSERT INTO decisions(case_id, decided_by, actions, outcome, policy, facts, "
+        "explanation, automated_detection, automated_decision, reverses, case_version, "
+        "created_at, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+    s.Bind(1, d.case_id)
+        .Bind(2, d.decided_by)
+        .Bind(3, d.actions_json)
+        .Bind(4, d.outcome)
+        .BindText(5, d.policy_json)
+        .BindText(6, d.facts)
+        .BindText(7, d.explanation)
+        .Bind(8, d.automated_detection)
+        .Bind(9, d.automated_decision)
+        .Bind(11, d.case_version)
+        .Bind(12, d.created_at)
+        .Bind(13, event_seq);
+    if (d.reverses) s.Bind(10, d.reverses); else s.BindNull(10);
+    s.Exec();
+    return db_.LastInsertId();
+  }
+
   int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) override {
     auto s = db_.Prepare(
         "INSERT INTO flags(id, case_id, content_id, reason, source, reporter_id, explanation, "

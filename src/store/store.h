@@ -80,6 +80,45 @@ struct CaseRow {
   Millis opened_at = 0;
   Millis updated_at = 0;
   int64_t version = 0;
+  double priority = 0;
+  int64_t claimed_by = 0;  // user id, 0 when unclaimed
+  std::optional<Millis> lease_until;
+  std::optional<Millis> decided_at;
+  std::string outcome;  // "actioned" | "no_violation" once decided
+};
+
+// What the priority score of a case is computed from (see cases/priority.h), as stored.
+struct CaseSignals {
+  struct Reporter {
+    std::string id;
+    FlagSource source = FlagSource::kUser;
+    std::optional<Millis> account_created_at;
+    int64_t flags_on_case = 0;
+    int64_t past_decided = 0;   // their flags on other cases that were decided...
+    int64_t past_actioned = 0;  // ...and of those, the ones that led to action
+  };
+  std::string reason;
+  Millis opened_at = 0;
+  int64_t views = 0, followers = 0, shares = 0;
+  int64_t flags_total = 0, flags_last_hour = 0;
+  std::vector<Reporter> reporters;
+  std::vector<std::string> legal_orders;  // legal_order JSON of legal-order flags
+};
+
+struct DecisionRow {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  std::string decided_by;    // actor
+  std::string actions_json;  // JSON array of action objects
+  std::string outcome;       // "actioned" | "no_violation"
+  std::string policy_json;   // {"id", "version", "clause"} or ""
+  std::string facts;
+  std::string explanation;
+  bool automated_detection = false;
+  std::string automated_decision = "not_automated";  // fully | partially | not_automated
+  int64_t reverses = 0;
+  int64_t case_version = 0;
+  Millis created_at = 0;
 };
 
 struct ContentRow {
@@ -127,6 +166,20 @@ class WriteTx {
   virtual int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) = 0;
   virtual int64_t NextFlagId() = 0;
 
+  // Case workflow.
+  virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
+  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
+  virtual void SetCasePriority(int64_t case_id, double priority) = 0;
+  // Claims the highest-priority open case of `queue` that is unclaimed or whose lease expired.
+  virtual std::optional<int64_t> ClaimNext(const std::string& queue, int64_t user_id, Millis now,
+                                           Millis lease_until) = 0;
+  // Ends a claim held by `user_id` (any holder when user_id is 0). False when not held.
+  virtual bool ReleaseClaim(int64_t case_id, int64_t user_id) = 0;
+  // Records the decision and closes the case if it is still at `d.case_version`; returns the
+  // decision id, or nullopt when the case moved on (stale version).
+  virtual std::optional<int64_t> InsertDecision(const DecisionRow& d, int64_t event_seq) = 0;
+  virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
+
   virtual std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
                                                         const std::string& key) = 0;
   virtual void SaveIdempotency(const std::string& principal, const std::string& key,
@@ -159,6 +212,8 @@ class ReadTx {
   virtual std::optional<FlagRow> GetFlag(int64_t id) = 0;
   virtual std::vector<FlagRow> FlagsOfCase(int64_t case_id, int limit) = 0;
   virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
+  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
+  virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;

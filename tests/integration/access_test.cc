@@ -35,6 +35,9 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"GET /v1/cases/{id}", {"agent", "senior", "qa", "legal", "admin"}},
     {"GET /v1/cases/{id}/events", {"agent", "senior", "qa", "legal", "admin"}},
     {"GET /v1/events", {"admin", "qa", "legal"}},
+    {"POST /v1/queues/{queue}/next", {"agent", "senior", "legal", "admin"}},
+    {"POST /v1/cases/{id}/release", {"agent", "senior", "legal", "admin"}},
+    {"POST /v1/cases/{id}/decisions", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/audit/verify", {"admin"}},
     {"GET /v1/users", {"admin"}},
     {"POST /v1/users", {"admin"}},
@@ -87,6 +90,7 @@ std::string Fill(const std::string& pattern) {
   // Token ids that exist belong to the test's own users: revoke a nonexistent one.
   bool token = pattern.find("/tokens/") != std::string::npos;
   std::string p = std::regex_replace(pattern, std::regex("\\{id\\}"), token ? "999999" : "1");
+  p = std::regex_replace(p, std::regex("\\{queue\\}"), "general");
   return std::regex_replace(p, std::regex("\\{name\\}"), "nobody-here");
 }
 

@@ -1,0 +1,363 @@
+#include "cases/case_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+namespace vigil::cases {
+namespace {
+
+using nlohmann::json;
+
+constexpr Millis kDebounce = 200;
+constexpr size_t kUpdatesPerJob = 128;
+
+bool KnownAction(const std::string& t) {
+  for (const char* a : kActionTypes)
+    if (t == a) return true;
+  return false;
+}
+
+json DecisionPayload(const DecisionInput& d, const std::string& outcome) {
+  json actions = json::array();
+  for (const auto& a : d.actions) {
+    json aj = {{"type", a.type}};
+    if (a.duration) aj["duration_ms"] = *a.duration;
+    if (!a.territorial_scope.empty()) aj["territorial_scope"] = a.territorial_scope;
+    actions.push_back(aj);
+  }
+  json p = {{"actions", actions},
+            {"outcome", outcome},
+            {"case_version", d.case_version},
+            {"automated_detection", d.automated_detection},
+            {"automated_decision", d.automated_decision}};
+  if (!d.policy_id.empty())
+    p["policy"] = {{"id", d.policy_id}, {"version", d.policy_version}, {"clause", d.clause}};
+  if (!d.facts.empty()) p["facts"] = d.facts;
+  if (!d.explanation.empty()) p["explanation"] = d.explanation;
+  if (d.reverses) p["reverses"] = d.reverses;
+  return p;
+}
+
+Error Problem(ErrorCode code, std::string field, std::string msg) {
+  return Error{code, std::move(field), std::move(msg)};
+}
+
+}  // namespace
+
+Result<DecisionInput> ParseDecision(const json& j) {
+  if (!j.is_object()) return Error::Invalid("body", "must be a JSON object");
+  static const std::set<std::string> kKeys = {"actions", "policy", "facts", "explanation",
+                                              "automated_detection", "automated_decision",
+                                              "reverses", "case_version"};
+  for (const auto& [k, v] : j.items())
+    if (!kKeys.count(k)) return Error::Invalid(k, "unknown field");
+  DecisionInput d;
+  if (!j.contains("case_version") || !j["case_version"].is_number_integer())
+    return Error::Invalid("case_version", "is required: the version of the case you decided on");
+  d.case_version = j["case_version"].get<int64_t>();
+  if (!j.contains("actions") || !j["actions"].is_array() || j["actions"].empty())
+    return Error::Invalid("actions", "is required: a non-empty list of actions");
+  for (size_t i = 0; i < j["actions"].size(); ++i) {
+    const json& a = j["actions"][i];
+    std::string where = "actions[" + std::to_string(i) + "]";
+    if (a.is_string()) {
+      if (!KnownAction(a.get<std::string>()))
+        return Error::Invalid(where, "unknown action '" + a.get<std::string>().substr(0, 40) + "'");
+      d.actions.push_back({a.get<std::string>(), std::nullopt, {}});
+      continue;
+    }
+    if (!a.is_object()) return Error::Invalid(where, "must be an action name or object");
+    for (const auto& [k, v] : a.items())
+      if (k != "type" && k != "duration" && k != "territorial_scope")
+        return Error::Invalid(where + "." + k, "unknown field");
+    Action act;
+    if (!a.contains("type") || !a["type"].is_string() || !KnownAction(a["type"].get<std::string>()))
+      return Error::Invalid(where + ".type", "must be one of no_violation, remove, disable, demote, "
+                                             "age_restrict, label, interaction_restrict, "
+                                             "suspend_account, terminate_account, "
+                                             "monetisation_restrict");
+    act.type = a["type"].get<std::string>();
+    if (a.contains("duration")) {
+      auto dur = a["duration"].is_string() ? ParseDuration(a["duration"].get<std::string>())
+                                           : std::nullopt;
+      if (!dur) return Error::Invalid(where + ".duration", "must be a duration such as 7d or 12h");
+      act.duration = dur;
+    }
+    if (a.contains("territorial_scope")) {
+      if (!a["territorial_scope"].is_array())
+        return Error::Invalid(where + ".territorial_scope", "must be a list of country codes");
+      for (const auto& c : a["territorial_scope"]) {
+        if (!c.is_string() || c.get<std::string>().size() != 2)
+          return Error::Invalid(where + ".territorial_scope", "must be a list of country codes");
+        act.territorial_scope.push_back(c.get<std::string>());
+      }
+    }
+    d.actions.push_back(std::move(act));
+  }
+  bool no_violation = false;
+  for (const auto& a : d.actions) no_violation = no_violation || a.type == "no_violation";
+  if (no_violation && d.actions.size() > 1)
+    return Error::Invalid("actions", "no_violation cannot be combined with other actions");
+  if (j.contains("policy")) {
+    const json& p = j["policy"];
+    if (!p.is_object() || !p.contains("id") || !p["id"].is_string())
+      return Error::Invalid("policy.id", "is required when a policy is cited");
+    for (const auto& [k, v] : p.items()) {
+      if (k != "id" && k != "version" && k != "clause")
+        return Error::Invalid("policy." + k, "unknown field");
+      if (!v.is_string()) return Error::Invalid("policy." + k, "must be a string");
+    }
+    d.policy_id = p["id"];
+    d.policy_version = p.value("version", "");
+    d.clause = p.value("clause", "");
+  }
+  for (const char* key : {"facts", "explanation"}) {
+    if (!j.contains(key)) continue;
+    if (!j[key].is_string()) return Error::Invalid(key, "must be a string");
+    if (j[key].get_ref<const std::string&>().size() > 5000)
+      return Error::Invalid(key, "is longer than 5000 bytes");
+    (std::string(key) == "facts" ? d.facts : d.explanation) = j[key].get<std::string>();
+  }
+  if (j.contains("automated_detection")) {
+    if (!j["automated_detection"].is_boolean())
+      return Error::Invalid("automated_detection", "must be true or false");
+    d.automated_detection = j["automated_detection"];
+  }
+  if (j.contains("automated_decision")) {
+    const json& a = j["automated_decision"];
+    if (!a.is_string() || (a != "fully" && a != "partially" && a != "not_automated"))
+      return Error::Invalid("automated_decision", "must be fully, partially or not_automated");
+    d.automated_decision = a;
+  }
+  if (j.contains("reverses")) {
+    if (!j["reverses"].is_number_integer() || j["reverses"].get<int64_t>() <= 0)
+      return Error::Invalid("reverses", "must be the id of the decision this one reverses");
+    d.reverses = j["reverses"];
+  }
+  return d;
+}
+
+PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now) {
+  PriorityInputs in;
+  const Reason* r = taxonomy.Find(s.reason);
+  in.severity = r ? r->severity : 1;
+  for (const auto& rep : s.reporters) {
+    ReporterSignal sig;
+    sig.reporter_id = rep.id;
+    sig.source = rep.source;
+    sig.past_flags = rep.past_decided;
+    sig.past_actioned = rep.past_actioned;
+    sig.account_created_at = rep.account_created_at;
+    sig.flags_on_this_case = static_cast<int>(rep.flags_on_case);
+    in.reporters.push_back(std::move(sig));
+  }
+  in.views = s.views;
+  in.followers = s.followers;
+  in.shares = s.shares;
+  in.flags_last_hour = static_cast<int>(s.flags_last_hour);
+  in.flags_total = static_cast<int>(s.flags_total);
+  in.opened_at = s.opened_at;
+  in.now = now;
+  for (const auto& lo : s.legal_orders) {
+    auto j = json::parse(lo, nullptr, false);
+    if (j.is_object() && j.contains("deadline") && j["deadline"].is_string())
+      if (auto t = ParseIso8601(j["deadline"].get<std::string>()))
+        in.legal_deadline = in.legal_deadline ? std::min(*in.legal_deadline, *t) : *t;
+  }
+  return ComputePriority(in);
+}
+
+CaseService::CaseService(store::Store& store, store::GroupCommitter& writer,
+                         const Taxonomy& taxonomy, const Config& config, const Clock& clock)
+    : store_(store),
+      writer_(writer), taxonomy_(taxonomy), config_(config), clock_(clock),
+      thread_([this] { Loop(); }) {}
+
+CaseService::~CaseService() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void CaseService::MarkDirty(int64_t case_id) {
+  std::lock_guard lock(mu_);
+  dirty_.insert(case_id);
+}
+
+std::vector<std::pair<int64_t, double>> CaseService::Score(const std::vector<int64_t>& ids) {
+  std::vector<std::pair<int64_t, double>> out;
+  out.reserve(ids.size());
+  Millis now = clock_.Now();
+  auto rtx = store_.BeginRead();
+  for (int64_t id : ids) out.emplace_back(id, ScoreCase(rtx->LoadCaseSignals(id, now), taxonomy_, now).total);
+  return out;
+}
+
+Status CaseService::RecomputeNow(const std::vector<int64_t>& case_ids) {
+  auto scores = Score(case_ids);
+  return writer_.Run([&](store::WriteTx& tx) -> Status {
+    for (const auto& [id, score] : scores) tx.SetCasePriority(id, score);
+    return OkStatus();
+  });
+}
+
+void CaseService::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(kDebounce), [&] { return stopping_; });
+    if (dirty_.empty()) continue;
+    std::vector<int64_t> ids(dirty_.begin(), dirty_.end());
+    dirty_.clear();
+    lock.unlock();
+    std::vector<std::pair<int64_t, double>> scores;
+    try {
+      scores = Score(ids);
+    } catch (const std::exception& e) {
+      spdlog::warn("priority recomputation failed: {}", e.what());
+    }
+    // Small jobs, so the updates interleave with intake instead of stalling one commit.
+    for (size_t i = 0; i < scores.size(); i += kUpdatesPerJob) {
+      auto chunk = std::make_shared<std::vector<std::pair<int64_t, double>>>(
+          scores.begin() + i, scores.begin() + std::min(scores.size(), i + kUpdatesPerJob));
+      writer_.Submit(
+          [chunk](store::WriteTx& tx) -> Status {
+            for (const auto& [id, score] : *chunk) tx.SetCasePriority(id, score);
+            return OkStatus();
+          },
+          [](const Status& s) {
+            if (!s) spdlog::warn("storing priorities failed: {}", s.error().message);
+          },
+          /*isolated=*/false);  // plain updates: nothing to fail half-way
+    }
+    lock.lock();
+  }
+}
+
+void CaseService::Next(const auth::Principal& p, const std::string& queue, JsonFn done) {
+  auto out = std::make_shared<json>();
+  std::string actor = p.Actor();
+  int64_t user_id = p.user_id;
+  Millis lease_ms = config_.claim_lease_ms;
+  writer_.Submit(
+      [this, out, actor, user_id, queue, lease_ms](store::WriteTx& tx) -> Status {
+        Millis now = clock_.Now();
+        auto id = tx.ClaimNext(queue, user_id, now, now + lease_ms);
+        if (!id) {
+          *out = json{{"case", nullptr}, {"queue", queue}};
+          return OkStatus();
+        }
+        auto c = tx.GetCase(*id);
+        events::Event e;
+        e.type = "case.claimed";
+        e.subject = "case:" + std::to_string(*id);
+        e.actor = actor;
+        e.ts = now;
+        e.payload = json{{"queue", queue}, {"lease_until", FormatIso8601(now + lease_ms)},
+                         {"case_version", c->version}}
+                        .dump();
+        tx.AppendEvent(e);
+        *out = json{{"case", {{"id", *id}, {"version", c->version}, {"priority", c->priority},
+                              {"content_id", c->content_id}, {"reason", c->reason}}},
+                    {"queue", queue},
+                    {"lease_until", FormatIso8601(now + lease_ms)}};
+        return OkStatus();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(std::move(*out));
+      });
+}
+
+void CaseService::Release(const auth::Principal& p, int64_t case_id, JsonFn done) {
+  std::string actor = p.Actor();
+  // Seniors and admins may release anyone's claim; others only their own.
+  int64_t holder = (p.role == Role::kSenior || p.role == Role::kAdmin) ? 0 : p.user_id;
+  writer_.Submit(
+      [this, actor, holder, case_id](store::WriteTx& tx) -> Status {
+        if (!tx.GetCase(case_id)) return Error::NotFound("no case " + std::to_string(case_id));
+        if (!tx.ReleaseClaim(case_id, holder))
+          return Problem(ErrorCode::kConflict, "case", "you do not hold a claim on this case");
+        events::Event e;
+        e.type = "case.released";
+        e.subject = "case:" + std::to_string(case_id);
+        e.actor = actor;
+        e.ts = clock_.Now();
+        e.payload = "{}";
+        tx.AppendEvent(e);
+        return OkStatus();
+      },
+      [case_id, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(json{{"id", case_id}, {"released", true}});
+      });
+}
+
+void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInput d,
+                         JsonFn done) {
+  auto out = std::make_shared<json>();
+  std::string actor = p.Actor();
+  int64_t user_id = p.user_id;
+  writer_.Submit(
+      [this, out, actor, user_id, case_id, d = std::move(d)](store::WriteTx& tx) -> Status {
+        auto c = tx.GetCase(case_id);
+        if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+        if (c->version != d.case_version)
+          return Problem(ErrorCode::kConflict, "case_version",
+                         "the case changed since you loaded it (now version " +
+                             std::to_string(c->version) + "); reload and decide again");
+        if (c->claimed_by && c->claimed_by != user_id && c->lease_until &&
+            *c->lease_until >= clock_.Now())
+          return Problem(ErrorCode::kConflict, "case", "another reviewer holds this case");
+        if (c->status != "open" && !d.reverses)
+          return Problem(ErrorCode::kConflict, "case",
+                         "the case is already decided; a reversal must cite the decision it "
+                         "reverses in 'reverses'");
+        if (d.reverses) {
+          bool found = false;
+          for (const auto& prior : tx.DecisionsOfCase(case_id))
+            found = found || prior.id == d.reverses;
+          if (!found)
+            return Error::Invalid("reverses", "decision " + std::to_string(d.reverses) +
+                                                  " is not a decision of this case");
+        }
+        std::string outcome = d.actions[0].type == "no_violation" ? "no_violation" : "actioned";
+        Millis now = clock_.Now();
+        events::Event e;
+        e.type = d.reverses ? "decision.reversed" : "decision.made";
+        e.subject = "case:" + std::to_string(case_id);
+        e.actor = actor;
+        e.ts = now;
+        e.payload = DecisionPayload(d, outcome).dump();
+        int64_t seq = tx.AppendEvent(e);
+        store::DecisionRow row;
+        row.case_id = case_id;
+        row.decided_by = actor;
+        row.actions_json = json::parse(e.payload)["actions"].dump();
+        row.outcome = outcome;
+        if (!d.policy_id.empty())
+          row.policy_json =
+              json{{"id", d.policy_id}, {"version", d.policy_version}, {"clause", d.clause}}.dump();
+        row.facts = d.facts;
+        row.explanation = d.explanation;
+        row.automated_detection = d.automated_detection;
+        row.automated_decision = d.automated_decision;
+        row.reverses = d.reverses;
+        row.case_version = d.case_version;
+        row.created_at = now;
+        auto id = tx.InsertDecision(row, seq);
+        if (!id) return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+        *out = json{{"id", *id}, {"case_id", case_id}, {"outcome", outcome},
+                    {"case_version", d.case_version + 1}, {"event_seq", seq}};
+        return OkStatus();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(std::move(*out));
+      });
+}
+
+}  // namespace vigil::cases

@@ -1,0 +1,82 @@
+// The case workflow on top of the store: priority kept current as flags arrive, claiming the
+// next case of a queue with a lease, releasing it, and deciding it. A decision carries the case
+// version it was made on; a stale one is refused (409) and changes nothing. Every change is an
+// event (case.claimed, case.released, decision.made) in the same transaction.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "auth/auth.h"
+#include "cases/priority.h"
+#include "core/config.h"
+#include "core/taxonomy.h"
+#include "store/group_commit.h"
+
+namespace vigil::cases {
+
+inline constexpr const char* kActionTypes[] = {
+    "no_violation", "remove", "disable", "demote", "age_restrict", "label",
+    "interaction_restrict", "suspend_account", "terminate_account", "monetisation_restrict"};
+
+struct Action {
+  std::string type;
+  std::optional<Millis> duration;  // none: indefinite
+  std::vector<std::string> territorial_scope;
+};
+
+struct DecisionInput {
+  std::vector<Action> actions;
+  std::string policy_id, policy_version, clause;
+  std::string facts, explanation;
+  bool automated_detection = false;
+  std::string automated_decision = "not_automated";
+  int64_t reverses = 0;
+  int64_t case_version = 0;
+};
+
+// Strict parsing of a decision body; errors name the field.
+Result<DecisionInput> ParseDecision(const nlohmann::json& j);
+
+// The priority of a case from what the store knows about it.
+PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now);
+
+using JsonFn = std::function<void(Result<nlohmann::json>)>;
+
+class CaseService {
+ public:
+  CaseService(store::Store& store, store::GroupCommitter& writer, const Taxonomy& taxonomy,
+              const Config& config, const Clock& clock);
+  ~CaseService();
+
+  // Schedules a priority recomputation (debounced, on the writer) for a case that changed.
+  void MarkDirty(int64_t case_id);
+  // Recomputes every listed case now, waiting for the commit (CLI import and demo).
+  Status RecomputeNow(const std::vector<int64_t>& case_ids);
+
+  void Next(const auth::Principal& p, const std::string& queue, JsonFn done);
+  void Release(const auth::Principal& p, int64_t case_id, JsonFn done);
+  void Decide(const auth::Principal& p, int64_t case_id, DecisionInput d, JsonFn done);
+
+ private:
+  // Scores are computed on a read snapshot off the writer thread; the writer only stores them.
+  std::vector<std::pair<int64_t, double>> Score(const std::vector<int64_t>& ids);
+  void Loop();
+
+  store::Store& store_;
+  store::GroupCommitter& writer_;
+  const Taxonomy& taxonomy_;
+  const Config& config_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<int64_t> dirty_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace vigil::cases

@@ -1,0 +1,91 @@
+// The SQLite driver's case-workflow queries: case rows, priority signals, claims and decisions.
+#include "store/sqlite_internal.h"
+
+namespace vigil::store {
+
+std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id) {
+  auto s = db.Prepare("SELECT " VIGIL_CASE_COLUMNS
+                      " FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
+  s.Bind(1, id);
+  if (s.Step()) return LoadCase(s);
+  return std::nullopt;
+}
+
+CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now) {
+  CaseSignals sig;
+  {
+    auto s = db.Prepare(
+        "SELECT c.reason, c.opened_at, ct.views, ct.followers, ct.shares, c.flag_count, "
+        "(SELECT COUNT(*) FROM flags f WHERE f.case_id = c.id AND f.received_at >= ?2) "
+        "FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
+    s.Bind(1, case_id).Bind(2, now - 3'600'000);
+    if (!s.Step()) return sig;
+    sig.reason = s.Text(0);
+    sig.opened_at = s.Int(1);
+    sig.views = s.Int(2);
+    sig.followers = s.Int(3);
+    sig.shares = s.Int(4);
+    sig.flags_total = s.Int(5);
+    sig.flags_last_hour = s.Int(6);
+  }
+  {
+    // One row per reporter (anonymous flags grouped by source), with their track record on
+    // other decided cases: how many of those led to action.
+    auto s = db.Prepare(
+        "SELECT a.platform_id, MIN(f.source), a.created_at, COUNT(*), "
+        " (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
+        "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.decided_at IS NOT NULL), "
+        " (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
+        "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.outcome = 'actioned') "
+        "FROM flags f LEFT JOIN accounts a ON a.id = f.reporter_id "
+        "WHERE f.case_id = ?1 GROUP BY f.reporter_id, CASE WHEN f.reporter_id IS NULL "
+        "THEN f.source END");
+    s.Bind(1, case_id);
+    while (s.Step()) {
+      CaseSignals::Reporter r;
+      r.id = s.Text(0);
+      r.source = ParseFlagSource(s.Text(1)).value_or(FlagSource::kUser);
+      r.account_created_at = s.OptInt(2);
+      r.flags_on_case = s.Int(3);
+      r.past_decided = s.Int(4);
+      r.past_actioned = s.Int(5);
+      sig.reporters.push_back(std::move(r));
+    }
+  }
+  {
+    auto s = db.Prepare(
+        "SELECT legal_order FROM flags WHERE case_id = ?1 AND legal_order IS NOT NULL");
+    s.Bind(1, case_id);
+    while (s.Step()) sig.legal_orders.push_back(s.Text(0));
+  }
+  return sig;
+}
+
+std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id) {
+  std::vector<DecisionRow> out;
+  auto s = db.Prepare(
+      "SELECT id, case_id, decided_by, actions, outcome, policy, facts, explanation, "
+      "automated_detection, automated_decision, reverses, case_version, created_at "
+      "FROM decisions WHERE case_id = ?1 ORDER BY id");
+  s.Bind(1, case_id);
+  while (s.Step()) {
+    DecisionRow d;
+    d.id = s.Int(0);
+    d.case_id = s.Int(1);
+    d.decided_by = s.Text(2);
+    d.actions_json = s.Text(3);
+    d.outcome = s.Text(4);
+    d.policy_json = s.Text(5);
+    d.facts = s.Text(6);
+    d.explanation = s.Text(7);
+    d.automated_detection = s.Int(8) != 0;
+    d.automated_decision = s.Text(9);
+    d.reverses = s.IsNull(10) ? 0 : s.Int(10);
+    d.case_version = s.Int(11);
+    d.created_at = s.Int(12);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,239 @@
+// The case workflow as reviewers use it: the next case by priority with a lease, releases,
+// decisions against a case version (stale ones refused), reversals, and a priority that mass
+// reporters cannot inflate.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <thread>
+
+#include "support/test_support.h"
+
+namespace vigil::testing {
+namespace {
+
+using nlohmann::json;
+
+class WorkflowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data_ = tmp_.Join("data");
+    InitDataDir(data_);
+    // Short leases so expiry can be observed.
+    std::ofstream(data_ + "/vigil.yaml") << "claims:\n  lease_seconds: 0.5\n";
+    intake_ = CreateUserWithToken(data_, "platform", "integration");
+    for (const char* n : {"a1", "a2"})
+      ASSERT_EQ(RunVigil({"user", "add", "--data", data_, "--name", n, "--role", "agent",
+                          "--teams", "trust-safety"}),
+                0);
+    a1_ = Token("a1");
+    a2_ = Token("a2");
+    admin_ = CreateUserWithToken(data_, "boss", "admin");
+    ASSERT_TRUE(server_.Start(data_));
+  }
+
+  std::string Token(const std::string& user) {
+    std::string out;
+    EXPECT_EQ(RunVigil({"token", "create", "--data", data_, "--user", user}, &out), 0);
+    return out.substr(0, out.find('\n'));
+  }
+
+  std::unique_ptr<HttpClient> Client(const std::string& token) {
+    auto c = std::make_unique<HttpClient>(server_.port());
+    c->set_token(token);
+    return c;
+  }
+
+  int64_t Flag(const json& flag) {
+    auto c = Client(intake_);
+    auto r = c->PostJson("/v1/flags", flag);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.json()["case_id"].get<int64_t>();
+  }
+
+  json Case(int64_t id) {
+    auto c = Client(admin_);
+    auto r = c->Get("/v1/cases/" + std::to_string(id));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json();
+  }
+
+  // Priorities are recomputed shortly after a flag commits; wait until the stored one is set.
+  void WaitForPriority(int64_t id) {
+    for (int i = 0; i < 100 && Case(id)["priority"].get<double>() == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ASSERT_GT(Case(id)["priority"].get<double>(), 0);
+  }
+
+  TempDir tmp_{"vigil-workflow"};
+  std::string data_, intake_, a1_, a2_, admin_;
+  ServerProcess server_;
+};
+
+TEST_F(WorkflowTest, NextServesByPriorityAndLeasesTheCase) {
+  int64_t low = Flag(SampleFlag("w-low", "u1"));  // spam from one user
+  json trusted = {{"content", {{"id", "w-high"}, {"text", "x"}}},
+                  {"reason", "hate_speech"},
+                  {"source", "trusted_flagger"},
+                  {"reporter", {{"id", "tf-1"}}},
+                  {"bona_fide", true}};
+  int64_t high = Flag(trusted);
+  WaitForPriority(low);
+  WaitForPriority(high);
+  json hc = Case(high);
+  EXPECT_GT(hc["priority"].get<double>(), Case(low)["priority"].get<double>());
+  // The breakdown explains the score term by term.
+  double sum = 0;
+  for (const auto& t : hc["priority_breakdown"]["terms"]) {
+    sum += t["value"].get<double>();
+    EXPECT_FALSE(t["explanation"].get<std::string>().empty());
+  }
+  EXPECT_NEAR(sum, hc["priority_breakdown"]["total"].get<double>(), 1e-6);
+
+  auto c1 = Client(a1_), c2 = Client(a2_);
+  auto n1 = c1->Post("/v1/queues/general/next", "{}");
+  ASSERT_EQ(n1.status, 200) << n1.body;
+  EXPECT_EQ(n1.json()["case"]["id"], high);
+  // Claimed: the other agent gets the next one; asking again returns your own claim.
+  auto n2 = c2->Post("/v1/queues/general/next", "{}");
+  EXPECT_EQ(n2.json()["case"]["id"], low);
+  EXPECT_EQ(c1->Post("/v1/queues/general/next", "{}").json()["case"]["id"], high);
+  // Nothing left for a third ask by a2 besides its own claim.
+  EXPECT_EQ(c2->Post("/v1/queues/general/next", "{}").json()["case"]["id"], low);
+  // a2 cannot release a1's claim; a1 can.
+  EXPECT_EQ(c2->Post("/v1/cases/" + std::to_string(high) + "/release", "{}").status, 409);
+  EXPECT_EQ(c1->Post("/v1/cases/" + std::to_string(high) + "/release", "{}").status, 200);
+  // After the lease of a2's claim expires, a1 may be served that case too.
+  ASSERT_EQ(c1->Post("/v1/queues/general/next", "{}").json()["case"]["id"], high);
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  auto after = Client(a1_)->Post("/v1/queues/general/next", "{}");
+  EXPECT_TRUE(after.json()["case"]["id"] == high || after.json()["case"]["id"] == low);
+  // The claims are in the timeline.
+  auto tl = Client(admin_)->Get("/v1/cases/" + std::to_string(high) + "/events").json()["events"];
+  int claims = 0;
+  for (const auto& e : tl) claims += e["type"] == "case.claimed";
+  EXPECT_GE(claims, 2);
+}
+
+TEST_F(WorkflowTest, FiftyConcurrentDecisionsExactlyOneWins) {
+  int64_t id = Flag(SampleFlag("w-race", "u1"));
+  int64_t version = Case(id)["version"];
+  std::atomic<int> created{0}, conflicts{0}, other{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 50; ++i)
+    threads.emplace_back([&, i] {
+      auto c = Client(admin_);
+      json d = {{"case_version", version},
+                {"actions", {i % 2 ? "remove" : "no_violation"}},
+                {"explanation", "decision " + std::to_string(i)}};
+      auto r = c->PostJson("/v1/cases/" + std::to_string(id) + "/decisions", d);
+      if (r.status == 201) ++created;
+      else if (r.status == 409) ++conflicts;
+      else ++other;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, 49);
+  EXPECT_EQ(other, 0);
+  json c = Case(id);
+  EXPECT_EQ(c["status"], "decided");
+  EXPECT_EQ(c["decisions"].size(), 1u);
+  EXPECT_EQ(c["version"], version + 1);
+}
+
+TEST_F(WorkflowTest, StaleDecisionsChangeNothingAndReversalsCiteTheirDecision) {
+  int64_t id = Flag(SampleFlag("w-rev", "u1"));
+  int64_t v = Case(id)["version"];
+  Flag({{"content_id", "w-rev"}, {"reason", "spam"}, {"source", "user"}, {"reporter", {{"id", "u2"}}}});
+  auto admin = Client(admin_);
+  std::string path = "/v1/cases/" + std::to_string(id) + "/decisions";
+  auto stale = admin->PostJson(path, {{"case_version", v}, {"actions", {"remove"}}});
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(stale.json()["field"], "case_version");
+  EXPECT_EQ(Case(id)["status"], "open");
+
+  auto bad = admin->PostJson(path, {{"case_version", v + 1}, {"actions", {"obliterate"}}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["field"], "actions[0]");
+
+  json decision = {{"case_version", v + 1},
+                   {"actions", {{{"type", "remove"}, {"territorial_scope", {"DE"}}},
+                                {{"type", "suspend_account"}, {"duration", "7d"}}}},
+                   {"policy", {{"id", "spam"}, {"version", "3"}, {"clause", "S1"}}},
+                   {"facts", "Repeated commercial posts"},
+                   {"explanation", "Spam policy S1"}};
+  auto d1 = admin->PostJson(path, decision);
+  ASSERT_EQ(d1.status, 201) << d1.body;
+  EXPECT_EQ(d1.json()["outcome"], "actioned");
+  // Deciding again without citing a reversal is refused.
+  auto again = admin->PostJson(path, {{"case_version", v + 2}, {"actions", {"no_violation"}}});
+  EXPECT_EQ(again.status, 409);
+  auto rev = admin->PostJson(path, {{"case_version", v + 2},
+                                   {"actions", {"no_violation"}},
+                                   {"reverses", d1.json()["id"]},
+                                   {"explanation", "Appeal upheld"}});
+  ASSERT_EQ(rev.status, 201) << rev.body;
+  json c = Case(id);
+  EXPECT_EQ(c["outcome"], "no_violation");
+  ASSERT_EQ(c["decisions"].size(), 2u);
+  EXPECT_EQ(c["decisions"][1]["reverses"], d1.json()["id"]);
+  EXPECT_EQ(c["decisions"][0]["policy"]["clause"], "S1");
+  EXPECT_EQ(RunVigil({"audit", "verify", "--data", data_}), 0);
+}
+
+TEST_F(WorkflowTest, AgentsCannotTakeFromQueuesTheirTeamsDoNotServe) {
+  auto c1 = Client(a1_);
+  EXPECT_EQ(c1->Post("/v1/queues/child_safety/next", "{}").status, 403);
+  EXPECT_EQ(c1->Post("/v1/queues/no_such_queue/next", "{}").status, 404);
+  EXPECT_EQ(c1->Post("/v1/queues/general/next", "{}").json()["case"], nullptr);
+}
+
+TEST(WorkflowDemo, MassReportersDoNotOutrankGenuineReports) {
+  TempDir tmp("vigil-demo-prio");
+  std::string data = tmp.Join("data");
+  InitDataDir(data);
+  ASSERT_EQ(RunVigil({"demo", "--data", data, "--items", "800"}), 0);
+  std::string admin = CreateUserWithToken(data, "boss", "admin");
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(data));
+  HttpClient c(server.port());
+  c.set_token(admin);
+  // Cases reported only by the mass-reporter cohort, and cases of the same reasons reported by
+  // at least three independent ordinary users.
+  double worst_genuine = 1e18, best_mass = -1;
+  int mass_cases = 0, genuine_cases = 0;
+  for (int after = 0;;) {
+    auto page = c.Get("/v1/cases?limit=500&after=" + std::to_string(after)).json();
+    if (page["cases"].empty()) break;
+    for (const auto& cs : page["cases"]) {
+      after = cs["id"];
+      std::string reason = cs["reason"];
+      if (reason != "hate_speech" && reason != "harassment") continue;
+      if (cs["reporter_count"].get<int>() < 3) continue;
+      auto full = c.Get("/v1/cases/" + std::to_string(after)).json();
+      int mass = 0, users = 0, others = 0;
+      for (const auto& f : full["flags"]) {
+        std::string rep = f.contains("reporter") ? f["reporter"]["id"].get<std::string>() : "";
+        if (rep.rfind("mr-", 0) == 0) ++mass;
+        else if (rep.rfind("user-", 0) == 0 && f["source"] == "user") ++users;
+        else ++others;
+      }
+      double reporters_term = 0;
+      for (const auto& t : full["priority_breakdown"]["terms"])
+        if (t["name"] == "reporters") reporters_term = t["value"];
+      if (mass >= 3 && users == 0 && others == 0) {
+        ++mass_cases;
+        best_mass = std::max(best_mass, reporters_term);
+      } else if (mass == 0 && users >= 3 && others == 0) {
+        ++genuine_cases;
+        worst_genuine = std::min(worst_genuine, reporters_term);
+      }
+    }
+  }
+  ASSERT_GT(mass_cases, 10);
+  ASSERT_GT(genuine_cases, 3);
+  // However many mass reporters pile on, their weight stays below three genuine reporters'.
+  EXPECT_LT(best_mass, worst_genuine);
+}
+
+}  // namespace
+}  // namespace vigil::testing
