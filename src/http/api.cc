@@ -167,6 +167,27 @@ std::optional<Response> DenyCase(Services& s, const Context& ctx, const store::C
                                           c.queue + ", which your teams do not serve"));
 }
 
+// Loads the case named by the {id} parameter if the principal may see it; otherwise answers
+// (400, 404, or 403 with a recorded denial) and returns nullopt.
+std::optional<store::CaseRow> VisibleCase(Services& s, const Context& ctx, store::ReadTx& rtx,
+                                          const Respond& respond) {
+  auto id = IdParam(ctx, "id");
+  if (!id) {
+    respond(ProblemResponse(id.error()));
+    return std::nullopt;
+  }
+  auto c = rtx.GetCase(*id);
+  if (!c) {
+    respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
+    return std::nullopt;
+  }
+  if (auto deny = DenyCase(s, ctx, *c)) {
+    respond(std::move(*deny));
+    return std::nullopt;
+  }
+  return c;
+}
+
 std::string SessionCookie(const std::string& value, int max_age_s, bool secure) {
   return "vigil_session=" + value + "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
          std::to_string(max_age_s) + (secure ? "; Secure" : "");
@@ -337,12 +358,9 @@ void AddReadRoutes(Server& server, Services& s) {
   server.Add({"GET", "/v1/cases/{id}", kCaseReaders, false, false, 0,
               "One case with its content, flags and reporters.", "cases",
               [&s](Context& ctx, Respond respond) {
-                auto id = IdParam(ctx, "id");
-                if (!id) return respond(ProblemResponse(id.error()));
                 auto rtx = s.store->BeginRead();
-                auto c = rtx->GetCase(*id);
-                if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
-                if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
                 json j = CaseJson(*c);
                 if (auto content = rtx->GetContentByPk(c->content_pk))
                   j["content"] = intake::ContentToJson(content->item);
@@ -362,12 +380,9 @@ void AddReadRoutes(Server& server, Services& s) {
   server.Add({"GET", "/v1/cases/{id}/events", kCaseReaders, false, false, 0,
               "The case's timeline: every event about the case and its flags.", "cases",
               [&s](Context& ctx, Respond respond) {
-                auto id = IdParam(ctx, "id");
-                if (!id) return respond(ProblemResponse(id.error()));
                 auto rtx = s.store->BeginRead();
-                auto c = rtx->GetCase(*id);
-                if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
-                if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
                 std::vector<events::Event> evs =
                     rtx->EventsOfSubject("case:" + std::to_string(c->id), 1000);
                 for (const auto& f : rtx->FlagsOfCase(c->id, 1000))
@@ -437,34 +452,22 @@ void AddWorkflowRoutes(Server& server, Services& s) {
   server.Add({"POST", "/v1/cases/{id}/release", kReviewers, false, false, 0,
               "Release your claim on a case (seniors and admins may release anyone's).", "cases",
               [&s](Context& ctx, Respond respond) {
-                auto id = IdParam(ctx, "id");
-                if (!id) return respond(ProblemResponse(id.error()));
-                {
-                  auto rtx = s.store->BeginRead();
-                  auto c = rtx->GetCase(*id);
-                  if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
-                  if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
-                }
-                s.cases->Release(ctx.principal, *id, Reply(respond, 200));
+                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                if (!c) return;
+                s.cases->Release(ctx.principal, c->id, Reply(respond, 200));
               }});
   server.Add({"POST", "/v1/cases/{id}/decisions", kReviewers, false, false, 0,
               "Decide a case: actions, policy cited, facts, explanation, automation used, and "
               "the case_version decided on (409 when stale). A reversal cites the decision it "
               "reverses.",
               "cases", [&s](Context& ctx, Respond respond) {
-                auto id = IdParam(ctx, "id");
-                if (!id) return respond(ProblemResponse(id.error()));
                 auto body = JsonBody(ctx.req);
                 if (!body) return respond(ProblemResponse(body.error()));
                 auto d = cases::ParseDecision(body.value());
                 if (!d) return respond(ProblemResponse(d.error()));
-                {
-                  auto rtx = s.store->BeginRead();
-                  auto c = rtx->GetCase(*id);
-                  if (!c) return respond(ProblemResponse(Error::NotFound("no case " + ctx.Param("id"))));
-                  if (auto deny = DenyCase(s, ctx, *c)) return respond(std::move(*deny));
-                }
-                s.cases->Decide(ctx.principal, *id, std::move(d.value()), Reply(respond, 201));
+                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                if (!c) return;
+                s.cases->Decide(ctx.principal, c->id, std::move(d.value()), Reply(respond, 201));
               }});
 }
 
