@@ -360,4 +360,103 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
       });
 }
 
+namespace {
+
+events::Event CaseEvent(const char* type, int64_t case_id, const std::string& actor, Millis now,
+                        const json& payload) {
+  events::Event e;
+  e.type = type;
+  e.subject = "case:" + std::to_string(case_id);
+  e.actor = actor;
+  e.ts = now;
+  e.payload = payload.dump();
+  return e;
+}
+
+}  // namespace
+
+void CaseService::Escalate(const auth::Principal& p, int64_t case_id, int64_t version,
+                           std::string tier, std::string queue, std::string note, json fields,
+                           JsonFn done) {
+  auto out = std::make_shared<json>();
+  writer_.Submit(
+      [this, out, actor = p.Actor(), case_id, version, tier = std::move(tier),
+       queue = std::move(queue), note = std::move(note),
+       fields = std::move(fields)](store::WriteTx& tx) -> Status {
+        auto c = tx.GetCase(case_id);
+        if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+        if (c->status != "open")
+          return Problem(ErrorCode::kConflict, "case", "only open cases can be escalated");
+        if (c->version != version)
+          return Problem(ErrorCode::kConflict, "case_version",
+                         "the case changed since you loaded it (now version " +
+                             std::to_string(c->version) + ")");
+        Millis now = clock_.Now();
+        // Escalating further keeps the original queue to hand back to.
+        std::string from = c->escalated_from.empty() ? c->queue : c->escalated_from;
+        auto e = CaseEvent("case.escalated", case_id, actor, now,
+                           {{"tier", tier}, {"from_queue", c->queue}, {"to_queue", queue},
+                            {"note", note}, {"fields", fields}, {"case_version", version}});
+        tx.AppendEvent(e);
+        if (!tx.MoveCase(case_id, version, queue, tier, from, now))
+          return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+        *out = {{"id", case_id}, {"tier", tier}, {"queue", queue}, {"case_version", version + 1}};
+        return OkStatus();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(std::move(*out));
+      });
+}
+
+void CaseService::HandBack(const auth::Principal& p, int64_t case_id, int64_t version,
+                           std::string note, JsonFn done) {
+  auto out = std::make_shared<json>();
+  writer_.Submit(
+      [this, out, actor = p.Actor(), case_id, version,
+       note = std::move(note)](store::WriteTx& tx) -> Status {
+        auto c = tx.GetCase(case_id);
+        if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+        if (c->escalated_from.empty())
+          return Problem(ErrorCode::kConflict, "case", "the case is not escalated");
+        if (c->version != version)
+          return Problem(ErrorCode::kConflict, "case_version",
+                         "the case changed since you loaded it (now version " +
+                             std::to_string(c->version) + ")");
+        Millis now = clock_.Now();
+        auto e = CaseEvent("case.handed_back", case_id, actor, now,
+                           {{"tier", c->tier}, {"from_queue", c->queue},
+                            {"to_queue", c->escalated_from}, {"note", note},
+                            {"case_version", version}});
+        tx.AppendEvent(e);
+        if (!tx.MoveCase(case_id, version, c->escalated_from, "", "", now))
+          return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+        *out = {{"id", case_id}, {"queue", c->escalated_from}, {"case_version", version + 1}};
+        return OkStatus();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(std::move(*out));
+      });
+}
+
+void CaseService::Comment(const auth::Principal& p, int64_t case_id, std::string text,
+                          std::vector<std::string> mentions, JsonFn done) {
+  auto out = std::make_shared<json>();
+  writer_.Submit(
+      [this, out, actor = p.Actor(), author = p.user_name, case_id, text = std::move(text),
+       mentions = std::move(mentions)](store::WriteTx& tx) -> Status {
+        if (!tx.GetCase(case_id)) return Error::NotFound("no case " + std::to_string(case_id));
+        auto e = CaseEvent("case.comment", case_id, actor, clock_.Now(),
+                           {{"author", author}, {"text", text}, {"mentions", mentions}});
+        int64_t seq = tx.AppendEvent(e);
+        *out = {{"case_id", case_id}, {"event_seq", seq}, {"mentions", mentions}};
+        return OkStatus();
+      },
+      [out, done = std::move(done)](const Status& s) {
+        if (!s) return done(s.error());
+        done(std::move(*out));
+      });
+}
+
 }  // namespace vigil::cases

@@ -61,6 +61,16 @@ class CaseService {
   void Next(const auth::Principal& p, const std::string& queue, JsonFn done);
   void Release(const auth::Principal& p, int64_t case_id, JsonFn done);
   void Decide(const auth::Principal& p, int64_t case_id, DecisionInput d, JsonFn done);
+  // Moves the case to an escalation tier's queue with a hand-off note and the tier's structured
+  // fields (validated by the caller against the queue configuration), or hands it back to the
+  // queue it came from (empty tier).
+  void Escalate(const auth::Principal& p, int64_t case_id, int64_t version, std::string tier,
+                std::string queue, std::string note, nlohmann::json fields, JsonFn done);
+  void HandBack(const auth::Principal& p, int64_t case_id, int64_t version, std::string note,
+                JsonFn done);
+  // An internal comment; `mentions` are user names already checked to exist.
+  void Comment(const auth::Principal& p, int64_t case_id, std::string text,
+               std::vector<std::string> mentions, JsonFn done);
 
  private:
   // Scores are computed on a read snapshot off the writer thread; the writer only stores them.

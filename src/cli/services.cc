@@ -29,6 +29,8 @@ Status InitDataDir(const std::string& data_dir) {
   if (!Exists(data_dir) && mkdir(data_dir.c_str(), 0750) != 0)
     return Error::Invalid("--data", "cannot create " + data_dir);
   if (auto s = WriteIfMissing(data_dir + "/vigil.yaml", Config::DefaultYaml()); !s) return s;
+  if (auto s = WriteIfMissing(data_dir + "/queues.yaml", cases::QueueConfig::DefaultYaml()); !s)
+    return s;
   return WriteIfMissing(data_dir + "/taxonomy.yaml", Taxonomy::DefaultYaml());
 }
 
@@ -54,6 +56,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
   } else {
     s->taxonomy = Taxonomy::Default();
   }
+  if (auto st = s->ReloadQueues(); !st) return st.error();
   try {
     s->store = store::OpenSqliteStore(data_dir);
   } catch (const store::StoreError& e) {
@@ -66,7 +69,45 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
   s->cases = std::make_unique<cases::CaseService>(*s->store, *s->writer, s->taxonomy, s->config,
                                                   *s->clock);
   s->intake->SetCaseChangedHook([c = s->cases.get()](int64_t id) { c->MarkDirty(id); });
+  s->intake->SetRouter([svc = s.get()](const Flag& f, const Reason& r) {
+    cases::RouteInput in;
+    in.reason = r.code;
+    in.dsa_category = r.dsa_category;
+    in.severity = r.severity;
+    in.source = f.source;
+    if (f.content) {
+      in.language = f.content->language;
+      in.content_type = f.content->type;
+    }
+    return svc->Queues()->Route(in);
+  });
   return s;
+}
+
+std::shared_ptr<const cases::QueueConfig> Services::Queues() const {
+  std::lock_guard lock(queues_mu_);
+  return queues_;
+}
+
+Status Services::ReloadQueues() {
+  std::string path = data_dir + "/queues.yaml";
+  std::ifstream in(path);
+  std::string text = cases::QueueConfig::DefaultYaml();
+  if (in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto q = cases::QueueConfig::FromYaml(text, &taxonomy);
+  if (!q) {
+    Error e = q.error();
+    e.message = path + ": " + e.field + ": " + e.message;
+    return e;
+  }
+  auto fresh = std::make_shared<const cases::QueueConfig>(std::move(q.value()));
+  std::lock_guard lock(queues_mu_);
+  queues_ = std::move(fresh);
+  return OkStatus();
 }
 
 Services::~Services() {

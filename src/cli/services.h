@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "auth/accounts.h"
 #include "auth/auth.h"
 #include "cases/case_service.h"
+#include "cases/queues.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/intake.h"
@@ -29,9 +31,18 @@ struct Services {
   std::unique_ptr<intake::Intake> intake;
   std::unique_ptr<cases::CaseService> cases;
 
+  // The queue configuration in force (queues.yaml); replaced whole by ReloadQueues.
+  std::shared_ptr<const cases::QueueConfig> Queues() const;
+  // Re-reads queues.yaml; on error nothing changes and the error names the file, path and line.
+  Status ReloadQueues();
+
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir);
   ~Services();
+
+ private:
+  mutable std::mutex queues_mu_;
+  std::shared_ptr<const cases::QueueConfig> queues_;
 };
 
 // Creates the data directory with default vigil.yaml and taxonomy.yaml when missing.

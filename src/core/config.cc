@@ -28,11 +28,7 @@ storage:
   max_group_commit: 4096
 claims:
   lease_seconds: 900
-queues:
-  general: [trust-safety]
-  high_risk: [trust-safety]
-  child_safety: [child-safety]
-  legal: [legal]
+# Queues, routing, SLAs and escalation tiers live in queues.yaml beside this file.
 )YAML";
 
 Status CheckKeys(const YAML::Node& n, const std::string& where, std::set<std::string> allowed) {
@@ -60,7 +56,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims", "queues"});
+                                      "storage", "claims"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -101,12 +97,6 @@ Result<Config> Config::FromYaml(const std::string& text) {
           return Error::Invalid("claims.lease_seconds", "must be between 0 and 86400");
         c.claim_lease_ms = static_cast<Millis>(secs * 1000);
       }
-    }
-    if (auto n = root["queues"]) {
-      if (!n.IsMap()) return Error::Invalid("queues", "expected queue: [teams]");
-      c.queue_teams.clear();
-      for (const auto& kv : n)
-        c.queue_teams[kv.first.as<std::string>()] = kv.second.as<std::vector<std::string>>();
     }
   } catch (const YAML::Exception& e) {
     return Error::Invalid("vigil.yaml", std::string("YAML: ") + e.what());

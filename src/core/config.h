@@ -34,13 +34,6 @@ struct Config {
   bool cookie_secure = false;  // set true behind TLS
   size_t max_group_commit = 4096;
 
-  // Which teams serve each queue (object-level access for agents).
-  std::map<std::string, std::vector<std::string>> queue_teams = {
-      {"general", {"trust-safety"}},
-      {"high_risk", {"trust-safety"}},
-      {"child_safety", {"child-safety"}},
-      {"legal", {"legal"}},
-  };
 
   static Result<Config> FromYaml(const std::string& text);
   static Result<Config> Load(const std::string& data_dir);  // defaults when the file is absent

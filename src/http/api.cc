@@ -51,6 +51,11 @@ json CaseJson(const store::CaseRow& c) {
     j["decided_at"] = FormatIso8601(*c.decided_at);
     j["outcome"] = c.outcome;
   }
+  if (!c.tier.empty()) {
+    j["tier"] = c.tier;
+    j["escalated_from"] = c.escalated_from;
+  }
+  if (c.first_action_at) j["first_action_at"] = FormatIso8601(*c.first_action_at);
   return j;
 }
 
@@ -68,6 +73,18 @@ json DecisionJson(const store::DecisionRow& d) {
   if (!d.explanation.empty()) j["explanation"] = d.explanation;
   if (d.reverses) j["reverses"] = d.reverses;
   return j;
+}
+
+// The case's SLA deadlines and state under the queue configuration in force.
+json SlaJson(const store::CaseRow& c, const cases::QueueConfig& q, const Taxonomy& taxonomy,
+             Millis now) {
+  const Reason* r = taxonomy.Find(c.reason);
+  int severity = r ? r->severity : 1;
+  auto d = q.Deadlines(c.queue, severity, c.opened_at);
+  auto state = q.State(c.queue, severity, c.opened_at, c.first_action_at, c.decided_at, now);
+  return {{"first_action_due", FormatIso8601(d.first_action_due)},
+          {"resolution_due", FormatIso8601(d.resolution_due)},
+          {"state", cases::ToString(state)}};
 }
 
 json PriorityJson(const cases::PriorityScore& p) {
@@ -153,14 +170,15 @@ Response FromOutcome(intake::Outcome o) {
   return r;
 }
 
-bool MayAccessQueue(const auth::Principal& p, const Config& config, const std::string& queue) {
-  auto visible = VisibleQueues(p, config);
+bool MayAccessQueue(const auth::Principal& p, const cases::QueueConfig& queues,
+                    const std::string& queue) {
+  auto visible = VisibleQueues(p, queues);
   return !visible || std::find(visible->begin(), visible->end(), queue) != visible->end();
 }
 
 // Object-level check: refuses (and records the denial) when the principal may not see the case.
 std::optional<Response> DenyCase(Services& s, const Context& ctx, const store::CaseRow& c) {
-  if (MayAccessQueue(ctx.principal, s.config, c.queue)) return std::nullopt;
+  if (MayAccessQueue(ctx.principal, *s.Queues(), c.queue)) return std::nullopt;
   s.accounts->RecordDenial(ctx.principal, ctx.req.method + " " + ctx.req.path,
                            "case in queue " + c.queue + " not served by the user's teams");
   return ProblemResponse(Error::Forbidden("case " + std::to_string(c.id) + " is in queue " +
@@ -235,7 +253,7 @@ void AddAuthRoutes(Server& server, Services& s) {
                 json j = {{"id", p.user_id},      {"name", p.user_name},
                           {"role", ToString(p.role)}, {"teams", p.teams},
                           {"via", p.kind == auth::Principal::Kind::kSession ? "session" : "token"}};
-                auto q = VisibleQueues(p, s.config);
+                auto q = VisibleQueues(p, *s.Queues());
                 j["queues"] = q ? json(*q) : json("all");
                 if (!p.csrf.empty()) j["csrf_token"] = p.csrf;
                 respond(Json(200, j));
@@ -337,9 +355,9 @@ void AddReadRoutes(Server& server, Services& s) {
                 auto q = ctx.req.query;
                 f.status = q.count("status") ? q["status"] : "";
                 f.reason = q.count("reason") ? q["reason"] : "";
-                auto visible = VisibleQueues(ctx.principal, s.config);
+                auto visible = VisibleQueues(ctx.principal, *s.Queues());
                 if (q.count("queue")) {
-                  if (!MayAccessQueue(ctx.principal, s.config, q["queue"]))
+                  if (!MayAccessQueue(ctx.principal, *s.Queues(), q["queue"]))
                     return respond(ProblemResponse(Error::Forbidden("queue " + q["queue"] +
                                                                     " is not served by your teams")));
                   f.queues = {q["queue"]};
@@ -350,7 +368,13 @@ void AddReadRoutes(Server& server, Services& s) {
                 auto rtx = s.store->BeginRead();
                 json arr = json::array();
                 auto rows = rtx->ListCases(f);
-                for (const auto& c : rows) arr.push_back(CaseJson(c));
+                auto queues = s.Queues();
+                Millis now = s.clock->Now();
+                for (const auto& c : rows) {
+                  json cj = CaseJson(c);
+                  cj["sla"] = SlaJson(c, *queues, s.taxonomy, now);
+                  arr.push_back(std::move(cj));
+                }
                 json out = {{"cases", arr}};
                 if (static_cast<int>(rows.size()) == f.limit) out["next_after"] = rows.back().id;
                 respond(Json(200, out));
@@ -375,6 +399,9 @@ void AddReadRoutes(Server& server, Services& s) {
                 json decisions = json::array();
                 for (const auto& d : rtx->DecisionsOfCase(c->id)) decisions.push_back(DecisionJson(d));
                 j["decisions"] = decisions;
+                j["sla"] = SlaJson(*c, *s.Queues(), s.taxonomy, s.clock->Now());
+                if (c->claimed_by)
+                  if (auto holder = rtx->FindUserById(c->claimed_by)) j["holder"] = holder->name;
                 respond(Json(200, j));
               }});
   server.Add({"GET", "/v1/cases/{id}/events", kCaseReaders, false, false, 0,
@@ -439,9 +466,9 @@ void AddWorkflowRoutes(Server& server, Services& s) {
               "{\"case\": null} when the queue is empty.",
               "cases", [&s](Context& ctx, Respond respond) {
                 const std::string& queue = ctx.Param("queue");
-                if (!s.config.queue_teams.count(queue))
+                if (!s.Queues()->FindQueue(queue))
                   return respond(ProblemResponse(Error::NotFound("no queue " + queue)));
-                if (!MayAccessQueue(ctx.principal, s.config, queue)) {
+                if (!MayAccessQueue(ctx.principal, *s.Queues(), queue)) {
                   s.accounts->RecordDenial(ctx.principal, "POST " + ctx.req.path,
                                            "queue not served by the user's teams");
                   return respond(ProblemResponse(
@@ -468,6 +495,123 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
                 if (!c) return;
                 s.cases->Decide(ctx.principal, c->id, std::move(d.value()), Reply(respond, 201));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/escalate", kReviewers, false, false, 0,
+              "Escalate to a tier (senior, legal, engineering, child_safety, ...) with a hand-off "
+              "note and the tier's structured fields; the case moves to the tier's queue.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "tier" && k != "note" && k != "fields" && k != "case_version")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("tier") || !b["tier"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("tier", "is required")));
+                if (!b.contains("note") || !b["note"].is_string() ||
+                    b["note"].get_ref<const std::string&>().empty())
+                  return respond(ProblemResponse(Error::Invalid("note", "a hand-off note is required")));
+                if (b["note"].get_ref<const std::string&>().size() > 5000)
+                  return respond(ProblemResponse(Error::Invalid("note", "is longer than 5000 bytes")));
+                if (!b.contains("case_version") || !b["case_version"].is_number_integer())
+                  return respond(ProblemResponse(Error::Invalid("case_version", "is required")));
+                json fields = b.contains("fields") ? b["fields"] : json::object();
+                auto queues = s.Queues();
+                std::string tier = b["tier"];
+                const auto* t = queues->FindTier(tier);
+                if (!t) return respond(ProblemResponse(Error::Invalid("tier", "unknown tier '" + tier.substr(0, 40) + "'")));
+                if (auto st = queues->ValidateHandoff(tier, fields); !st)
+                  return respond(ProblemResponse(st.error()));
+                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                if (!c) return;
+                s.cases->Escalate(ctx.principal, c->id, b["case_version"].get<int64_t>(), tier,
+                                  t->queue, b["note"], fields, Reply(respond, 200));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/handback", {Role::kSenior, Role::kLegal, Role::kAdmin},
+              false, false, 0,
+              "Hand an escalated case back to the queue it came from, with a note.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "note" && k != "case_version")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("note") || !b["note"].is_string() ||
+                    b["note"].get_ref<const std::string&>().empty())
+                  return respond(ProblemResponse(Error::Invalid("note", "a hand-back note is required")));
+                if (!b.contains("case_version") || !b["case_version"].is_number_integer())
+                  return respond(ProblemResponse(Error::Invalid("case_version", "is required")));
+                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                if (!c) return;
+                s.cases->HandBack(ctx.principal, c->id, b["case_version"].get<int64_t>(),
+                                  b["note"], Reply(respond, 200));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/comments", kCaseReaders, false, false, 0,
+              "Add an internal comment; @name mentions must name existing users.", "cases",
+              [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "text") return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("text") || !b["text"].is_string() ||
+                    b["text"].get_ref<const std::string&>().empty())
+                  return respond(ProblemResponse(Error::Invalid("text", "is required")));
+                const std::string& text = b["text"].get_ref<const std::string&>();
+                if (text.size() > 10000)
+                  return respond(ProblemResponse(Error::Invalid("text", "is longer than 10000 bytes")));
+                auto rtx = s.store->BeginRead();
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
+                std::vector<std::string> mentions;
+                for (size_t i = text.find('@'); i != std::string::npos; i = text.find('@', i + 1)) {
+                  size_t j = i + 1;
+                  while (j < text.size() && (std::islower(static_cast<unsigned char>(text[j])) ||
+                                             std::isdigit(static_cast<unsigned char>(text[j])) ||
+                                             text[j] == '.' || text[j] == '_' || text[j] == '-'))
+                    ++j;
+                  std::string name = text.substr(i + 1, j - i - 1);
+                  while (!name.empty() && name.back() == '.') name.pop_back();  // end of sentence
+                  if (name.empty()) continue;
+                  if (!rtx->FindUserByName(name))
+                    return respond(ProblemResponse(Error::Invalid("text", "@" + name + " is not a user")));
+                  if (std::find(mentions.begin(), mentions.end(), name) == mentions.end())
+                    mentions.push_back(name);
+                }
+                s.cases->Comment(ctx.principal, c->id, text, mentions, Reply(respond, 201));
+              }});
+  server.Add({"GET", "/v1/queues", kCaseReaders, false, false, 0,
+              "The queues you serve with depth, claimed cases, oldest open case and SLA windows.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto queues = s.Queues();
+                auto visible = VisibleQueues(ctx.principal, *queues);
+                Millis now = s.clock->Now();
+                std::map<std::string, store::QueueStats> stats;
+                for (auto& st : s.store->BeginRead()->OpenQueueStats(now)) stats[st.queue] = st;
+                json arr = json::array();
+                for (const auto& q : queues->queues()) {
+                  if (visible && std::find(visible->begin(), visible->end(), q.name) == visible->end())
+                    continue;
+                  const auto& st = stats[q.name];
+                  json qj = {{"name", q.name}, {"title", q.title}, {"teams", q.teams},
+                             {"open", st.open}, {"claimed", st.claimed},
+                             {"sla_default", {{"first_action_ms", q.default_sla.first_action},
+                                              {"resolution_ms", q.default_sla.resolution}}}};
+                  if (st.oldest_opened_at) {
+                    qj["oldest_opened_at"] = FormatIso8601(*st.oldest_opened_at);
+                    qj["oldest_age_ms"] = now - *st.oldest_opened_at;
+                  }
+                  arr.push_back(std::move(qj));
+                }
+                respond(Json(200, {{"queues", arr}}));
+              }});
+  server.Add({"POST", "/v1/queues:reload", kAdminOnly, false, true, 0,
+              "Reload queues.yaml (routing, SLAs, tiers); an invalid file changes nothing and "
+              "the error names the path and line.",
+              "admin", [&s](Context&, Respond respond) {
+                if (auto st = s.ReloadQueues(); !st) return respond(ProblemResponse(st.error()));
+                respond(Json(200, {{"reloaded", true}, {"queues", s.Queues()->queues().size()}}));
               }});
 }
 
@@ -577,16 +721,9 @@ void AddAdminRoutes(Server& server, Services& s) {
 }  // namespace
 
 std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
-                                                      const Config& config) {
+                                                      const cases::QueueConfig& queues) {
   if (p.role != Role::kAgent) return std::nullopt;
-  std::vector<std::string> out;
-  for (const auto& [queue, teams] : config.queue_teams)
-    for (const auto& t : teams)
-      if (std::find(p.teams.begin(), p.teams.end(), t) != p.teams.end()) {
-        out.push_back(queue);
-        break;
-      }
-  return out;
+  return queues.QueuesForTeams(p.teams);
 }
 
 const char* kLandingPage = R"HTML(<!doctype html>

@@ -17,6 +17,6 @@ nlohmann::json OpenApiDocument(const Server& server);
 
 // Queues whose cases a principal may see; empty optional = all queues.
 std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
-                                                      const Config& config);
+                                                      const cases::QueueConfig& queues);
 
 }  // namespace vigil::http

@@ -66,6 +66,7 @@ std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case
 // The durable write of one validated flag inside the group-commit transaction. Everything that
 // can fail is checked before the first write, so a failed flag leaves nothing behind.
 Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
+                              const Intake::Router& router,
                               const std::string& actor, Millis now) {
   const Reason* reason = taxonomy.Find(f.reason);
   if (!reason) return Error::Invalid("reason", "unknown reason code '" + f.reason + "'");
@@ -90,7 +91,8 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
     new_reporter = reporter_pk == 0 || tx.AddCaseReporter(*case_id, reporter_pk);
     tx.BumpCase(*case_id, new_reporter, received);
   } else {
-    case_id = tx.OpenCase(content_pk, reason->queue, f.reason, reporter_pk, received);
+    std::string queue = router ? router(f, *reason) : reason->queue;
+    case_id = tx.OpenCase(content_pk, queue, f.reason, reporter_pk, received);
     case_opened = true;
   }
 
@@ -224,7 +226,7 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, actor, iprincipal, idem = std::move(idem)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
-          auto r = WriteFlag(tx, st->flag, taxonomy_, actor, now);
+          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, actor, now);
           if (!r) return r.error();
           st->receipt = r.value();
           st->out.status = 201;
@@ -343,7 +345,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           st->written.clear();
           st->written.reserve(st->valid.size());
           for (const auto& line : st->valid)
-            st->written.push_back(WriteFlag(tx, line.flag, taxonomy_, actor, now));
+            st->written.push_back(WriteFlag(tx, line.flag, taxonomy_, router_, actor, now));
           st->fresh = true;
           if (!idem.key.empty()) {  // the answer to store with the key
             st->FillResults();
@@ -394,7 +396,7 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
     Millis now = clock_.Now();
     for (auto& [i, flag] : valid) {
       tx.Savepoint();
-      auto r = WriteFlag(tx, flag, taxonomy_, actor, now);
+      auto r = WriteFlag(tx, flag, taxonomy_, router_, actor, now);
       if (r) {
         tx.ReleaseSavepoint();
         results[i] = LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()));

@@ -51,6 +51,10 @@ class Intake {
     case_changed_ = std::move(hook);
   }
 
+  // Chooses the queue a new case opens in (routing rules); defaults to the reason's queue.
+  using Router = std::function<std::string(const Flag&, const Reason&)>;
+  void SetRouter(Router router) { router_ = std::move(router); }
+
   // For trusted local paths (CLI import, demo): no rate limits, import fields allowed.
   // Writes all valid lines, returns per-line results like SubmitBatch (blocking).
   std::vector<nlohmann::json> ImportLines(const auth::Principal& p,
@@ -66,6 +70,7 @@ class Intake {
   const Clock& clock_;
   RateLimiter limiter_;
   std::function<void(int64_t)> case_changed_;
+  Router router_;
   void CaseChanged(int64_t case_id) const {
     if (case_changed_) case_changed_(case_id);
   }

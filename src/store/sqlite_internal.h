@@ -22,7 +22,7 @@ UserRow LoadUser(const Stmt& s);
 #define VIGIL_CASE_COLUMNS                                                                  \
   "c.id, c.content_id, ct.platform_id, c.status, c.queue, c.reason, c.flag_count, "          \
   "c.reporter_count, c.opened_at, c.updated_at, c.version, c.priority, c.claimed_by, "       \
-  "c.lease_until, c.decided_at, c.outcome"
+  "c.lease_until, c.decided_at, c.outcome, c.first_action_at, c.tier, c.escalated_from"
 CaseRow LoadCase(const Stmt& s);
 #define VIGIL_FLAG_COLUMNS                                                                  \
   "f.id, f.case_id, f.content_id, ct.platform_id, f.reason, f.source, a.platform_id, "       \

@@ -84,6 +84,9 @@ CaseRow LoadCase(const Stmt& s) {
   c.lease_until = s.OptInt(13);
   c.decided_at = s.OptInt(14);
   c.outcome = s.Text(15);
+  c.first_action_at = s.OptInt(16);
+  c.tier = s.Text(17);
+  c.escalated_from = s.Text(18);
   return c;
 }
 
@@ -232,6 +235,15 @@ class SqliteReadTx final : public ReadTx {
   }
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(*db_, case_id);
+  }
+  std::vector<QueueStats> OpenQueueStats(Millis now) override {
+    std::vector<QueueStats> out;
+    auto s = db_->Prepare(
+        "SELECT queue, COUNT(*), SUM(CASE WHEN claimed_by IS NOT NULL AND lease_until >= ?1 "
+        "THEN 1 ELSE 0 END), MIN(opened_at) FROM cases WHERE status = 'open' GROUP BY queue");
+    s.Bind(1, now);
+    while (s.Step()) out.push_back({s.Text(0), s.Int(1), s.Int(2), s.OptInt(3)});
+    return out;
   }
   std::vector<CaseRow> ListCases(const CaseFilter& f) override {
     // Filters are optional: a NULL parameter disables its condition, so one prepared statement

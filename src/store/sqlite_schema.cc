@@ -151,6 +151,10 @@ CREATE TABLE decisions (
 );
 CREATE INDEX decisions_case ON decisions(case_id, id);
 )SQL"},
+      {3, "escalation tiers", R"SQL(
+ALTER TABLE cases ADD COLUMN tier TEXT;
+ALTER TABLE cases ADD COLUMN escalated_from TEXT;
+)SQL"},
   };
   return migrations;
 }

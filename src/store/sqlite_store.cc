@@ -233,6 +233,22 @@ class SqliteWriteTx final : public WriteTx {
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(db_, case_id);
   }
+  bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
+                const std::string& tier, const std::string& from, Millis now) override {
+    db_.Prepare(
+           "UPDATE cases SET queue = ?3, tier = ?4, escalated_from = ?5, claimed_by = NULL, "
+           "lease_until = NULL, version = version + 1, updated_at = ?6, "
+           "first_action_at = COALESCE(first_action_at, ?6) "
+           "WHERE id = ?1 AND version = ?2 AND status = 'open'")
+        .Bind(1, case_id)
+        .Bind(2, version)
+        .Bind(3, queue)
+        .BindText(4, tier)
+        .BindText(5, from)
+        .Bind(6, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
   void SetCasePriority(int64_t case_id, double priority) override {
     db_.Prepare("UPDATE cases SET priority = ?2 WHERE id = ?1").Bind(1, case_id).Bind(2, priority).Exec();
   }

@@ -85,6 +85,16 @@ struct CaseRow {
   std::optional<Millis> lease_until;
   std::optional<Millis> decided_at;
   std::string outcome;  // "actioned" | "no_violation" once decided
+  std::optional<Millis> first_action_at;
+  std::string tier;            // escalation tier while escalated
+  std::string escalated_from;  // the queue to hand back to
+};
+
+struct QueueStats {
+  std::string queue;
+  int64_t open = 0;
+  int64_t claimed = 0;
+  std::optional<Millis> oldest_opened_at;
 };
 
 // What the priority score of a case is computed from (see cases/priority.h), as stored.
@@ -179,6 +189,11 @@ class WriteTx {
   // decision id, or nullopt when the case moved on (stale version).
   virtual std::optional<int64_t> InsertDecision(const DecisionRow& d, int64_t event_seq) = 0;
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
+  // Moves an open case to `queue` (escalation or hand-back), ending any claim and counting as
+  // a first action. `tier`/`from` empty clear the escalation. False when the case is not open
+  // or not at `version`.
+  virtual bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
+                        const std::string& tier, const std::string& from, Millis now) = 0;
 
   virtual std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
                                                         const std::string& key) = 0;
@@ -214,6 +229,7 @@ class ReadTx {
   virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
   virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
+  virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;

@@ -187,6 +187,81 @@ TEST_F(WorkflowTest, AgentsCannotTakeFromQueuesTheirTeamsDoNotServe) {
   EXPECT_EQ(c1->Post("/v1/queues/general/next", "{}").json()["case"], nullptr);
 }
 
+TEST_F(WorkflowTest, EscalateToLegalWithHandoffAndHandBack) {
+  ASSERT_EQ(RunVigil({"user", "add", "--data", data_, "--name", "lee", "--role", "legal",
+                      "--teams", "legal"}),
+            0);
+  auto legal = Client(Token("lee"));
+  int64_t id = Flag(SampleFlag("w-esc", "u1"));
+  json c = Case(id);
+  EXPECT_EQ(c["queue"], "general");
+  EXPECT_EQ(c["sla"]["state"], "ok");
+  std::string path = "/v1/cases/" + std::to_string(id);
+  auto agent = Client(a1_);
+  // The legal tier requires its structured fields and a note.
+  auto missing = agent->PostJson(path + "/escalate",
+                                 {{"tier", "legal"}, {"note", "Court order?"},
+                                  {"case_version", c["version"]}, {"fields", {{"jurisdiction", "DE"}}}});
+  EXPECT_EQ(missing.status, 422);
+  EXPECT_EQ(missing.json()["field"], "fields.legal_question");
+  auto no_note = agent->PostJson(path + "/escalate", {{"tier", "legal"}, {"case_version", c["version"]}});
+  EXPECT_EQ(no_note.json()["field"], "note");
+  EXPECT_EQ(Case(id)["queue"], "general");  // refused requests changed nothing
+  auto esc = agent->PostJson(
+      path + "/escalate",
+      {{"tier", "legal"},
+       {"note", "Possible defamation under German law"},
+       {"case_version", c["version"]},
+       {"fields", {{"jurisdiction", "DE"}, {"legal_question", "Is this defamation (StGB 186)?"}}}});
+  ASSERT_EQ(esc.status, 200) << esc.body;
+  c = Case(id);
+  EXPECT_EQ(c["queue"], "legal");
+  EXPECT_EQ(c["tier"], "legal");
+  EXPECT_EQ(c["escalated_from"], "general");
+  EXPECT_TRUE(c.contains("first_action_at"));
+  // The agent's team no longer serves the case; the legal user takes it from the legal queue.
+  EXPECT_EQ(agent->Get(path).status, 403);
+  auto next = legal->Post("/v1/queues/legal/next", "{}");
+  ASSERT_EQ(next.json()["case"]["id"], id) << next.body;
+  EXPECT_EQ(legal->PostJson(path + "/comments", {{"text", "Asked outside counsel, cc @a1."}}).status, 201);
+  EXPECT_EQ(legal->PostJson(path + "/comments", {{"text", "cc @nobody"}}).status, 422);
+  auto back = legal->PostJson(path + "/handback", {{"note", "Not unlawful; apply T&S policy"},
+                                                   {"case_version", Case(id)["version"]}});
+  ASSERT_EQ(back.status, 200) << back.body;
+  c = Case(id);
+  EXPECT_EQ(c["queue"], "general");
+  EXPECT_FALSE(c.contains("tier"));
+  // The whole story is in the timeline.
+  std::vector<std::string> types;
+  json timeline = Client(admin_)->Get(path + "/events").json();
+  for (const auto& e : timeline["events"]) types.push_back(e["type"]);
+  for (const char* t : {"flag.received", "case.escalated", "case.claimed", "case.comment", "case.handed_back"})
+    EXPECT_NE(std::find(types.begin(), types.end(), t), types.end()) << t;
+}
+
+TEST_F(WorkflowTest, QueuesShowDepthAndReloadRefusesBadFiles) {
+  Flag(SampleFlag("w-q1", "u1"));
+  Flag(SampleFlag("w-q2", "u2"));
+  auto q = Client(a1_)->Get("/v1/queues");
+  ASSERT_EQ(q.status, 200);
+  bool saw_general = false;
+  json listed = q.json();
+  for (const auto& queue : listed["queues"]) {
+    EXPECT_NE(queue["name"], "child_safety");  // not served by a1's team
+    if (queue["name"] == "general") {
+      saw_general = true;
+      EXPECT_EQ(queue["open"], 2);
+      EXPECT_TRUE(queue.contains("oldest_age_ms"));
+    }
+  }
+  EXPECT_TRUE(saw_general);
+  std::ofstream(data_ + "/queues.yaml") << "queues:\n  - name: x\n    colour: blue\n";
+  auto bad = Client(admin_)->Post("/v1/queues:reload", "{}");
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.json()["detail"].get<std::string>().find("queues.yaml"), std::string::npos);
+  EXPECT_EQ(Client(a1_)->Get("/v1/queues").status, 200);  // the old configuration stays
+}
+
 TEST(WorkflowDemo, MassReportersDoNotOutrankGenuineReports) {
   TempDir tmp("vigil-demo-prio");
   std::string data = tmp.Join("data");
