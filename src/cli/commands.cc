@@ -88,7 +88,10 @@ void RegisterServe(CLI::App& app) {
   auto dir = std::make_shared<std::string>();
   auto listen = std::make_shared<std::string>();
   auto ready = std::make_shared<std::string>();
+  auto test_clock = std::make_shared<bool>(false);
   cmd->add_option("--data", *dir, "Data directory (created by vigil init)")->required();
+  cmd->add_flag("--test-clock", *test_clock,
+                "Testing only: time stands still until POST /v1/test/clock moves it (SLA tests)");
   cmd->add_option("--listen", *listen, "host:port to listen on (default from vigil.yaml, "
                                        "127.0.0.1:8080); port 0 picks a free port");
   cmd->add_option("--ready-file", *ready,
@@ -102,8 +105,12 @@ void RegisterServe(CLI::App& app) {
     pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
-    auto s = OpenOrFail(*dir);
-    if (!s) return;
+    Services::Options opts;
+    opts.test_clock = *test_clock;
+    opts.sla_sweeps = true;
+    auto opened = Services::Open(*dir, opts);
+    if (!opened) return (void)Fail(opened.error());
+    auto& s = opened.value();
     http::Server server(s->config, *s->authn, *s->accounts);
     http::AddApiRoutes(server, *s);
     auto bound = server.Start(listen->empty() ? s->config.listen : *listen);

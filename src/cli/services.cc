@@ -35,10 +35,19 @@ Status InitDataDir(const std::string& data_dir) {
 }
 
 Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
+  return Open(data_dir, Options{});
+}
+
+Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
+                                                  const Options& opts) {
   if (!Exists(data_dir + "/vigil.yaml"))
     return Error::Invalid("--data", data_dir + " is not a Vigil data directory (run vigil init)");
   auto s = std::make_unique<Services>();
   s->data_dir = data_dir;
+  if (opts.test_clock) {
+    s->test_clock = std::make_unique<ManualClock>(SystemClock::Instance().Now());
+    s->clock = s->test_clock.get();
+  }
   auto config = Config::Load(data_dir);
   if (!config) return config.error();
   s->config = std::move(config.value());
@@ -81,6 +90,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
     }
     return svc->Queues()->Route(in);
   });
+  s->sla = std::make_unique<cases::SlaSweeper>(
+      *s->store, *s->writer, s->taxonomy, [svc = s.get()] { return svc->Queues(); }, *s->clock,
+      opts.sla_sweeps && !opts.test_clock ? s->config.sla_sweep_ms : 0);
   return s;
 }
 
@@ -112,6 +124,7 @@ Status Services::ReloadQueues() {
 
 Services::~Services() {
   intake.reset();
+  sla.reset();
   cases.reset();
   accounts.reset();
   writer.reset();  // drains pending writes before the store closes

@@ -28,6 +28,8 @@ storage:
   max_group_commit: 4096
 claims:
   lease_seconds: 900
+sla:
+  sweep_seconds: 30
 # Queues, routing, SLAs and escalation tiers live in queues.yaml beside this file.
 )YAML";
 
@@ -56,7 +58,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims"});
+                                      "storage", "claims", "sla"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -88,6 +90,15 @@ Result<Config> Config::FromYaml(const std::string& text) {
     if (auto n = root["storage"]) {
       if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
       Read(n, "max_group_commit", &c.max_group_commit);
+    }
+    if (auto n = root["sla"]) {
+      if (auto s = CheckKeys(n, "sla", {"sweep_seconds"}); !s) return s.error();
+      if (n["sweep_seconds"]) {
+        double secs = n["sweep_seconds"].as<double>();
+        if (secs < 1 || secs > 3600)
+          return Error::Invalid("sla.sweep_seconds", "must be between 1 and 3600");
+        c.sla_sweep_ms = static_cast<Millis>(secs * 1000);
+      }
     }
     if (auto n = root["claims"]) {
       if (auto s = CheckKeys(n, "claims", {"lease_seconds"}); !s) return s.error();

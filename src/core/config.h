@@ -29,6 +29,7 @@ struct Config {
   double reporter_burst = 30;
 
   Millis claim_lease_ms = 15 * 60 * 1000;  // how long a claimed case stays with its reviewer
+  Millis sla_sweep_ms = 30 * 1000;         // how often SLA states are evaluated
 
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS

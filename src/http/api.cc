@@ -589,6 +589,7 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 Millis now = s.clock->Now();
                 std::map<std::string, store::QueueStats> stats;
                 for (auto& st : s.store->BeginRead()->OpenQueueStats(now)) stats[st.queue] = st;
+                auto sla = s.sla->Counts();
                 json arr = json::array();
                 for (const auto& q : queues->queues()) {
                   if (visible && std::find(visible->begin(), visible->end(), q.name) == visible->end())
@@ -598,6 +599,10 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                              {"open", st.open}, {"claimed", st.claimed},
                              {"sla_default", {{"first_action_ms", q.default_sla.first_action},
                                               {"resolution_ms", q.default_sla.resolution}}}};
+                  const auto& counts = sla[q.name];
+                  qj["sla"] = {{"ok", counts.ok},
+                               {"near_breach", counts.near_breach},
+                               {"breached", counts.breached}};
                   if (st.oldest_opened_at) {
                     qj["oldest_opened_at"] = FormatIso8601(*st.oldest_opened_at);
                     qj["oldest_age_ms"] = now - *st.oldest_opened_at;
@@ -756,6 +761,25 @@ void AddApiRoutes(Server& server, Services& s) {
   AddIntakeRoutes(server, s);
   AddReadRoutes(server, s);
   AddWorkflowRoutes(server, s);
+  if (s.test_clock) {
+    server.Add({"POST", "/v1/test/clock", kAdminOnly, false, true, 0,
+                "Testing only (vigil serve --test-clock): move the clock forward by {advance: "
+                "\"2h\"} and run an SLA sweep.",
+                "test", [&s](Context& ctx, Respond respond) {
+                  auto body = JsonBody(ctx.req);
+                  if (!body) return respond(ProblemResponse(body.error()));
+                  const json& b = body.value();
+                  auto d = b.contains("advance") && b["advance"].is_string()
+                               ? ParseDuration(b["advance"].get<std::string>())
+                               : std::nullopt;
+                  if (!d) return respond(ProblemResponse(Error::Invalid("advance", "must be a duration such as 2h")));
+                  s.test_clock->Advance(*d);
+                  auto swept = s.sla->Sweep();
+                  if (!swept) return respond(ProblemResponse(swept.error()));
+                  respond(Json(200, {{"now", FormatIso8601(s.clock->Now())},
+                                     {"breaches_recorded", swept.value()}}));
+                }});
+  }
   AddAdminRoutes(server, s);
 }
 

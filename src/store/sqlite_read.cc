@@ -236,6 +236,23 @@ class SqliteReadTx final : public ReadTx {
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(*db_, case_id);
   }
+  void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) override {
+    auto s = db_->Prepare(
+        "SELECT id, version, queue, reason, opened_at, first_action_at, sla_breached_at, tier "
+        "FROM cases WHERE status = 'open'");
+    while (s.Step()) {
+      OpenCaseSla c;
+      c.id = s.Int(0);
+      c.version = s.Int(1);
+      c.queue = s.Text(2);
+      c.reason = s.Text(3);
+      c.opened_at = s.Int(4);
+      c.first_action_at = s.OptInt(5);
+      c.breach_recorded = !s.IsNull(6);
+      c.escalated = !s.IsNull(7);
+      fn(c);
+    }
+  }
   std::vector<QueueStats> OpenQueueStats(Millis now) override {
     std::vector<QueueStats> out;
     auto s = db_->Prepare(

@@ -155,6 +155,9 @@ CREATE INDEX decisions_case ON decisions(case_id, id);
 ALTER TABLE cases ADD COLUMN tier TEXT;
 ALTER TABLE cases ADD COLUMN escalated_from TEXT;
 )SQL"},
+      {4, "SLA breaches", R"SQL(
+ALTER TABLE cases ADD COLUMN sla_breached_at INTEGER;
+)SQL"},
   };
   return migrations;
 }

@@ -233,6 +233,13 @@ class SqliteWriteTx final : public WriteTx {
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(db_, case_id);
   }
+  bool RecordSlaBreach(int64_t case_id, Millis now) override {
+    db_.Prepare("UPDATE cases SET sla_breached_at = ?2 WHERE id = ?1 AND sla_breached_at IS NULL")
+        .Bind(1, case_id)
+        .Bind(2, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
   bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
                 const std::string& tier, const std::string& from, Millis now) override {
     db_.Prepare(

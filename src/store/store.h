@@ -90,6 +90,18 @@ struct CaseRow {
   std::string escalated_from;  // the queue to hand back to
 };
 
+// The fields of an open case the SLA sweep needs.
+struct OpenCaseSla {
+  int64_t id = 0;
+  int64_t version = 0;
+  std::string queue;
+  std::string reason;
+  Millis opened_at = 0;
+  std::optional<Millis> first_action_at;
+  bool breach_recorded = false;
+  bool escalated = false;
+};
+
 struct QueueStats {
   std::string queue;
   int64_t open = 0;
@@ -194,6 +206,8 @@ class WriteTx {
   // or not at `version`.
   virtual bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
                         const std::string& tier, const std::string& from, Millis now) = 0;
+  // Marks the case's SLA as breached; false when it already was.
+  virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
   virtual std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
                                                         const std::string& key) = 0;
@@ -230,6 +244,7 @@ class ReadTx {
   virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
+  virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;

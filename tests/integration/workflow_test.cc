@@ -312,3 +312,67 @@ TEST(WorkflowDemo, MassReportersDoNotOutrankGenuineReports) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// SLA clocks driven by the server's test clock (vigil serve --test-clock): nothing sleeps.
+TEST(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
+  TempDir tmp("vigil-sla");
+  std::string data = tmp.Join("data");
+  InitDataDir(data);
+  std::string intake = CreateUserWithToken(data, "platform", "integration");
+  std::string admin = CreateUserWithToken(data, "boss", "admin");
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(data, {"--test-clock"}));
+  HttpClient c(server.port());
+  c.set_token(intake);
+  json violent = {{"content", {{"id", "sla-1"}, {"text", "I know where you live"}}},
+                  {"reason", "violence"}, {"source", "user"}, {"reporter", {{"id", "u1"}}}};
+  auto f1 = c.PostJson("/v1/flags", violent);
+  ASSERT_EQ(f1.status, 201) << f1.body;
+  auto f2 = c.PostJson("/v1/flags", SampleFlag("sla-2", "u2"));  // spam: general queue
+  int64_t hr = f1.json()["case_id"], gen = f2.json()["case_id"];
+  c.set_token(admin);
+  auto get = [&](int64_t id) { return c.Get("/v1/cases/" + std::to_string(id)).json(); };
+  auto queue_sla = [&](const std::string& name) {
+    json listed = c.Get("/v1/queues").json();
+    for (const auto& q : listed["queues"])
+      if (q["name"] == name) return q["sla"];
+    return json();
+  };
+  EXPECT_EQ(get(hr)["queue"], "high_risk");
+  EXPECT_EQ(get(hr)["sla"]["state"], "ok");
+  auto adv = c.PostJson("/v1/test/clock", {{"advance", "3h30m"}});
+  if (adv.status == 422) adv = c.PostJson("/v1/test/clock", {{"advance", "210m"}});
+  ASSERT_EQ(adv.status, 200) << adv.body;
+  EXPECT_EQ(get(hr)["sla"]["state"], "near_breach");
+  EXPECT_EQ(queue_sla("high_risk")["near_breach"], 1);
+  EXPECT_EQ(get(gen)["sla"]["state"], "ok");
+  // Past the 4 h first-action window: breached, recorded once, escalated to the senior tier.
+  adv = c.PostJson("/v1/test/clock", {{"advance", "60m"}});
+  ASSERT_EQ(adv.status, 200);
+  EXPECT_EQ(adv.json()["breaches_recorded"], 1);
+  json hc = get(hr);
+  EXPECT_EQ(hc["tier"], "senior");
+  EXPECT_EQ(hc["escalated_from"], "high_risk");
+  json timeline = c.Get("/v1/cases/" + std::to_string(hr) + "/events").json();
+  int breached = 0, escalated = 0;
+  for (const auto& e : timeline["events"]) {
+    breached += e["type"] == "case.sla_breached";
+    if (e["type"] == "case.escalated" && e["actor"] == "system") ++escalated;
+  }
+  EXPECT_EQ(breached, 1);
+  EXPECT_EQ(escalated, 1);
+  EXPECT_EQ(c.PostJson("/v1/test/clock", {{"advance", "1m"}}).json()["breaches_recorded"], 0);
+  // The general queue has no automatic escalation: its case breaches and stays put.
+  adv = c.PostJson("/v1/test/clock", {{"advance", "3d"}});
+  EXPECT_EQ(get(gen)["sla"]["state"], "breached");
+  EXPECT_EQ(get(gen)["queue"], "general");
+  EXPECT_EQ(queue_sla("general")["breached"], 1);
+  EXPECT_EQ(c.PostJson("/v1/test/clock", {{"advance", "soon"}}).status, 422);
+  EXPECT_EQ(RunVigil({"audit", "verify", "--data", data}), 0);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -1,0 +1,121 @@
+#include "cases/sla_sweeper.h"
+
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+namespace vigil::cases {
+
+SlaSweeper::SlaSweeper(store::Store& store, store::GroupCommitter& writer,
+                       const Taxonomy& taxonomy, QueuesFn queues, const Clock& clock,
+                       Millis interval)
+    : store_(store), writer_(writer), taxonomy_(taxonomy), queues_(std::move(queues)),
+      clock_(clock), interval_(interval) {
+  if (interval_ > 0) thread_ = std::thread([this] { Loop(); });
+}
+
+SlaSweeper::~SlaSweeper() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::map<std::string, SlaCounts> SlaSweeper::Counts() const {
+  std::lock_guard lock(mu_);
+  return counts_;
+}
+
+void SlaSweeper::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(interval_), [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    if (auto r = Sweep(); !r) spdlog::warn("SLA sweep failed: {}", r.error().message);
+    lock.lock();
+  }
+}
+
+Result<int64_t> SlaSweeper::Sweep() {
+  std::lock_guard sweep_lock(sweep_mu_);
+  auto queues = queues_();
+  Millis now = clock_.Now();
+  std::map<std::string, SlaCounts> counts;
+  struct Breach {
+    store::OpenCaseSla c;
+    std::string tier, tier_queue;
+  };
+  std::vector<Breach> breaches;
+  {
+    auto rtx = store_.BeginRead();
+    rtx->ScanOpenCases([&](const store::OpenCaseSla& c) {
+      const Reason* r = taxonomy_.Find(c.reason);
+      SlaState st = queues->State(c.queue, r ? r->severity : 1, c.opened_at, c.first_action_at,
+                                  std::nullopt, now);
+      auto& n = counts[c.queue];
+      if (st == SlaState::kBreached) {
+        ++n.breached;
+        if (c.breach_recorded) return;
+        Breach b{c, "", ""};
+        if (auto tier = queues->AutoEscalation(c.queue); tier && !c.escalated)
+          if (const Tier* t = queues->FindTier(*tier)) {
+            b.tier = *tier;
+            b.tier_queue = t->queue;
+          }
+        breaches.push_back(std::move(b));
+      } else if (st == SlaState::kNearBreach) {
+        ++n.near_breach;
+      } else {
+        ++n.ok;
+      }
+    });
+  }
+  {
+    std::lock_guard lock(mu_);
+    counts_ = std::move(counts);
+  }
+  if (breaches.empty()) return int64_t{0};
+  int64_t recorded = 0;
+  Status s = writer_.Run([&](store::WriteTx& tx) -> Status {
+    for (const auto& b : breaches) {
+      if (!tx.RecordSlaBreach(b.c.id, now)) continue;  // recorded meanwhile
+      ++recorded;
+      events::Event e;
+      e.type = "case.sla_breached";
+      e.subject = "case:" + std::to_string(b.c.id);
+      e.actor = "system";
+      e.ts = now;
+      e.payload = nlohmann::json{{"queue", b.c.queue},
+                                 {"opened_at", FormatIso8601(b.c.opened_at)},
+                                 {"first_action", b.c.first_action_at.has_value()}}
+                      .dump();
+      tx.AppendEvent(e);
+      if (b.tier.empty()) continue;
+      // Escalate only if nobody changed the case since the scan.
+      auto cur = tx.GetCase(b.c.id);
+      if (!cur || cur->version != b.c.version || cur->status != "open") continue;
+      events::Event esc;
+      esc.type = "case.escalated";
+      esc.subject = e.subject;
+      esc.actor = "system";
+      esc.ts = now;
+      esc.payload = nlohmann::json{{"tier", b.tier},
+                                   {"from_queue", b.c.queue},
+                                   {"to_queue", b.tier_queue},
+                                   {"note", "Automatic escalation: SLA breached"},
+                                   {"fields", nlohmann::json::object()},
+                                   {"case_version", b.c.version}}
+                        .dump();
+      tx.AppendEvent(esc);
+      tx.MoveCase(b.c.id, b.c.version, b.tier_queue, b.tier, b.c.queue, now);
+    }
+    return OkStatus();
+  });
+  if (!s) return s.error();
+  return recorded;
+}
+
+}  // namespace vigil::cases

@@ -1,0 +1,55 @@
+// The SLA sweep: periodically evaluates every open case against its queue's SLA, keeps the
+// per-queue counts of cases on time, near breach and breached (for dashboards), records each
+// breach once as a case.sla_breached event, and escalates breached cases of queues configured
+// with auto_escalate_on_breach to that tier's queue (actor "system").
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "cases/queues.h"
+#include "core/taxonomy.h"
+#include "store/group_commit.h"
+
+namespace vigil::cases {
+
+struct SlaCounts {
+  int64_t ok = 0;
+  int64_t near_breach = 0;
+  int64_t breached = 0;
+};
+
+class SlaSweeper {
+ public:
+  using QueuesFn = std::function<std::shared_ptr<const QueueConfig>()>;
+  // Sweeps every `interval` on its own thread (0: only when Sweep is called).
+  SlaSweeper(store::Store& store, store::GroupCommitter& writer, const Taxonomy& taxonomy,
+             QueuesFn queues, const Clock& clock, Millis interval);
+  ~SlaSweeper();
+
+  // One sweep now; waits until its escalations are committed. Returns breaches recorded.
+  Result<int64_t> Sweep();
+  std::map<std::string, SlaCounts> Counts() const;
+
+ private:
+  void Loop();
+
+  store::Store& store_;
+  store::GroupCommitter& writer_;
+  const Taxonomy& taxonomy_;
+  QueuesFn queues_;
+  const Clock& clock_;
+  Millis interval_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<std::string, SlaCounts> counts_;
+  bool stopping_ = false;
+  std::mutex sweep_mu_;  // one sweep at a time
+  std::thread thread_;
+};
+
+}  // namespace vigil::cases
