@@ -174,13 +174,15 @@ CaseService::CaseService(store::Store& store, store::GroupCommitter& writer,
       writer_(writer), taxonomy_(taxonomy), config_(config), clock_(clock),
       thread_([this] { Loop(); }) {}
 
-CaseService::~CaseService() {
+CaseService::~CaseService() { Stop(); }
+
+void CaseService::Stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void CaseService::MarkDirty(int64_t case_id) {
@@ -350,12 +352,21 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         row.created_at = now;
         auto id = tx.InsertDecision(row, seq);
         if (!id) return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+        // Enforcement leaves through the outbox, in this same transaction: a crash can neither
+        // lose the webhook nor send one for a decision that was not committed.
+        json hook = json::parse(e.payload);
+        hook["decision_id"] = *id;
+        hook["case_id"] = case_id;
+        hook["content_id"] = c->content_id;
+        hook["decided_at"] = FormatIso8601(now);
+        tx.EnqueueOutbox(e.type, hook.dump(), now);
         *out = json{{"id", *id}, {"case_id", case_id}, {"outcome", outcome},
                     {"case_version", d.case_version + 1}, {"event_seq", seq}};
         return OkStatus();
       },
-      [out, done = std::move(done)](const Status& s) {
+      [this, out, done = std::move(done)](const Status& s) {
         if (!s) return done(s.error());
+        if (on_outbox_) on_outbox_();
         done(std::move(*out));
       });
 }

@@ -52,9 +52,13 @@ class CaseService {
   CaseService(store::Store& store, store::GroupCommitter& writer, const Taxonomy& taxonomy,
               const Config& config, const Clock& clock);
   ~CaseService();
+  // Stops the background thread (idempotent); pending writes keep their callbacks valid.
+  void Stop();
 
   // Schedules a priority recomputation (debounced, on the writer) for a case that changed.
   void MarkDirty(int64_t case_id);
+  // Called after a commit that wrote outbox messages (wakes the delivery worker).
+  void SetOutboxHook(std::function<void()> hook) { on_outbox_ = std::move(hook); }
   // Recomputes every listed case now, waiting for the commit (CLI import and demo).
   Status RecomputeNow(const std::vector<int64_t>& case_ids);
 
@@ -85,6 +89,7 @@ class CaseService {
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<int64_t> dirty_;
+  std::function<void()> on_outbox_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -93,6 +93,10 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
   s->sla = std::make_unique<cases::SlaSweeper>(
       *s->store, *s->writer, s->taxonomy, [svc = s.get()] { return svc->Queues(); }, *s->clock,
       opts.sla_sweeps && !opts.test_clock ? s->config.sla_sweep_ms : 0);
+  s->outbox = std::make_unique<notify::OutboxWorker>(*s->store, *s->writer, *s->clock,
+                                                     notify::RetryPolicy{},
+                                                     opts.sla_sweeps ? 200 : 0);
+  s->cases->SetOutboxHook([o = s->outbox.get()] { o->Wake(); });
   return s;
 }
 
@@ -123,11 +127,16 @@ Status Services::ReloadQueues() {
 }
 
 Services::~Services() {
-  intake.reset();
-  sla.reset();
+  // Stop everything that submits writes, then drain the writer while the services its
+  // completion callbacks refer to still exist, then tear down the rest.
+  if (sla) sla.reset();
+  if (cases) cases->Stop();
+  if (outbox) outbox->Stop();
+  writer.reset();
+  outbox.reset();
   cases.reset();
+  intake.reset();
   accounts.reset();
-  writer.reset();  // drains pending writes before the store closes
   authn.reset();
   store.reset();
 }

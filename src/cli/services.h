@@ -12,6 +12,7 @@
 #include "cases/case_service.h"
 #include "cases/queues.h"
 #include "cases/sla_sweeper.h"
+#include "notify/outbox.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/intake.h"
@@ -31,7 +32,8 @@ struct Services {
   std::unique_ptr<auth::Accounts> accounts;
   std::unique_ptr<intake::Intake> intake;
   std::unique_ptr<cases::CaseService> cases;
-  std::unique_ptr<cases::SlaSweeper> sla;      // only in `vigil serve`
+  std::unique_ptr<cases::SlaSweeper> sla;      // sweeps periodically only in `vigil serve`
+  std::unique_ptr<notify::OutboxWorker> outbox;  // delivers continuously only in `vigil serve`
   std::unique_ptr<ManualClock> test_clock;     // set when serving with --test-clock
 
   // The queue configuration in force (queues.yaml); replaced whole by ReloadQueues.
@@ -42,7 +44,7 @@ struct Services {
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   struct Options {
     bool test_clock = false;  // a clock moved by POST /v1/test/clock (for tests only)
-    bool sla_sweeps = false;  // run the periodic SLA sweep (the server)
+    bool sla_sweeps = false;  // run the periodic SLA sweep and webhook delivery (the server)
   };
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir);
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir, const Options& opts);

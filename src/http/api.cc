@@ -4,6 +4,7 @@
 
 #include "cases/case_service.h"
 #include "events/audit.h"
+#include "notify/webhook.h"
 #include "intake/flag_parser.h"
 
 namespace vigil::http {
@@ -680,6 +681,89 @@ void AddAdminRoutes(Server& server, Services& s) {
                   respond(Json(200, {{"name", ctx.Param("name")}, {"disabled", disable}}));
                 }});
   }
+  server.Add({"POST", "/v1/webhooks", kAdminOnly, false, true, 0,
+              "Register an enforcement webhook: {url, events: [decision.made, ...] or [\"*\"], "
+              "secret (optional; generated and shown once)}. Deliveries are signed "
+              "(Vigil-Signature: t=..,v1=HMAC-SHA256(secret, t.body)).",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "url" && k != "events" && k != "secret")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                store::WebhookRow w;
+                w.url = b.value("url", "");
+                w.secret = b.contains("secret") && b["secret"].is_string() ? b["secret"].get<std::string>()
+                                                                           : auth::NewSecret("whsec_");
+                if (w.secret.size() < 16)
+                  return respond(ProblemResponse(Error::Invalid("secret", "must be at least 16 characters")));
+                auto events = StringList(b, "events");
+                if (!events) return respond(ProblemResponse(events.error()));
+                w.events = events.value();
+                if (w.events.empty()) w.events = {"*"};
+                for (const auto& e : w.events)
+                  if (e.empty() || e.find(',') != std::string::npos)
+                    return respond(ProblemResponse(Error::Invalid("events", "bad event type '" + e + "'")));
+                if (auto st = notify::ValidateTarget({w.url, w.secret, 5000}); !st)
+                  return respond(ProblemResponse(st.error()));
+                w.created_at = s.clock->Now();
+                Status st = s.writer->Run([&](store::WriteTx& tx) -> Status {
+                  w.id = tx.InsertWebhook(w);
+                  events::Event e;
+                  e.type = "webhook.created";
+                  e.subject = "webhook:" + std::to_string(w.id);
+                  e.actor = ctx.principal.Actor();
+                  e.ts = w.created_at;
+                  e.payload = json{{"url", w.url}, {"events", w.events}}.dump();
+                  tx.AppendEvent(e);
+                  return OkStatus();
+                });
+                if (!st) return respond(ProblemResponse(st.error()));
+                respond(Json(201, {{"id", w.id}, {"url", w.url}, {"events", w.events},
+                                   {"secret", w.secret}}));
+              }});
+  server.Add({"GET", "/v1/webhooks", kAdminOnly, false, false, 0,
+              "List webhooks (without their secrets).", "admin",
+              [&s](Context&, Respond respond) {
+                json arr = json::array();
+                for (const auto& w : s.store->BeginRead()->ListWebhooks())
+                  arr.push_back({{"id", w.id}, {"url", w.url}, {"events", w.events},
+                                 {"disabled", w.disabled},
+                                 {"created_at", FormatIso8601(w.created_at)}});
+                respond(Json(200, {{"webhooks", arr}}));
+              }});
+  server.Add({"GET", "/v1/webhooks/deliveries", kAdminOnly, false, false, 0,
+              "Webhook deliveries by status (?status=pending|delivered|dead): attempts, last "
+              "HTTP status and error.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto it = ctx.req.query.find("status");
+                std::string status = it == ctx.req.query.end() ? "dead" : it->second;
+                if (status != "pending" && status != "delivered" && status != "dead")
+                  return respond(ProblemResponse(Error::Invalid("status", "must be pending, delivered or dead")));
+                json arr = json::array();
+                for (const auto& o : s.store->BeginRead()->ListOutbox(status, 500)) {
+                  json oj = {{"id", o.id}, {"delivery_id", "dlv_" + std::to_string(o.id)},
+                             {"webhook_id", o.webhook_id}, {"event_type", o.event_type},
+                             {"status", o.status}, {"attempts", o.attempts},
+                             {"created_at", FormatIso8601(o.created_at)},
+                             {"next_attempt_at", FormatIso8601(o.next_attempt_at)}};
+                  if (o.last_status) oj["last_status"] = *o.last_status;
+                  if (!o.last_error.empty()) oj["last_error"] = o.last_error;
+                  if (o.delivered_at) oj["delivered_at"] = FormatIso8601(*o.delivered_at);
+                  arr.push_back(std::move(oj));
+                }
+                respond(Json(200, {{"deliveries", arr}}));
+              }});
+  server.Add({"POST", "/v1/webhooks/deliveries/{id}/replay", kAdminOnly, false, true, 0,
+              "Put a dead-lettered delivery back in line (same delivery id).", "admin",
+              [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                if (auto st = s.outbox->Replay(ctx.principal, *id); !st)
+                  return respond(ProblemResponse(st.error()));
+                respond(Json(200, {{"id", *id}, {"status", "pending"}}));
+              }});
   server.Add({"GET", "/v1/tokens", kAdminOnly, false, false, 0,
               "List a user's API tokens (never the secrets): ?user=NAME.", "admin",
               [&s](Context& ctx, Respond respond) {

@@ -88,4 +88,50 @@ std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id) {
   return out;
 }
 
+std::vector<WebhookRow> QueryWebhooks(SqliteConn& db) {
+  std::vector<WebhookRow> out;
+  auto s = db.Prepare("SELECT id, url, secret, events, created_at, disabled FROM webhooks ORDER BY id");
+  while (s.Step())
+    out.push_back({s.Int(0), s.Text(1), s.Text(2), SplitTeams(s.Text(3)), s.Int(4), s.Int(5) != 0});
+  return out;
+}
+
+namespace {
+#define VIGIL_OUTBOX_COLUMNS                                                                  \
+  "id, webhook_id, event_type, body, status, attempts, next_attempt_at, last_status, "         \
+  "last_error, created_at, delivered_at"
+OutboxRow LoadOutbox(const Stmt& s) {
+  OutboxRow r;
+  r.id = s.Int(0);
+  r.webhook_id = s.Int(1);
+  r.event_type = s.Text(2);
+  r.body = s.Text(3);
+  r.status = s.Text(4);
+  r.attempts = static_cast<int>(s.Int(5));
+  r.next_attempt_at = s.Int(6);
+  if (!s.IsNull(7)) r.last_status = static_cast<int>(s.Int(7));
+  r.last_error = s.Text(8);
+  r.created_at = s.Int(9);
+  r.delivered_at = s.OptInt(10);
+  return r;
+}
+}  // namespace
+
+std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,
+                                   int limit) {
+  std::vector<OutboxRow> out;
+  auto s = db.Prepare("SELECT " VIGIL_OUTBOX_COLUMNS " FROM outbox WHERE status = ?1 "
+                      "AND next_attempt_at <= ?2 ORDER BY next_attempt_at, id LIMIT ?3");
+  s.Bind(1, status).Bind(2, due_before).Bind(3, limit);
+  while (s.Step()) out.push_back(LoadOutbox(s));
+  return out;
+}
+
+std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id) {
+  auto s = db.Prepare("SELECT " VIGIL_OUTBOX_COLUMNS " FROM outbox WHERE id = ?1");
+  s.Bind(1, id);
+  if (s.Step()) return LoadOutbox(s);
+  return std::nullopt;
+}
+
 }  // namespace vigil::store

@@ -42,6 +42,10 @@ events::Event LoadEvent(const Stmt& s);
 std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);
 CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now);
 std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id);
+std::vector<WebhookRow> QueryWebhooks(SqliteConn& db);
+std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,
+                                   int limit);
+std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id);
 #define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
 
 // A pool of read-only connections so concurrent readers never wait for each other or the writer.

@@ -1,4 +1,5 @@
 // The SQLite driver's read half: pooled read connections, ReadTx and the row loaders.
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_internal.h"
@@ -235,6 +236,13 @@ class SqliteReadTx final : public ReadTx {
   }
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(*db_, case_id);
+  }
+  std::vector<WebhookRow> ListWebhooks() override { return QueryWebhooks(*db_); }
+  std::vector<OutboxRow> DueOutbox(Millis now, int limit) override {
+    return QueryOutbox(*db_, "pending", now, limit);
+  }
+  std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) override {
+    return QueryOutbox(*db_, status, std::numeric_limits<Millis>::max(), limit);
   }
   void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) override {
     auto s = db_->Prepare(

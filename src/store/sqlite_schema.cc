@@ -158,6 +158,30 @@ ALTER TABLE cases ADD COLUMN escalated_from TEXT;
       {4, "SLA breaches", R"SQL(
 ALTER TABLE cases ADD COLUMN sla_breached_at INTEGER;
 )SQL"},
+      {5, "enforcement webhooks and their outbox", R"SQL(
+CREATE TABLE webhooks (
+  id         INTEGER PRIMARY KEY,
+  url        TEXT NOT NULL,
+  secret     TEXT NOT NULL,
+  events     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  disabled   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  webhook_id      INTEGER NOT NULL REFERENCES webhooks(id),
+  event_type      TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_status     INTEGER,
+  last_error      TEXT,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER
+);
+CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+)SQL"},
   };
   return migrations;
 }

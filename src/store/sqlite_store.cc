@@ -233,6 +233,40 @@ class SqliteWriteTx final : public WriteTx {
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(db_, case_id);
   }
+  int64_t InsertWebhook(const WebhookRow& w) override {
+    db_.Prepare("INSERT INTO webhooks(url, secret, events, created_at, disabled) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)")
+        .Bind(1, w.url)
+        .Bind(2, w.secret)
+        .Bind(3, JoinTeams(w.events))
+        .Bind(4, w.created_at)
+        .Bind(5, w.disabled)
+        .Exec();
+    return db_.LastInsertId();
+  }
+  int64_t EnqueueOutbox(const std::string& event_type, const std::string& body,
+                        Millis now) override {
+    db_.Prepare(
+           "INSERT INTO outbox(webhook_id, event_type, body, status, next_attempt_at, created_at) "
+           "SELECT id, ?1, ?2, 'pending', ?3, ?3 FROM webhooks WHERE disabled = 0 AND "
+           "(instr(',' || events || ',', ',' || ?1 || ',') > 0 OR events = '*')")
+        .Bind(1, event_type)
+        .Bind(2, body)
+        .Bind(3, now)
+        .Exec();
+    return db_.Changes();
+  }
+  void MarkOutbox(int64_t id, const std::string& status, int attempts, Millis next_attempt_at,
+                  std::optional<int> last_status, const std::string& last_error,
+                  std::optional<Millis> delivered_at) override {
+    auto s = db_.Prepare(
+        "UPDATE outbox SET status = ?2, attempts = ?3, next_attempt_at = ?4, last_status = ?5, "
+        "last_error = ?6, delivered_at = ?7 WHERE id = ?1");
+    s.Bind(1, id).Bind(2, status).Bind(3, attempts).Bind(4, next_attempt_at);
+    if (last_status) s.Bind(5, *last_status); else s.BindNull(5);
+    s.BindText(6, last_error).BindOpt(7, delivered_at).Exec();
+  }
+  std::optional<OutboxRow> GetOutbox(int64_t id) override { return QueryOutboxRow(db_, id); }
   bool RecordSlaBreach(int64_t case_id, Millis now) override {
     db_.Prepare("UPDATE cases SET sla_breached_at = ?2 WHERE id = ?1 AND sla_breached_at IS NULL")
         .Bind(1, case_id)

@@ -90,6 +90,31 @@ struct CaseRow {
   std::string escalated_from;  // the queue to hand back to
 };
 
+struct WebhookRow {
+  int64_t id = 0;
+  std::string url;
+  std::string secret;
+  std::vector<std::string> events;  // event types delivered ("*" = all)
+  Millis created_at = 0;
+  bool disabled = false;
+};
+
+// One message to one webhook. Written in the transaction of the change it reports; its id is
+// the idempotency id receivers see on every attempt.
+struct OutboxRow {
+  int64_t id = 0;
+  int64_t webhook_id = 0;
+  std::string event_type;
+  std::string body;
+  std::string status;  // pending | delivered | dead
+  int attempts = 0;
+  Millis next_attempt_at = 0;
+  std::optional<int> last_status;
+  std::string last_error;
+  Millis created_at = 0;
+  std::optional<Millis> delivered_at;
+};
+
 // The fields of an open case the SLA sweep needs.
 struct OpenCaseSla {
   int64_t id = 0;
@@ -206,6 +231,15 @@ class WriteTx {
   // or not at `version`.
   virtual bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
                         const std::string& tier, const std::string& from, Millis now) = 0;
+  // Webhooks and the outbox.
+  virtual int64_t InsertWebhook(const WebhookRow& w) = 0;
+  // Queues `body` for every active webhook subscribed to `event_type`; returns rows written.
+  virtual int64_t EnqueueOutbox(const std::string& event_type, const std::string& body,
+                                Millis now) = 0;
+  virtual void MarkOutbox(int64_t id, const std::string& status, int attempts,
+                          Millis next_attempt_at, std::optional<int> last_status,
+                          const std::string& last_error, std::optional<Millis> delivered_at) = 0;
+  virtual std::optional<OutboxRow> GetOutbox(int64_t id) = 0;
   // Marks the case's SLA as breached; false when it already was.
   virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
@@ -245,6 +279,9 @@ class ReadTx {
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
+  virtual std::vector<WebhookRow> ListWebhooks() = 0;
+  virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
+  virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;

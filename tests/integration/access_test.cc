@@ -49,6 +49,10 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/users/{name}/disable", {"admin"}},
     {"POST /v1/users/{name}/enable", {"admin"}},
     {"GET /v1/tokens", {"admin"}},
+    {"POST /v1/webhooks", {"admin"}},
+    {"GET /v1/webhooks", {"admin"}},
+    {"GET /v1/webhooks/deliveries", {"admin"}},
+    {"POST /v1/webhooks/deliveries/{id}/replay", {"admin"}},
     {"POST /v1/tokens", {"admin"}},
     {"DELETE /v1/tokens/{id}", {"admin"}},
 };
