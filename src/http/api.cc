@@ -343,8 +343,9 @@ void AddReadRoutes(Server& server, Services& s) {
                 respond(Json(200, j));
               }});
   server.Add({"GET", "/v1/cases", kCaseReaders, false, false, 0,
-              "List cases (filters: status, queue, reason; keyset pagination with after and "
-              "limit). Agents see only the queues their teams serve.",
+              "Search cases: status, queue, reason, tier, assignee (a user name or none), q (text "
+              "of the content), sla (ok|near_breach|breached|met, filters within the page); "
+              "keyset pagination with after and limit. Agents see only their teams' queues.",
               "cases", [&s](Context& ctx, Respond respond) {
                 store::CaseFilter f;
                 auto limit = IntQuery(ctx.req, "limit", 50, 1, 500);
@@ -356,6 +357,23 @@ void AddReadRoutes(Server& server, Services& s) {
                 auto q = ctx.req.query;
                 f.status = q.count("status") ? q["status"] : "";
                 f.reason = q.count("reason") ? q["reason"] : "";
+                f.text = q.count("q") ? q["q"] : "";
+                f.tier = q.count("tier") ? q["tier"] : "";
+                if (f.text.size() > 200)
+                  return respond(ProblemResponse(Error::Invalid("q", "is longer than 200 characters")));
+                if (q.count("assignee")) {
+                  if (q["assignee"] == "none") {
+                    f.claimed_by = 0;
+                  } else {
+                    auto u = s.store->BeginRead()->FindUserByName(q["assignee"]);
+                    if (!u) return respond(ProblemResponse(Error::Invalid("assignee", "no user named " + q["assignee"])));
+                    f.claimed_by = u->id;
+                  }
+                }
+                std::string sla_filter = q.count("sla") ? q["sla"] : "";
+                if (!sla_filter.empty() && sla_filter != "ok" && sla_filter != "near_breach" &&
+                    sla_filter != "breached" && sla_filter != "met")
+                  return respond(ProblemResponse(Error::Invalid("sla", "must be ok, near_breach, breached or met")));
                 auto visible = VisibleQueues(ctx.principal, *s.Queues());
                 if (q.count("queue")) {
                   if (!MayAccessQueue(ctx.principal, *s.Queues(), q["queue"]))
@@ -374,6 +392,8 @@ void AddReadRoutes(Server& server, Services& s) {
                 for (const auto& c : rows) {
                   json cj = CaseJson(c);
                   cj["sla"] = SlaJson(c, *queues, s.taxonomy, now);
+                  // SLA state depends on the configuration in force, so it filters the page.
+                  if (!sla_filter.empty() && cj["sla"]["state"] != sla_filter) continue;
                   arr.push_back(std::move(cj));
                 }
                 json out = {{"cases", arr}};
@@ -496,6 +516,64 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
                 if (!c) return;
                 s.cases->Decide(ctx.principal, c->id, std::move(d.value()), Reply(respond, 201));
+              }});
+  server.Add({"POST", "/v1/decisions:bulk", {Role::kSenior, Role::kAdmin}, false, false, 0,
+              "Decide many cases at once: {cases: [{id, case_version}], actions, policy, facts, "
+              "explanation}. One result per case (201, or 409/404/403 naming the problem).",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                json b = body.value();
+                if (!b.contains("cases") || !b["cases"].is_array() || b["cases"].empty() ||
+                    b["cases"].size() > 1000)
+                  return respond(ProblemResponse(Error::Invalid("cases", "must list 1 to 1000 {id, case_version}")));
+                json targets = b["cases"];
+                b.erase("cases");
+                b["case_version"] = 0;  // per case below
+                auto d = cases::ParseDecision(b);
+                if (!d) return respond(ProblemResponse(d.error()));
+                struct Pending {
+                  std::mutex mu;
+                  json results;
+                  size_t left;
+                  Respond respond;
+                };
+                auto p = std::make_shared<Pending>();
+                p->results = json::array();
+                p->left = targets.size();
+                p->respond = respond;
+                for (size_t i = 0; i < targets.size(); ++i) p->results.push_back(nullptr);
+                auto finish = [p](size_t i, json r) {
+                  std::lock_guard lock(p->mu);
+                  p->results[i] = std::move(r);
+                  if (--p->left == 0) p->respond(Json(200, {{"results", p->results}}));
+                };
+                auto rtx = s.store->BeginRead();
+                for (size_t i = 0; i < targets.size(); ++i) {
+                  const json& t = targets[i];
+                  std::string where = "cases[" + std::to_string(i) + "]";
+                  if (!t.is_object() || !t.contains("id") || !t["id"].is_number_integer() ||
+                      !t.contains("case_version") || !t["case_version"].is_number_integer()) {
+                    finish(i, {{"status", 422}, {"error", intake::Problem(Error::Invalid(where, "needs id and case_version"))}});
+                    continue;
+                  }
+                  int64_t id = t["id"];
+                  auto c = rtx->GetCase(id);
+                  if (!c) {
+                    finish(i, {{"id", id}, {"status", 404}, {"error", intake::Problem(Error::NotFound("no case " + std::to_string(id)))}});
+                    continue;
+                  }
+                  if (!MayAccessQueue(ctx.principal, *s.Queues(), c->queue)) {
+                    finish(i, {{"id", id}, {"status", 403}, {"error", intake::Problem(Error::Forbidden("queue not served by your teams"))}});
+                    continue;
+                  }
+                  cases::DecisionInput one = d.value();
+                  one.case_version = t["case_version"];
+                  s.cases->Decide(ctx.principal, id, std::move(one), [finish, i, id](Result<json> r) {
+                    if (r) return finish(i, {{"id", id}, {"status", 201}, {"decision", r.value()}});
+                    finish(i, {{"id", id}, {"status", HttpStatus(r.error().code)}, {"error", intake::Problem(r.error())}});
+                  });
+                }
               }});
   server.Add({"POST", "/v1/cases/{id}/escalate", kReviewers, false, false, 0,
               "Escalate to a tier (senior, legal, engineering, child_safety, ...) with a hand-off "

@@ -278,10 +278,13 @@ class SqliteReadTx final : public ReadTx {
         " FROM cases c JOIN content ct ON ct.id = c.content_id "
         "WHERE c.id > ?1 AND (?2 IS NULL OR c.status = ?2) AND (?3 IS NULL OR c.reason = ?3) "
         "AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || c.queue || ',') > 0) "
+        "AND (?6 IS NULL OR (?6 = 0 AND c.claimed_by IS NULL) OR c.claimed_by = ?6) "
+        "AND (?7 IS NULL OR instr(lower(ct.text), lower(?7)) > 0) "
+        "AND (?8 IS NULL OR c.tier = ?8) "
         "ORDER BY c.id LIMIT ?5");
     s.Bind(1, f.after_id).BindText(2, f.status).BindText(3, f.reason);
     if (f.queues.empty()) s.BindNull(4); else s.Bind(4, JoinTeams(f.queues));
-    s.Bind(5, f.limit);
+    s.Bind(5, f.limit).BindOpt(6, f.claimed_by).BindText(7, f.text).BindText(8, f.tier);
     std::vector<CaseRow> out;
     while (s.Step()) out.push_back(LoadCase(s));
     return out;

@@ -178,6 +178,9 @@ struct CaseFilter {
   std::string status;                 // "" = any
   std::vector<std::string> queues;    // empty = any
   std::string reason;                 // "" = any
+  std::optional<int64_t> claimed_by;  // a user id; 0 = unclaimed; nullopt = any
+  std::string text;                   // case-insensitive substring of the content text
+  std::string tier;                   // escalation tier, "" = any
   int64_t after_id = 0;               // keyset pagination
   int limit = 50;
 };

@@ -239,6 +239,41 @@ TEST_F(WorkflowTest, EscalateToLegalWithHandoffAndHandBack) {
     EXPECT_NE(std::find(types.begin(), types.end(), t), types.end()) << t;
 }
 
+TEST_F(WorkflowTest, SearchAndBulkDecide) {
+  int64_t a = Flag({{"content", {{"id", "s-a"}, {"text", "Cheap FOLLOWERS here"}}}, {"reason", "spam"},
+                    {"source", "user"}, {"reporter", {{"id", "r1"}}}});
+  int64_t b = Flag({{"content", {{"id", "s-b"}, {"text", "buy followers now"}}}, {"reason", "spam"},
+                    {"source", "user"}, {"reporter", {{"id", "r2"}}}});
+  Flag({{"content", {{"id", "s-c"}, {"text", "holiday photos"}}}, {"reason", "spam"},
+        {"source", "user"}, {"reporter", {{"id", "r3"}}}});
+  auto admin = Client(admin_);
+  json found = admin->Get("/v1/cases?q=followers").json();
+  ASSERT_EQ(found["cases"].size(), 2u);
+  ASSERT_EQ(Client(a1_)->Post("/v1/queues/general/next", "{}").status, 200);
+  EXPECT_EQ(admin->Get("/v1/cases?assignee=a1").json()["cases"].size(), 1u);
+  EXPECT_EQ(admin->Get("/v1/cases?assignee=none").json()["cases"].size(), 2u);
+  EXPECT_EQ(admin->Get("/v1/cases?assignee=ghost").status, 422);
+  EXPECT_EQ(admin->Get("/v1/cases?sla=ok").json()["cases"].size(), 3u);
+  EXPECT_EQ(admin->Get("/v1/cases?sla=late").status, 422);
+  // Release a1's claim so the bulk decision is not refused for it.
+  json mine = admin->Get("/v1/cases?assignee=a1").json();
+  Client(a1_)->Post("/v1/cases/" + std::to_string(mine["cases"][0]["id"].get<int>()) + "/release", "{}");
+  json bulk = {{"cases", {{{"id", a}, {"case_version", Case(a)["version"]}},
+                          {{"id", b}, {"case_version", 1}},  // stale
+                          {{"id", 99999}, {"case_version", 1}}}},
+               {"actions", {"remove"}},
+               {"explanation", "Follower-selling spam wave"}};
+  auto r = admin->PostJson("/v1/decisions:bulk", bulk);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto results = r.json()["results"];
+  EXPECT_EQ(results[0]["status"], 201);
+  EXPECT_EQ(results[1]["status"], 409);
+  EXPECT_EQ(results[2]["status"], 404);
+  EXPECT_EQ(Case(a)["status"], "decided");
+  EXPECT_EQ(Case(b)["status"], "open");
+  EXPECT_EQ(Client(a1_)->PostJson("/v1/decisions:bulk", bulk).status, 403);  // agents may not
+}
+
 TEST_F(WorkflowTest, QueuesShowDepthAndReloadRefusesBadFiles) {
   Flag(SampleFlag("w-q1", "u1"));
   Flag(SampleFlag("w-q2", "u2"));
