@@ -431,13 +431,7 @@ void AddReadRoutes(Server& server, Services& s) {
                 auto rtx = s.store->BeginRead();
                 auto c = VisibleCase(s, ctx, *rtx, respond);
                 if (!c) return;
-                std::vector<events::Event> evs =
-                    rtx->EventsOfSubject("case:" + std::to_string(c->id), 1000);
-                for (const auto& f : rtx->FlagsOfCase(c->id, 1000))
-                  for (auto& e : rtx->EventsOfSubject("flag:" + std::to_string(f.id), 10))
-                    evs.push_back(std::move(e));
-                std::sort(evs.begin(), evs.end(),
-                          [](const auto& a, const auto& b) { return a.seq < b.seq; });
+                auto evs = rtx->CaseTimeline(c->id, 2000);
                 json arr = json::array();
                 for (const auto& e : evs) arr.push_back(EventJson(e));
                 respond(Json(200, {{"events", arr}}));

@@ -37,10 +37,10 @@ void GroupCommitter::Submit(Job job, Done done, bool isolated) {
   cv_.notify_one();
 }
 
-Status GroupCommitter::Run(Job job) {
+Status GroupCommitter::Run(Job job, bool isolated) {
   std::promise<Status> p;
   auto f = p.get_future();
-  Submit(std::move(job), [&p](const Status& s) { p.set_value(s); });
+  Submit(std::move(job), [&p](const Status& s) { p.set_value(s); }, isolated);
   return f.get();
 }
 

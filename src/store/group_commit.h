@@ -37,7 +37,7 @@ class GroupCommitter {
 
   void Submit(Job job, Done done, bool isolated = true);
   // Convenience for callers that may block (CLI, tests): submits and waits.
-  Status Run(Job job);
+  Status Run(Job job, bool isolated = true);
 
   uint64_t commits() const { return commits_; }
 

@@ -311,6 +311,16 @@ class SqliteReadTx final : public ReadTx {
     return out;
   }
 
+  std::vector<events::Event> CaseTimeline(int64_t case_id, int limit) override {
+    std::vector<events::Event> out;
+    auto s = db_->Prepare(
+        "SELECT " VIGIL_EVENT_COLUMNS " FROM events WHERE seq IN ("
+        " SELECT event_seq FROM flags WHERE case_id = ?1"
+        " UNION ALL SELECT seq FROM events WHERE subject = 'case:' || ?1) ORDER BY seq LIMIT ?2");
+    s.Bind(1, case_id).Bind(2, limit);
+    while (s.Step()) out.push_back(LoadEvent(s));
+    return out;
+  }
   void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) override {
     // Storage order (rowid), not ORDER BY: verification must see a swap, not sort it away.
     auto s = db_->Prepare("SELECT " VIGIL_EVENT_COLUMNS " FROM events WHERE rowid >= ?1");

@@ -182,6 +182,9 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
 )SQL"},
+      {6, "claims by reviewer", R"SQL(
+CREATE INDEX cases_claimed ON cases(claimed_by, queue, status) WHERE claimed_by IS NOT NULL;
+)SQL"},
   };
   return migrations;
 }

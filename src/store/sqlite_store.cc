@@ -300,8 +300,8 @@ class SqliteWriteTx final : public WriteTx {
     {
       // A reviewer asking again gets the case they already hold.
       auto own = db_.Prepare(
-          "SELECT id FROM cases WHERE queue = ?1 AND status = 'open' AND claimed_by = ?2 "
-          "AND lease_until >= ?3 ORDER BY priority DESC, id LIMIT 1");
+          "SELECT id FROM cases WHERE claimed_by = ?2 AND +queue = ?1 AND +status = 'open' "
+          "AND lease_until >= ?3 ORDER BY priority DESC, id LIMIT 1");  // via cases_claimed
       own.Bind(1, queue).Bind(2, user_id).Bind(3, now);
       if (own.Step()) id = own.Int(0);
     }

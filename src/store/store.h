@@ -289,6 +289,8 @@ class ReadTx {
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;
   virtual std::vector<events::Event> EventsOfSubject(const std::string& subject, int limit) = 0;
+  // Every event about the case and its flags, in log order.
+  virtual std::vector<events::Event> CaseTimeline(int64_t case_id, int limit) = 0;
 
   // Streams in id/seq order; the callback returns false to stop.
   virtual void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) = 0;
