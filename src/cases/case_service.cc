@@ -221,19 +221,17 @@ void CaseService::Loop() {
     } catch (const std::exception& e) {
       spdlog::warn("priority recomputation failed: {}", e.what());
     }
-    // Small jobs, so the updates interleave with intake instead of stalling one commit.
+    // Small jobs, one commit at a time, so the updates interleave with intake instead of
+    // stalling it with one large write.
     for (size_t i = 0; i < scores.size(); i += kUpdatesPerJob) {
-      auto chunk = std::make_shared<std::vector<std::pair<int64_t, double>>>(
-          scores.begin() + i, scores.begin() + std::min(scores.size(), i + kUpdatesPerJob));
-      writer_.Submit(
-          [chunk](store::WriteTx& tx) -> Status {
-            for (const auto& [id, score] : *chunk) tx.SetCasePriority(id, score);
+      size_t end = std::min(scores.size(), i + kUpdatesPerJob);
+      Status st = writer_.Run(
+          [&](store::WriteTx& tx) -> Status {
+            for (size_t k = i; k < end; ++k) tx.SetCasePriority(scores[k].first, scores[k].second);
             return OkStatus();
           },
-          [](const Status& s) {
-            if (!s) spdlog::warn("storing priorities failed: {}", s.error().message);
-          },
           /*isolated=*/false);  // plain updates: nothing to fail half-way
+      if (!st) spdlog::warn("storing priorities failed: {}", st.error().message);
     }
     lock.lock();
   }
