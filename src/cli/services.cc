@@ -97,6 +97,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
                                                      notify::RetryPolicy{},
                                                      opts.sla_sweeps ? 200 : 0);
   s->cases->SetOutboxHook([o = s->outbox.get()] { o->Wake(); });
+  s->appeals = std::make_unique<cases::Appeals>(*s->writer, s->config, *s->clock,
+                                                [o = s->outbox.get()] { o->Wake(); });
   return s;
 }
 
@@ -133,6 +135,7 @@ Services::~Services() {
   if (cases) cases->Stop();
   if (outbox) outbox->Stop();
   writer.reset();
+  appeals.reset();
   outbox.reset();
   cases.reset();
   intake.reset();

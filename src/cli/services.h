@@ -9,6 +9,7 @@
 
 #include "auth/accounts.h"
 #include "auth/auth.h"
+#include "cases/appeals.h"
 #include "cases/case_service.h"
 #include "cases/queues.h"
 #include "cases/sla_sweeper.h"
@@ -32,6 +33,7 @@ struct Services {
   std::unique_ptr<auth::Accounts> accounts;
   std::unique_ptr<intake::Intake> intake;
   std::unique_ptr<cases::CaseService> cases;
+  std::unique_ptr<cases::Appeals> appeals;
   std::unique_ptr<cases::SlaSweeper> sla;      // sweeps periodically only in `vigil serve`
   std::unique_ptr<notify::OutboxWorker> outbox;  // delivers continuously only in `vigil serve`
   std::unique_ptr<ManualClock> test_clock;     // set when serving with --test-clock

@@ -30,6 +30,8 @@ claims:
   lease_seconds: 900
 sla:
   sweep_seconds: 30
+appeals:
+  window_days: 183
 # Queues, routing, SLAs and escalation tiers live in queues.yaml beside this file.
 )YAML";
 
@@ -58,7 +60,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims", "sla"});
+                                      "storage", "claims", "sla", "appeals"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -90,6 +92,16 @@ Result<Config> Config::FromYaml(const std::string& text) {
     if (auto n = root["storage"]) {
       if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
       Read(n, "max_group_commit", &c.max_group_commit);
+    }
+    if (auto n = root["appeals"]) {
+      if (auto s = CheckKeys(n, "appeals", {"window_days"}); !s) return s.error();
+      if (n["window_days"]) {
+        double days = n["window_days"].as<double>();
+        if (days < 183)
+          return Error::Invalid("appeals.window_days",
+                                "must be at least 183 (DSA Art. 20: six months)");
+        c.appeal_window_ms = static_cast<Millis>(days * 86'400'000);
+      }
     }
     if (auto n = root["sla"]) {
       if (auto s = CheckKeys(n, "sla", {"sweep_seconds"}); !s) return s.error();

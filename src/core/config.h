@@ -30,6 +30,7 @@ struct Config {
 
   Millis claim_lease_ms = 15 * 60 * 1000;  // how long a claimed case stays with its reviewer
   Millis sla_sweep_ms = 30 * 1000;         // how often SLA states are evaluated
+  Millis appeal_window_ms = 183LL * 86'400'000;  // DSA Art. 20: at least six months
 
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS

@@ -421,6 +421,20 @@ void AddReadRoutes(Server& server, Services& s) {
                 for (const auto& d : rtx->DecisionsOfCase(c->id)) decisions.push_back(DecisionJson(d));
                 j["decisions"] = decisions;
                 j["sla"] = SlaJson(*c, *s.Queues(), s.taxonomy, s.clock->Now());
+                json appeals = json::array();
+                for (const auto& a : rtx->AppealsOfCase(c->id)) {
+                  json aj = {{"id", a.id}, {"decision_id", a.decision_id},
+                             {"appellant", {{"role", a.appellant_role}, {"id", a.appellant_id}}},
+                             {"grounds", a.grounds}, {"status", a.status},
+                             {"created_at", FormatIso8601(a.created_at)}};
+                  if (a.decided_at) {
+                    aj["decided_at"] = FormatIso8601(*a.decided_at);
+                    aj["decided_by"] = a.decided_by;
+                    aj["explanation"] = a.outcome_note;
+                  }
+                  appeals.push_back(std::move(aj));
+                }
+                j["appeals"] = appeals;
                 if (c->claimed_by)
                   if (auto holder = rtx->FindUserById(c->claimed_by)) j["holder"] = holder->name;
                 respond(Json(200, j));
@@ -568,6 +582,35 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                     finish(i, {{"id", id}, {"status", HttpStatus(r.error().code)}, {"error", intake::Problem(r.error())}});
                   });
                 }
+              }});
+  server.Add({"POST", "/v1/cases/{id}/appeals", {Role::kIntegration, Role::kSenior, Role::kAdmin},
+              false, false, 0,
+              "File an appeal (DSA Art. 20) for the affected user against a restriction or for "
+              "the notifier against a decision not to act: {appellant: {role, id}, grounds, "
+              "decision_id?}. The case reopens in the appeals queue.",
+              "appeals", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto in = cases::ParseAppeal(body.value());
+                if (!in) return respond(ProblemResponse(in.error()));
+                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                if (!c) return;
+                s.appeals->File(ctx.principal, c->id, std::move(in.value()), Reply(respond, 201));
+              }});
+  server.Add({"POST", "/v1/appeals/{id}/decide", kReviewers, false, false, 0,
+              "Decide an appeal: {outcome: upheld|overturned, explanation, case_version, "
+              "actions?}. Not by the original decider; overturning records a reversal.",
+              "appeals", [&s](Context& ctx, Respond respond) {
+                auto id = IdParam(ctx, "id");
+                if (!id) return respond(ProblemResponse(id.error()));
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto in = cases::ParseAppealDecision(body.value());
+                if (!in) return respond(ProblemResponse(in.error()));
+                if (auto visible = VisibleQueues(ctx.principal, *s.Queues());
+                    visible && std::find(visible->begin(), visible->end(), "appeals") == visible->end())
+                  return respond(ProblemResponse(Error::Forbidden("the appeals queue is not served by your teams")));
+                s.appeals->Decide(ctx.principal, *id, std::move(in.value()), Reply(respond, 200));
               }});
   server.Add({"POST", "/v1/cases/{id}/escalate", kReviewers, false, false, 0,
               "Escalate to a tier (senior, legal, engineering, child_safety, ...) with a hand-off "

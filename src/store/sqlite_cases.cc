@@ -134,4 +134,17 @@ std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id) {
   return std::nullopt;
 }
 
+std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t appeal_id) {
+  std::vector<AppealRow> out;
+  auto s = db.Prepare(
+      "SELECT id, case_id, decision_id, appellant_role, appellant_id, grounds, status, "
+      "created_at, decided_at, decided_by, outcome_note FROM appeals "
+      "WHERE (?1 = 0 OR case_id = ?1) AND (?2 = 0 OR id = ?2) ORDER BY id");
+  s.Bind(1, case_id).Bind(2, appeal_id);
+  while (s.Step())
+    out.push_back({s.Int(0), s.Int(1), s.Int(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                   s.Int(7), s.OptInt(8), s.Text(9), s.Text(10)});
+  return out;
+}
+
 }  // namespace vigil::store

@@ -43,6 +43,7 @@ std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);
 CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now);
 std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id);
 std::vector<WebhookRow> QueryWebhooks(SqliteConn& db);
+std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t appeal_id);
 std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,
                                    int limit);
 std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id);

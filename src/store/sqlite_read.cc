@@ -238,6 +238,9 @@ class SqliteReadTx final : public ReadTx {
     return QueryDecisions(*db_, case_id);
   }
   std::vector<WebhookRow> ListWebhooks() override { return QueryWebhooks(*db_); }
+  std::vector<AppealRow> AppealsOfCase(int64_t case_id) override {
+    return QueryAppeals(*db_, case_id, 0);
+  }
   std::vector<OutboxRow> DueOutbox(Millis now, int limit) override {
     return QueryOutbox(*db_, "pending", now, limit);
   }

@@ -185,6 +185,22 @@ CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
       {6, "claims by reviewer", R"SQL(
 CREATE INDEX cases_claimed ON cases(claimed_by, queue, status) WHERE claimed_by IS NOT NULL;
 )SQL"},
+      {7, "appeals", R"SQL(
+CREATE TABLE appeals (
+  id             INTEGER PRIMARY KEY,
+  case_id        INTEGER NOT NULL REFERENCES cases(id),
+  decision_id    INTEGER NOT NULL REFERENCES decisions(id),
+  appellant_role TEXT NOT NULL,
+  appellant_id   TEXT NOT NULL,
+  grounds        TEXT NOT NULL,
+  status         TEXT NOT NULL,
+  created_at     INTEGER NOT NULL,
+  decided_at     INTEGER,
+  decided_by     TEXT,
+  outcome_note   TEXT
+);
+CREATE INDEX appeals_case ON appeals(case_id, id);
+)SQL"},
   };
   return migrations;
 }

@@ -267,6 +267,56 @@ class SqliteWriteTx final : public WriteTx {
     s.BindText(6, last_error).BindOpt(7, delivered_at).Exec();
   }
   std::optional<OutboxRow> GetOutbox(int64_t id) override { return QueryOutboxRow(db_, id); }
+  int64_t InsertAppeal(const AppealRow& a) override {
+    db_.Prepare("INSERT INTO appeals(case_id, decision_id, appellant_role, appellant_id, grounds, "
+                "status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6)")
+        .Bind(1, a.case_id)
+        .Bind(2, a.decision_id)
+        .Bind(3, a.appellant_role)
+        .Bind(4, a.appellant_id)
+        .Bind(5, a.grounds)
+        .Bind(6, a.created_at)
+        .Exec();
+    return db_.LastInsertId();
+  }
+  std::optional<AppealRow> GetAppeal(int64_t id) override {
+    auto rows = QueryAppeals(db_, 0, id);
+    if (rows.empty()) return std::nullopt;
+    return rows[0];
+  }
+  void CloseAppeal(int64_t id, const std::string& status, const std::string& decided_by,
+                   const std::string& note, Millis now) override {
+    db_.Prepare("UPDATE appeals SET status = ?2, decided_by = ?3, outcome_note = ?4, "
+                "decided_at = ?5 WHERE id = ?1")
+        .Bind(1, id)
+        .Bind(2, status)
+        .Bind(3, decided_by)
+        .BindText(4, note)
+        .Bind(5, now)
+        .Exec();
+  }
+  bool ReopenForAppeal(int64_t case_id, int64_t version, const std::string& queue,
+                       Millis now) override {
+    db_.Prepare("UPDATE cases SET status = 'open', escalated_from = queue, queue = ?3, "
+                "tier = 'appeal', claimed_by = NULL, lease_until = NULL, version = version + 1, "
+                "updated_at = ?4 WHERE id = ?1 AND version = ?2 AND status = 'decided'")
+        .Bind(1, case_id)
+        .Bind(2, version)
+        .Bind(3, queue)
+        .Bind(4, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
+  bool CloseReopenedCase(int64_t case_id, int64_t version, Millis now) override {
+    db_.Prepare("UPDATE cases SET status = 'decided', queue = COALESCE(escalated_from, queue), "
+                "escalated_from = NULL, tier = NULL, claimed_by = NULL, lease_until = NULL, "
+                "version = version + 1, updated_at = ?3 WHERE id = ?1 AND version = ?2")
+        .Bind(1, case_id)
+        .Bind(2, version)
+        .Bind(3, now)
+        .Exec();
+    return db_.Changes() > 0;
+  }
   bool RecordSlaBreach(int64_t case_id, Millis now) override {
     db_.Prepare("UPDATE cases SET sla_breached_at = ?2 WHERE id = ?1 AND sla_breached_at IS NULL")
         .Bind(1, case_id)

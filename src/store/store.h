@@ -115,6 +115,20 @@ struct OutboxRow {
   std::optional<Millis> delivered_at;
 };
 
+struct AppealRow {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  int64_t decision_id = 0;
+  std::string appellant_role;  // affected_user | notifier
+  std::string appellant_id;
+  std::string grounds;
+  std::string status;  // open | upheld | overturned
+  Millis created_at = 0;
+  std::optional<Millis> decided_at;
+  std::string decided_by;
+  std::string outcome_note;
+};
+
 // The fields of an open case the SLA sweep needs.
 struct OpenCaseSla {
   int64_t id = 0;
@@ -243,6 +257,16 @@ class WriteTx {
                           Millis next_attempt_at, std::optional<int> last_status,
                           const std::string& last_error, std::optional<Millis> delivered_at) = 0;
   virtual std::optional<OutboxRow> GetOutbox(int64_t id) = 0;
+  // Appeals: a decided case reopens in the appeals queue while its appeal is open.
+  virtual int64_t InsertAppeal(const AppealRow& a) = 0;
+  virtual std::optional<AppealRow> GetAppeal(int64_t id) = 0;
+  virtual void CloseAppeal(int64_t id, const std::string& status, const std::string& decided_by,
+                           const std::string& note, Millis now) = 0;
+  // Reopens a decided case at `version` in `queue` (tier "appeal"); false when it moved on.
+  virtual bool ReopenForAppeal(int64_t case_id, int64_t version, const std::string& queue,
+                               Millis now) = 0;
+  // Returns an appealed case to decided, back in the queue it came from.
+  virtual bool CloseReopenedCase(int64_t case_id, int64_t version, Millis now) = 0;
   // Marks the case's SLA as breached; false when it already was.
   virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
@@ -283,6 +307,7 @@ class ReadTx {
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
   virtual std::vector<WebhookRow> ListWebhooks() = 0;
+  virtual std::vector<AppealRow> AppealsOfCase(int64_t case_id) = 0;
   virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
   virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;

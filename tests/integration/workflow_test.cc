@@ -274,6 +274,54 @@ TEST_F(WorkflowTest, SearchAndBulkDecide) {
   EXPECT_EQ(Client(a1_)->PostJson("/v1/decisions:bulk", bulk).status, 403);  // agents may not
 }
 
+TEST_F(WorkflowTest, AppealOverturnedByAnotherReviewer) {
+  ASSERT_EQ(RunVigil({"user", "add", "--data", data_, "--name", "sam", "--role", "senior",
+                      "--teams", "trust-safety"}),
+            0);
+  auto senior = Client(Token("sam"));
+  auto agent = Client(a1_);
+  auto platform = Client(intake_);
+  int64_t id = Flag(SampleFlag("ap-1", "u1"));
+  std::string path = "/v1/cases/" + std::to_string(id);
+  auto d = agent->PostJson(path + "/decisions", {{"case_version", Case(id)["version"]},
+                                                {"actions", {"remove"}}});
+  ASSERT_EQ(d.status, 201) << d.body;
+  // The notifier cannot appeal a removal; bad input names the field and changes nothing.
+  auto wrong = platform->PostJson(path + "/appeals", {{"appellant", {{"role", "notifier"}, {"id", "u1"}}},
+                                                      {"grounds", "x"}});
+  EXPECT_EQ(wrong.status, 422);
+  EXPECT_EQ(wrong.json()["field"], "appellant.role");
+  EXPECT_EQ(platform->PostJson(path + "/appeals", {{"appellant", {{"role", "affected_user"}, {"id", "acct-1"}}}})
+                .json()["field"], "grounds");
+  EXPECT_EQ(Case(id)["status"], "decided");
+  auto ap = platform->PostJson(path + "/appeals", {{"appellant", {{"role", "affected_user"}, {"id", "acct-1"}}},
+                                                   {"grounds", "It was satire"}});
+  ASSERT_EQ(ap.status, 201) << ap.body;
+  json c = Case(id);
+  EXPECT_EQ(c["status"], "open");
+  EXPECT_EQ(c["queue"], "appeals");
+  int64_t appeal = ap.json()["id"];
+  std::string decide = "/v1/appeals/" + std::to_string(appeal) + "/decide";
+  // The original decider may not decide the appeal.
+  auto own = agent->PostJson(decide, {{"outcome", "overturned"}, {"explanation", "ok"},
+                                      {"case_version", c["version"]}});
+  EXPECT_EQ(own.status, 403) << own.body;
+  auto res = senior->PostJson(decide, {{"outcome", "overturned"},
+                                       {"explanation", "Satire of a public figure is allowed"},
+                                       {"case_version", c["version"]}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  c = Case(id);
+  EXPECT_EQ(c["status"], "decided");
+  EXPECT_EQ(c["queue"], "general");
+  EXPECT_EQ(c["outcome"], "no_violation");
+  ASSERT_EQ(c["decisions"].size(), 2u);
+  EXPECT_EQ(c["decisions"][1]["reverses"], d.json()["id"]);
+  EXPECT_EQ(c["appeals"][0]["status"], "overturned");
+  EXPECT_EQ(senior->PostJson(decide, {{"outcome", "upheld"}, {"explanation", "x"},
+                                      {"case_version", c["version"]}}).status, 409);
+  EXPECT_EQ(RunVigil({"audit", "verify", "--data", data_}), 0);
+}
+
 TEST_F(WorkflowTest, QueuesShowDepthAndReloadRefusesBadFiles) {
   Flag(SampleFlag("w-q1", "u1"));
   Flag(SampleFlag("w-q2", "u2"));
