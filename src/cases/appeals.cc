@@ -8,14 +8,10 @@ using nlohmann::json;
 // "user:3/token:9" and "user:3" are the same person.
 std::string PersonOf(const std::string& actor) { return actor.substr(0, actor.find('/')); }
 
+// The event and, for the platform to notify both parties, the same payload to the outbox.
 void Emit(store::WriteTx& tx, const char* type, int64_t case_id, const std::string& actor,
           Millis now, const json& payload) {
-  events::Event e;
-  e.type = type;
-  e.subject = "case:" + std::to_string(case_id);
-  e.actor = actor;
-  e.ts = now;
-  e.payload = payload.dump();
+  auto e = CaseEvent(type, case_id, actor, now, payload);
   tx.AppendEvent(e);
   tx.EnqueueOutbox(type, payload.dump(), now);
 }

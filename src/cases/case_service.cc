@@ -369,8 +369,6 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
       });
 }
 
-namespace {
-
 events::Event CaseEvent(const char* type, int64_t case_id, const std::string& actor, Millis now,
                         const json& payload) {
   events::Event e;
@@ -381,8 +379,6 @@ events::Event CaseEvent(const char* type, int64_t case_id, const std::string& ac
   e.payload = payload.dump();
   return e;
 }
-
-}  // namespace
 
 void CaseService::Escalate(const auth::Principal& p, int64_t case_id, int64_t version,
                            std::string tier, std::string queue, std::string note, json fields,

@@ -39,6 +39,10 @@ struct DecisionInput {
   int64_t case_version = 0;
 };
 
+// An event about a case ("case:<id>") with a JSON payload.
+events::Event CaseEvent(const char* type, int64_t case_id, const std::string& actor, Millis now,
+                        const nlohmann::json& payload);
+
 // Strict parsing of a decision body; errors name the field.
 Result<DecisionInput> ParseDecision(const nlohmann::json& j);
 
