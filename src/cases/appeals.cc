@@ -179,6 +179,9 @@ void Appeals::Decide(const auth::Principal& p, int64_t appeal_id, AppealDecision
           auto id = tx.InsertDecision(row, seq);
           if (!id) return Error::Conflict("case_version", "the case changed");
           payload["reversal_decision_id"] = *id;
+          if (tx.ReverseStrikes(original->id) > 0)
+            tx.AppendEvent(CaseEvent("strike.reversed", a->case_id, actor, now,
+                                     {{"decision_id", original->id}}));
           ++version;
         }
         if (!tx.CloseReopenedCase(a->case_id, version, now))

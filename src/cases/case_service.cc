@@ -49,7 +49,7 @@ Result<DecisionInput> ParseDecision(const json& j) {
   if (!j.is_object()) return Error::Invalid("body", "must be a JSON object");
   static const std::set<std::string> kKeys = {"actions", "policy", "facts", "explanation",
                                               "automated_detection", "automated_decision",
-                                              "reverses", "case_version"};
+                                              "reverses", "case_version", "strike"};
   for (const auto& [k, v] : j.items())
     if (!kKeys.count(k)) return Error::Invalid(k, "unknown field");
   DecisionInput d;
@@ -129,6 +129,23 @@ Result<DecisionInput> ParseDecision(const json& j) {
     if (!a.is_string() || (a != "fully" && a != "partially" && a != "not_automated"))
       return Error::Invalid("automated_decision", "must be fully, partially or not_automated");
     d.automated_decision = a;
+  }
+  if (j.contains("strike")) {
+    const json& st = j["strike"];
+    if (!st.is_object()) return Error::Invalid("strike", "must be {weight, expires_in}");
+    for (const auto& [k, v] : st.items())
+      if (k != "weight" && k != "expires_in") return Error::Invalid("strike." + k, "unknown field");
+    if (st.contains("weight")) {
+      if (!st["weight"].is_number() || st["weight"].get<double>() < 0 || st["weight"].get<double>() > 100)
+        return Error::Invalid("strike.weight", "must be a number from 0 to 100");
+      d.strike_weight = st["weight"];
+    }
+    if (st.contains("expires_in")) {
+      auto e = st["expires_in"].is_string() ? ParseDuration(st["expires_in"].get<std::string>())
+                                            : std::nullopt;
+      if (!e || *e <= 0) return Error::Invalid("strike.expires_in", "must be a duration such as 90d");
+      d.strike_expires_in = e;
+    }
   }
   if (j.contains("reverses")) {
     if (!j["reverses"].is_number_integer() || j["reverses"].get<int64_t>() <= 0)
@@ -358,8 +375,16 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         hook["content_id"] = c->content_id;
         hook["decided_at"] = FormatIso8601(now);
         tx.EnqueueOutbox(e.type, hook.dump(), now);
-        *out = json{{"id", *id}, {"case_id", case_id}, {"outcome", outcome},
-                    {"case_version", d.case_version + 1}, {"event_seq", seq}};
+        if (d.reverses && tx.ReverseStrikes(d.reverses) > 0)
+          tx.AppendEvent(CaseEvent("strike.reversed", case_id, actor, now,
+                                   {{"decision_id", d.reverses}}));
+        if (outcome == "actioned" && d.strike_weight > 0) {
+          double active = AddStrike(tx, config_, case_id, *id, d.strike_weight,
+                                    d.strike_expires_in, actor, now);
+          (*out)["author_strike_weight"] = active;
+        }
+        out->update(json{{"id", *id}, {"case_id", case_id}, {"outcome", outcome},
+                         {"case_version", d.case_version + 1}, {"event_seq", seq}});
         return OkStatus();
       },
       [this, out, done = std::move(done)](const Status& s) {
@@ -462,6 +487,37 @@ void CaseService::Comment(const auth::Principal& p, int64_t case_id, std::string
         if (!s) return done(s.error());
         done(std::move(*out));
       });
+}
+
+double AddStrike(store::WriteTx& tx, const Config& config, int64_t case_id, int64_t decision_id,
+                 double weight, std::optional<Millis> expires_in, const std::string& actor,
+                 Millis now) {
+  int64_t author = tx.CaseAuthor(case_id);
+  if (!author) return 0;
+  double before = tx.ActiveStrikeWeight(author, now);
+  store::StrikeRow row;
+  row.case_id = case_id;
+  row.decision_id = decision_id;
+  row.weight = weight;
+  row.created_at = now;
+  row.expires_at = now + expires_in.value_or(config.strike_expiry_ms);
+  tx.InsertStrike(author, row);
+  double after = before + weight;
+  json payload = {{"account_pk", author},       {"case_id", case_id},
+                  {"decision_id", decision_id}, {"weight", weight},
+                  {"active_weight", after},     {"expires_at", FormatIso8601(row.expires_at)}};
+  tx.AppendEvent(CaseEvent("strike.added", case_id, actor, now, payload));
+  auto crossed = [&](double threshold) { return before < threshold && after >= threshold; };
+  // Art. 23: a warning comes first; a suspension is proposed for a person to decide.
+  if (crossed(config.strike_warn_at)) {
+    tx.AppendEvent(CaseEvent("account.warned", case_id, "system", now, payload));
+    tx.EnqueueOutbox("account.warned", payload.dump(), now);
+  }
+  if (crossed(config.strike_suspend_at)) {
+    tx.AppendEvent(CaseEvent("account.suspension_proposed", case_id, "system", now, payload));
+    tx.EnqueueOutbox("account.suspension_proposed", payload.dump(), now);
+  }
+  return after;
 }
 
 }  // namespace vigil::cases

@@ -37,7 +37,16 @@ struct DecisionInput {
   std::string automated_decision = "not_automated";
   int64_t reverses = 0;
   int64_t case_version = 0;
+  double strike_weight = 1;                 // against the author when the decision acts
+  std::optional<Millis> strike_expires_in;  // default: the configured strike expiry
 };
+
+// Records a strike against the author of an actioned case and the Art. 23 consequences: a
+// warning when the active weight first reaches warn_at, a suspension proposal at suspend_at
+// (events and outbox messages; a senior decides the suspension). Returns the new active weight.
+double AddStrike(store::WriteTx& tx, const Config& config, int64_t case_id, int64_t decision_id,
+                 double weight, std::optional<Millis> expires_in, const std::string& actor,
+                 Millis now);
 
 // An event about a case ("case:<id>") with a JSON payload.
 events::Event CaseEvent(const char* type, int64_t case_id, const std::string& actor, Millis now,

@@ -32,6 +32,10 @@ sla:
   sweep_seconds: 30
 appeals:
   window_days: 183
+strikes:
+  warn_at: 1
+  suspend_at: 3
+  expiry_days: 90
 # Queues, routing, SLAs and escalation tiers live in queues.yaml beside this file.
 )YAML";
 
@@ -60,7 +64,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims", "sla", "appeals"});
+                                      "storage", "claims", "sla", "appeals", "strikes"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -92,6 +96,15 @@ Result<Config> Config::FromYaml(const std::string& text) {
     if (auto n = root["storage"]) {
       if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
       Read(n, "max_group_commit", &c.max_group_commit);
+    }
+    if (auto n = root["strikes"]) {
+      if (auto s = CheckKeys(n, "strikes", {"warn_at", "suspend_at", "expiry_days"}); !s)
+        return s.error();
+      Read(n, "warn_at", &c.strike_warn_at);
+      Read(n, "suspend_at", &c.strike_suspend_at);
+      if (n["expiry_days"]) c.strike_expiry_ms = static_cast<Millis>(n["expiry_days"].as<double>() * 86'400'000);
+      if (c.strike_warn_at <= 0 || c.strike_suspend_at < c.strike_warn_at)
+        return Error::Invalid("strikes.suspend_at", "needs 0 < warn_at <= suspend_at");
     }
     if (auto n = root["appeals"]) {
       if (auto s = CheckKeys(n, "appeals", {"window_days"}); !s) return s.error();

@@ -31,6 +31,11 @@ struct Config {
   Millis claim_lease_ms = 15 * 60 * 1000;  // how long a claimed case stays with its reviewer
   Millis sla_sweep_ms = 30 * 1000;         // how often SLA states are evaluated
   Millis appeal_window_ms = 183LL * 86'400'000;  // DSA Art. 20: at least six months
+  // Repeat infringers (DSA Art. 23): active strike weight at which the author is warned, and at
+  // which a suspension is proposed to a senior reviewer; strikes expire.
+  double strike_warn_at = 1;
+  double strike_suspend_at = 3;
+  Millis strike_expiry_ms = 90LL * 86'400'000;
 
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS

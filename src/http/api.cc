@@ -450,6 +450,34 @@ void AddReadRoutes(Server& server, Services& s) {
                 for (const auto& e : evs) arr.push_back(EventJson(e));
                 respond(Json(200, {{"events", arr}}));
               }});
+  server.Add({"GET", "/v1/accounts/{id}", kCaseReaders, false, false, 0,
+              "A platform account's profile: strikes as an author (active weight, expiry) and "
+              "track record as a reporter (flags sent, decided, actioned, accuracy).",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto p = s.store->BeginRead()->GetAccountProfile(ctx.Param("id"));
+                if (!p) return respond(ProblemResponse(Error::NotFound("no account " + ctx.Param("id"))));
+                Millis now = s.clock->Now();
+                json strikes = json::array();
+                double active = 0;
+                for (const auto& st : p->strikes) {
+                  bool live = !st.reversed && st.expires_at > now;
+                  if (live) active += st.weight;
+                  strikes.push_back({{"case_id", st.case_id}, {"decision_id", st.decision_id},
+                                     {"weight", st.weight}, {"created_at", FormatIso8601(st.created_at)},
+                                     {"expires_at", FormatIso8601(st.expires_at)},
+                                     {"reversed", st.reversed}, {"active", live}});
+                }
+                json j = intake::AccountToJson(p->account);
+                j["strikes"] = strikes;
+                j["active_strike_weight"] = active;
+                j["thresholds"] = {{"warn_at", s.config.strike_warn_at},
+                                   {"suspend_at", s.config.strike_suspend_at}};
+                j["reporter"] = {{"flags_sent", p->flags_sent},
+                                 {"flags_decided", p->flags_decided},
+                                 {"flags_actioned", p->flags_actioned},
+                                 {"accuracy", cases::ReporterAccuracy(p->flags_decided, p->flags_actioned)}};
+                respond(Json(200, j));
+              }});
   server.Add({"GET", "/v1/events", kAuditors, false, false, 0,
               "The event log from a sequence number on (after, limit).", "audit",
               [&s](Context& ctx, Respond respond) {

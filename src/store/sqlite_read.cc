@@ -238,6 +238,36 @@ class SqliteReadTx final : public ReadTx {
     return QueryDecisions(*db_, case_id);
   }
   std::vector<WebhookRow> ListWebhooks() override { return QueryWebhooks(*db_); }
+  std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id) override {
+    AccountProfile p;
+    {
+      auto s = db_->Prepare(
+          "SELECT id, platform_id, created_at, display_name FROM accounts WHERE platform_id = ?1");
+      s.Bind(1, platform_id);
+      if (!s.Step()) return std::nullopt;
+      p.pk = s.Int(0);
+      p.account = {s.Text(1), s.OptInt(2), s.Text(3)};
+    }
+    {
+      auto s = db_->Prepare(
+          "SELECT id, case_id, decision_id, weight, created_at, expires_at, reversed "
+          "FROM strikes WHERE account_id = ?1 ORDER BY id");
+      s.Bind(1, p.pk);
+      while (s.Step())
+        p.strikes.push_back({s.Int(0), s.Int(1), s.Int(2), s.Double(3), s.Int(4), s.Int(5),
+                             s.Int(6) != 0});
+    }
+    auto s = db_->Prepare(
+        "SELECT COUNT(*), SUM(CASE WHEN c.decided_at IS NOT NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN c.outcome = 'actioned' THEN 1 ELSE 0 END) "
+        "FROM flags f JOIN cases c ON c.id = f.case_id WHERE f.reporter_id = ?1");
+    s.Bind(1, p.pk);
+    s.Step();
+    p.flags_sent = s.Int(0);
+    p.flags_decided = s.Int(1);
+    p.flags_actioned = s.Int(2);
+    return p;
+  }
   std::vector<AppealRow> AppealsOfCase(int64_t case_id) override {
     return QueryAppeals(*db_, case_id, 0);
   }

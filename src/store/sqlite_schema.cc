@@ -201,6 +201,19 @@ CREATE TABLE appeals (
 );
 CREATE INDEX appeals_case ON appeals(case_id, id);
 )SQL"},
+      {8, "strikes", R"SQL(
+CREATE TABLE strikes (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts(id),
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  decision_id INTEGER NOT NULL REFERENCES decisions(id),
+  weight      REAL NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  reversed    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX strikes_account ON strikes(account_id, expires_at);
+)SQL"},
   };
   return migrations;
 }

@@ -317,6 +317,37 @@ class SqliteWriteTx final : public WriteTx {
         .Exec();
     return db_.Changes() > 0;
   }
+  int64_t CaseAuthor(int64_t case_id) override {
+    auto s = db_.Prepare(
+        "SELECT ct.author_id FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
+    s.Bind(1, case_id);
+    if (!s.Step() || s.IsNull(0)) return 0;
+    return s.Int(0);
+  }
+  void InsertStrike(int64_t account_pk, const StrikeRow& r) override {
+    db_.Prepare("INSERT INTO strikes(account_id, case_id, decision_id, weight, created_at, "
+                "expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+        .Bind(1, account_pk)
+        .Bind(2, r.case_id)
+        .Bind(3, r.decision_id)
+        .Bind(4, r.weight)
+        .Bind(5, r.created_at)
+        .Bind(6, r.expires_at)
+        .Exec();
+  }
+  double ActiveStrikeWeight(int64_t account_pk, Millis now) override {
+    auto s = db_.Prepare("SELECT COALESCE(SUM(weight), 0) FROM strikes WHERE account_id = ?1 "
+                         "AND reversed = 0 AND expires_at > ?2");
+    s.Bind(1, account_pk).Bind(2, now);
+    s.Step();
+    return s.Double(0);
+  }
+  int64_t ReverseStrikes(int64_t decision_id) override {
+    db_.Prepare("UPDATE strikes SET reversed = 1 WHERE decision_id = ?1 AND reversed = 0")
+        .Bind(1, decision_id)
+        .Exec();
+    return db_.Changes();
+  }
   bool RecordSlaBreach(int64_t case_id, Millis now) override {
     db_.Prepare("UPDATE cases SET sla_breached_at = ?2 WHERE id = ?1 AND sla_breached_at IS NULL")
         .Bind(1, case_id)

@@ -129,6 +129,24 @@ struct AppealRow {
   std::string outcome_note;
 };
 
+struct StrikeRow {
+  int64_t id = 0;
+  int64_t case_id = 0;
+  int64_t decision_id = 0;
+  double weight = 0;
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  bool reversed = false;
+};
+
+// What Vigil knows of a platform account: as an author (strikes) and as a reporter.
+struct AccountProfile {
+  int64_t pk = 0;
+  Account account;
+  std::vector<StrikeRow> strikes;
+  int64_t flags_sent = 0, flags_decided = 0, flags_actioned = 0;
+};
+
 // The fields of an open case the SLA sweep needs.
 struct OpenCaseSla {
   int64_t id = 0;
@@ -210,6 +228,7 @@ class WriteTx {
 
   // Appends an event to the hash chain; fills seq, prev_hash and hash. Returns seq.
   virtual int64_t AppendEvent(events::Event& e) = 0;
+  int64_t AppendEvent(events::Event&& e) { return AppendEvent(e); }
 
   // Platform accounts (authors, reporters). Returns the row id; fills gaps on re-sight.
   virtual int64_t UpsertAccount(const Account& a, Millis now) = 0;
@@ -267,6 +286,13 @@ class WriteTx {
                                Millis now) = 0;
   // Returns an appealed case to decided, back in the queue it came from.
   virtual bool CloseReopenedCase(int64_t case_id, int64_t version, Millis now) = 0;
+  // Strikes against the author of a case's content. Returns the author's pk, 0 when none.
+  virtual int64_t CaseAuthor(int64_t case_id) = 0;
+  virtual void InsertStrike(int64_t account_pk, const StrikeRow& s) = 0;
+  // Sum of the weights of unexpired, unreversed strikes.
+  virtual double ActiveStrikeWeight(int64_t account_pk, Millis now) = 0;
+  // Reverses the strikes a decision gave; returns how many.
+  virtual int64_t ReverseStrikes(int64_t decision_id) = 0;
   // Marks the case's SLA as breached; false when it already was.
   virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
@@ -308,6 +334,7 @@ class ReadTx {
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
   virtual std::vector<WebhookRow> ListWebhooks() = 0;
   virtual std::vector<AppealRow> AppealsOfCase(int64_t case_id) = 0;
+  virtual std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id) = 0;
   virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
   virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;

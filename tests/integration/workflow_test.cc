@@ -322,6 +322,54 @@ TEST_F(WorkflowTest, AppealOverturnedByAnotherReviewer) {
   EXPECT_EQ(RunVigil({"audit", "verify", "--data", data_}), 0);
 }
 
+TEST_F(WorkflowTest, StrikesWarnThenProposeSuspensionAndReverseWithTheDecision) {
+  auto admin = Client(admin_);
+  std::vector<int64_t> decisions;
+  // Three removals of posts by the same author (default thresholds: warn at 1, propose at 3).
+  for (int i = 0; i < 3; ++i) {
+    json flag = {{"content", {{"id", "st-" + std::to_string(i)}, {"text", "spam"},
+                              {"author", {{"id", "acct-repeat"}}}}},
+                 {"reason", "spam"}, {"source", "user"}, {"reporter", {{"id", "r" + std::to_string(i)}}}};
+    int64_t id = Flag(flag);
+    auto d = admin->PostJson("/v1/cases/" + std::to_string(id) + "/decisions",
+                             {{"case_version", Case(id)["version"]}, {"actions", {"remove"}}});
+    ASSERT_EQ(d.status, 201) << d.body;
+    EXPECT_EQ(d.json()["author_strike_weight"], i + 1);
+    decisions.push_back(d.json()["id"]);
+  }
+  EXPECT_EQ(admin->PostJson("/v1/cases/1/decisions", {{"case_version", 1}, {"actions", {"remove"}},
+                                                      {"strike", {{"weight", -1}}}}).json()["field"],
+            "strike.weight");
+  json profile = admin->Get("/v1/accounts/acct-repeat").json();
+  EXPECT_EQ(profile["active_strike_weight"], 3);
+  EXPECT_EQ(profile["strikes"].size(), 3u);
+  json events = admin->Get("/v1/events?limit=1000").json();
+  int warned = 0, proposed = 0;
+  for (const auto& e : events["events"]) {
+    warned += e["type"] == "account.warned";
+    proposed += e["type"] == "account.suspension_proposed";
+  }
+  EXPECT_EQ(warned, 1);    // once, at the first strike
+  EXPECT_EQ(proposed, 1);  // once, at the third
+  // Reversing a decision reverses its strike.
+  int64_t case3 = 0;
+  json listed = admin->Get("/v1/cases?q=spam&status=decided").json();
+  for (const auto& c : listed["cases"])
+    if (c["content_id"] == "st-2") case3 = c["id"];
+  ASSERT_GT(case3, 0);
+  auto rev = admin->PostJson("/v1/cases/" + std::to_string(case3) + "/decisions",
+                             {{"case_version", Case(case3)["version"]}, {"actions", {"no_violation"}},
+                              {"reverses", decisions[2]}});
+  ASSERT_EQ(rev.status, 201) << rev.body;
+  EXPECT_EQ(admin->Get("/v1/accounts/acct-repeat").json()["active_strike_weight"], 2);
+  // The reporter side of a profile: r0 reported one post that was actioned.
+  json reporter = admin->Get("/v1/accounts/r0").json()["reporter"];
+  EXPECT_EQ(reporter["flags_sent"], 1);
+  EXPECT_EQ(reporter["flags_actioned"], 1);
+  EXPECT_GT(reporter["accuracy"].get<double>(), 0.5);
+  EXPECT_EQ(admin->Get("/v1/accounts/nobody-at-all").status, 404);
+}
+
 TEST_F(WorkflowTest, QueuesShowDepthAndReloadRefusesBadFiles) {
   Flag(SampleFlag("w-q1", "u1"));
   Flag(SampleFlag("w-q2", "u2"));
