@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "cases/decision_notices.h"
+
 namespace vigil::cases {
 namespace {
 
@@ -375,6 +377,14 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         hook["content_id"] = c->content_id;
         hook["decided_at"] = FormatIso8601(now);
         tx.EnqueueOutbox(e.type, hook.dump(), now);
+        // Notices to the notifiers and the affected user leave with the decision.
+        auto signals = tx.LoadCaseSignals(case_id, now);
+        for (const auto& n : DecisionNotices(notices_, signals, taxonomy_, c->content_id, d, now)) {
+          json nj = {{"kind", n.kind}, {"to", n.to},           {"language", n.language},
+                     {"subject", n.subject}, {"body", n.body}, {"case_id", case_id},
+                     {"decision_id", *id}};
+          tx.EnqueueOutbox("notice." + n.kind, nj.dump(), now);
+        }
         if (d.reverses && tx.ReverseStrikes(d.reverses) > 0)
           tx.AppendEvent(CaseEvent("strike.reversed", case_id, actor, now,
                                    {{"decision_id", d.reverses}}));

@@ -15,6 +15,7 @@
 #include "cases/priority.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
+#include "notify/notices.h"
 #include "store/group_commit.h"
 
 namespace vigil::cases {
@@ -72,6 +73,9 @@ class CaseService {
   void MarkDirty(int64_t case_id);
   // Called after a commit that wrote outbox messages (wakes the delivery worker).
   void SetOutboxHook(std::function<void()> hook) { on_outbox_ = std::move(hook); }
+  // Notice templates in force (set once at start; the built-in ones by default).
+  void SetNoticeTemplates(notify::NoticeTemplates t) { notices_ = std::move(t); }
+  const notify::NoticeTemplates& notices() const { return notices_; }
   // Recomputes every listed case now, waiting for the commit (CLI import and demo).
   Status RecomputeNow(const std::vector<int64_t>& case_ids);
 
@@ -103,6 +107,7 @@ class CaseService {
   std::condition_variable cv_;
   std::set<int64_t> dirty_;
   std::function<void()> on_outbox_;
+  notify::NoticeTemplates notices_ = notify::NoticeTemplates::Default();
   bool stopping_ = false;
   std::thread thread_;
 };

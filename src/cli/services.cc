@@ -31,6 +31,9 @@ Status InitDataDir(const std::string& data_dir) {
   if (auto s = WriteIfMissing(data_dir + "/vigil.yaml", Config::DefaultYaml()); !s) return s;
   if (auto s = WriteIfMissing(data_dir + "/queues.yaml", cases::QueueConfig::DefaultYaml()); !s)
     return s;
+  if (auto s = WriteIfMissing(data_dir + "/notices.yaml", notify::NoticeTemplates::DefaultYaml());
+      !s)
+    return s;
   return WriteIfMissing(data_dir + "/taxonomy.yaml", Taxonomy::DefaultYaml());
 }
 
@@ -97,6 +100,17 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
                                                      notify::RetryPolicy{},
                                                      opts.sla_sweeps ? 200 : 0);
   s->cases->SetOutboxHook([o = s->outbox.get()] { o->Wake(); });
+  if (std::ifstream nin(data_dir + "/notices.yaml"); nin) {
+    std::stringstream ss;
+    ss << nin.rdbuf();
+    auto t = notify::NoticeTemplates::FromYaml(ss.str());
+    if (!t) {
+      Error e = t.error();
+      e.message = data_dir + "/notices.yaml: " + e.field + ": " + e.message;
+      return e;
+    }
+    s->cases->SetNoticeTemplates(std::move(t.value()));
+  }
   s->appeals = std::make_unique<cases::Appeals>(*s->writer, s->config, *s->clock,
                                                 [o = s->outbox.get()] { o->Wake(); });
   return s;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cases/case_service.h"
+#include "cases/decision_notices.h"
 #include "events/audit.h"
 #include "notify/webhook.h"
 #include "intake/flag_parser.h"
@@ -639,6 +640,28 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                     visible && std::find(visible->begin(), visible->end(), "appeals") == visible->end())
                   return respond(ProblemResponse(Error::Forbidden("the appeals queue is not served by your teams")));
                 s.appeals->Decide(ctx.principal, *id, std::move(in.value()), Reply(respond, 200));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/notices:preview", kReviewers, false, false, 0,
+              "Preview the notices a decision would send (outcome to each notifier, statement of "
+              "reasons to the affected user) without saving anything. Body: a decision.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                json b = body.value();
+                if (!b.contains("case_version")) b["case_version"] = 0;
+                auto d = cases::ParseDecision(b);
+                if (!d) return respond(ProblemResponse(d.error()));
+                auto rtx = s.store->BeginRead();
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
+                Millis now = s.clock->Now();
+                json arr = json::array();
+                for (const auto& n : cases::DecisionNotices(s.cases->notices(),
+                                                            rtx->LoadCaseSignals(c->id, now),
+                                                            s.taxonomy, c->content_id, d.value(), now))
+                  arr.push_back({{"kind", n.kind}, {"to", n.to}, {"language", n.language},
+                                 {"subject", n.subject}, {"body", n.body}});
+                respond(Json(200, {{"notices", arr}}));
               }});
   server.Add({"POST", "/v1/cases/{id}/escalate", kReviewers, false, false, 0,
               "Escalate to a tier (senior, legal, engineering, child_safety, ...) with a hand-off "

@@ -16,8 +16,10 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now) {
   {
     auto s = db.Prepare(
         "SELECT c.reason, c.opened_at, ct.views, ct.followers, ct.shares, c.flag_count, "
-        "(SELECT COUNT(*) FROM flags f WHERE f.case_id = c.id AND f.received_at >= ?2) "
-        "FROM cases c JOIN content ct ON ct.id = c.content_id WHERE c.id = ?1");
+        "(SELECT COUNT(*) FROM flags f WHERE f.case_id = c.id AND f.received_at >= ?2), "
+        "a.platform_id, ct.language "
+        "FROM cases c JOIN content ct ON ct.id = c.content_id "
+        "LEFT JOIN accounts a ON a.id = ct.author_id WHERE c.id = ?1");
     s.Bind(1, case_id).Bind(2, now - 3'600'000);
     if (!s.Step()) return sig;
     sig.reason = s.Text(0);
@@ -27,6 +29,8 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now) {
     sig.shares = s.Int(4);
     sig.flags_total = s.Int(5);
     sig.flags_last_hour = s.Int(6);
+    sig.author_id = s.Text(7);
+    sig.language = s.Text(8);
   }
   {
     // One row per reporter (anonymous flags grouped by source), with their track record on

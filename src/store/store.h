@@ -177,6 +177,8 @@ struct CaseSignals {
     int64_t past_actioned = 0;  // ...and of those, the ones that led to action
   };
   std::string reason;
+  std::string author_id;  // platform account id of the content's author, "" when unknown
+  std::string language;
   Millis opened_at = 0;
   int64_t views = 0, followers = 0, shares = 0;
   int64_t flags_total = 0, flags_last_hour = 0;

@@ -41,6 +41,7 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/cases/{id}/decisions", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/escalate", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/decisions:bulk", {"senior", "admin"}},
+    {"POST /v1/cases/{id}/notices:preview", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/appeals", {"integration", "senior", "admin"}},
     {"POST /v1/appeals/{id}/decide", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/handback", {"senior", "legal", "admin"}},

@@ -153,6 +153,7 @@ TEST(WebhookDelivery, SignedRetriedDeadLetteredAndReplayed) {
   }));
 
   // 2. A permanent failure (400) goes to the dead-letter list; replay delivers it.
+  // (Only decision events are subscribed here, so notices do not reach this receiver.)
   receiver.Script({400});
   decide("wh-2");
   ASSERT_TRUE(WaitFor([&] {

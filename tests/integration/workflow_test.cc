@@ -370,6 +370,44 @@ TEST_F(WorkflowTest, StrikesWarnThenProposeSuspensionAndReverseWithTheDecision) 
   EXPECT_EQ(admin->Get("/v1/accounts/nobody-at-all").status, 404);
 }
 
+TEST_F(WorkflowTest, NoticesArePreviewedAndSentWithTheDecision) {
+  json flag = {{"content", {{"id", "nt-1"}, {"text", "Gratis Geld"}, {"language", "de"},
+                            {"author", {{"id", "acct-author"}}}}},
+               {"reason", "scam"}, {"source", "user"}, {"reporter", {{"id", "notifier-1"}}}};
+  int64_t id = Flag(flag);
+  auto admin = Client(admin_);
+  json decision = {{"actions", {{{"type", "remove"}, {"territorial_scope", {"DE", "AT"}}}}},
+                   {"facts", "Advance-fee scam text"},
+                   {"policy", {{"id", "scams"}, {"version", "2"}, {"clause", "SC1"}}},
+                   {"explanation", "Removed under our scam policy"}};
+  auto preview = admin->PostJson("/v1/cases/" + std::to_string(id) + "/notices:preview", decision);
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  json notices = preview.json()["notices"];
+  ASSERT_EQ(notices.size(), 2u);
+  EXPECT_EQ(notices[0]["kind"], "outcome");
+  EXPECT_EQ(notices[0]["to"], "notifier:notifier-1");
+  EXPECT_EQ(notices[0]["language"], "de");
+  EXPECT_EQ(notices[1]["kind"], "statement_of_reasons");
+  EXPECT_EQ(notices[1]["to"], "affected_user:acct-author");
+  std::string sor = notices[1]["body"];
+  EXPECT_NE(sor.find("DE, AT"), std::string::npos) << sor;
+  EXPECT_NE(sor.find("Advance-fee scam text"), std::string::npos);
+  EXPECT_NE(sor.find("SC1"), std::string::npos);
+  EXPECT_EQ(Case(id)["status"], "open");  // a preview saves nothing
+  // Deciding puts the same notices in the outbox for a subscribed webhook.
+  ASSERT_EQ(admin->PostJson("/v1/webhooks", {{"url", "http://127.0.0.1:9/none"},
+                                             {"events", {"notice.outcome", "notice.statement_of_reasons"}}})
+                .status, 201);
+  decision["case_version"] = Case(id)["version"];
+  ASSERT_EQ(admin->PostJson("/v1/cases/" + std::to_string(id) + "/decisions", decision).status, 201);
+  json queued;
+  for (const char* status : {"pending", "dead", "delivered"}) {
+    json page = admin->Get(std::string("/v1/webhooks/deliveries?status=") + status).json();
+    for (const auto& d : page["deliveries"]) queued.push_back(d["event_type"]);
+  }
+  ASSERT_EQ(queued.size(), 2u) << queued.dump();
+}
+
 TEST_F(WorkflowTest, QueuesShowDepthAndReloadRefusesBadFiles) {
   Flag(SampleFlag("w-q1", "u1"));
   Flag(SampleFlag("w-q2", "u2"));

@@ -1,0 +1,149 @@
+#include "notify/notices.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+
+namespace vigil::notify {
+namespace {
+
+constexpr const char* kDefaultYaml = R"YAML(# Notice templates: kind -> language -> {subject, body}. Placeholders: {{name}}.
+receipt:
+  en:
+    subject: "We received your report about {{content_id}}"
+    body: |
+      Thank you. We received your report ({{reason_title}}) on {{received_at}} and will review it.
+      We will tell you what we decide.
+  de:
+    subject: "Wir haben Ihre Meldung zu {{content_id}} erhalten"
+    body: |
+      Vielen Dank. Wir haben Ihre Meldung ({{reason_title}}) am {{received_at}} erhalten und pruefen sie.
+      Wir informieren Sie ueber unsere Entscheidung.
+outcome:
+  en:
+    subject: "Our decision on your report about {{content_id}}"
+    body: |
+      We reviewed the content you reported and decided: {{actions}}.
+      {{explanation}}
+      Automated means used: detection {{automated_detection}}, decision {{automated_decision}}.
+      If you disagree you can appeal within six months: {{appeal_info}}
+  de:
+    subject: "Unsere Entscheidung zu Ihrer Meldung zu {{content_id}}"
+    body: |
+      Wir haben die gemeldeten Inhalte geprueft und entschieden: {{actions}}.
+      {{explanation}}
+      Automatisierte Mittel: Erkennung {{automated_detection}}, Entscheidung {{automated_decision}}.
+      Sie koennen innerhalb von sechs Monaten widersprechen: {{appeal_info}}
+statement_of_reasons:
+  en:
+    subject: "Why we restricted {{content_id}}"
+    body: |
+      Restriction: {{actions}} (territorial scope: {{scope}}; duration: {{duration}}).
+      Facts and circumstances: {{facts}}
+      This decision followed {{triggered_by}}.
+      Automated means used: detection {{automated_detection}}, decision {{automated_decision}}.
+      Ground: {{ground}}
+      Explanation: {{explanation}}
+      How to seek redress: you can appeal within six months ({{appeal_info}}), use an out-of-court
+      dispute settlement body, or go to court.
+  de:
+    subject: "Warum wir {{content_id}} eingeschraenkt haben"
+    body: |
+      Massnahme: {{actions}} (raeumlicher Geltungsbereich: {{scope}}; Dauer: {{duration}}).
+      Tatsachen und Umstaende: {{facts}}
+      Die Entscheidung folgte {{triggered_by}}.
+      Automatisierte Mittel: Erkennung {{automated_detection}}, Entscheidung {{automated_decision}}.
+      Grundlage: {{ground}}
+      Begruendung: {{explanation}}
+      Rechtsbehelfe: Beschwerde innerhalb von sechs Monaten ({{appeal_info}}), aussergerichtliche
+      Streitbeilegung oder Gerichte.
+)YAML";
+
+// Calls fn(name) for each {{name}}; returns false on an unterminated placeholder.
+template <typename Fn>
+bool ForEachPlaceholder(const std::string& text, Fn fn) {
+  size_t pos = 0;
+  while ((pos = text.find("{{", pos)) != std::string::npos) {
+    size_t end = text.find("}}", pos + 2);
+    if (end == std::string::npos) return false;
+    fn(text.substr(pos + 2, end - pos - 2), pos, end + 2);
+    pos = end + 2;
+  }
+  return true;
+}
+
+}  // namespace
+
+const std::vector<std::string>& NoticeVariables() {
+  static const std::vector<std::string> vars = {
+      "content_id",  "reason_title", "received_at",   "actions",     "scope",
+      "duration",    "facts",        "explanation",   "ground",      "triggered_by",
+      "automated_detection", "automated_decision", "appeal_info", "decision_date"};
+  return vars;
+}
+
+const char* NoticeTemplates::DefaultYaml() { return kDefaultYaml; }
+
+const NoticeTemplates& NoticeTemplates::Default() {
+  static const NoticeTemplates t = FromYaml(kDefaultYaml).value();
+  return t;
+}
+
+Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
+  NoticeTemplates t;
+  try {
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsMap()) return Error::Invalid("notices.yaml", "expected kind: language: {subject, body}");
+    for (const auto& kind : root) {
+      std::string k = kind.first.as<std::string>();
+      if (k != "receipt" && k != "outcome" && k != "statement_of_reasons")
+        return Error::Invalid(k, "unknown notice kind (receipt, outcome, statement_of_reasons)");
+      for (const auto& lang : kind.second) {
+        std::string l = lang.first.as<std::string>();
+        std::string where = k + "." + l;
+        if (!lang.second["subject"] || !lang.second["body"])
+          return Error::Invalid(where, "needs subject and body");
+        Template tpl{lang.second["subject"].as<std::string>(), lang.second["body"].as<std::string>()};
+        for (const auto* part : {&tpl.subject, &tpl.body}) {
+          std::string bad;
+          bool closed = ForEachPlaceholder(*part, [&](const std::string& name, size_t, size_t) {
+            const auto& vars = NoticeVariables();
+            if (std::find(vars.begin(), vars.end(), name) == vars.end() && bad.empty()) bad = name;
+          });
+          if (!closed) return Error::Invalid(where, "unterminated {{ placeholder");
+          if (!bad.empty()) return Error::Invalid(where, "unknown placeholder {{" + bad + "}}");
+        }
+        t.by_kind_[k][l] = std::move(tpl);
+      }
+      if (!t.by_kind_[k].count("en")) return Error::Invalid(k + ".en", "an English template is required");
+    }
+  } catch (const YAML::Exception& e) {
+    return Error::Invalid("notices.yaml", std::string("YAML: ") + e.what());
+  }
+  for (const char* k : {"receipt", "outcome", "statement_of_reasons"})
+    if (!t.by_kind_.count(k)) return Error::Invalid(k, "is missing");
+  return t;
+}
+
+Result<Notice> NoticeTemplates::Render(const std::string& kind, const std::string& language,
+                                       const std::map<std::string, std::string>& vars) const {
+  auto k = by_kind_.find(kind);
+  if (k == by_kind_.end()) return Error::Invalid("kind", "unknown notice kind " + kind);
+  auto l = k->second.find(language);
+  if (l == k->second.end()) l = k->second.find("en");
+  auto fill = [&](const std::string& text) {
+    std::string out;
+    size_t last = 0;
+    ForEachPlaceholder(text, [&](const std::string& name, size_t begin, size_t end) {
+      out.append(text, last, begin - last);
+      auto v = vars.find(name);
+      if (v != vars.end()) out += v->second;
+      last = end;
+    });
+    out.append(text, last, std::string::npos);
+    return out;
+  };
+  return Notice{kind, l->first, "", fill(l->second.subject), fill(l->second.body)};
+}
+
+}  // namespace vigil::notify
