@@ -214,7 +214,7 @@ std::vector<std::pair<int64_t, double>> CaseService::Score(const std::vector<int
   out.reserve(ids.size());
   Millis now = clock_.Now();
   auto rtx = store_.BeginRead();
-  for (int64_t id : ids) out.emplace_back(id, ScoreCase(rtx->LoadCaseSignals(id, now), taxonomy_, now).total);
+  for (int64_t id : ids) out.emplace_back(id, ScoreCase(rtx->LoadCaseSignals(id, now, /*track_record=*/true), taxonomy_, now).total);
   return out;
 }
 
@@ -378,7 +378,7 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         hook["decided_at"] = FormatIso8601(now);
         tx.EnqueueOutbox(e.type, hook.dump(), now);
         // Notices to the notifiers and the affected user leave with the decision.
-        auto signals = tx.LoadCaseSignals(case_id, now);
+        auto signals = tx.LoadCaseSignals(case_id, now, /*track_record=*/false);
         for (const auto& n : DecisionNotices(notices_, signals, taxonomy_, c->content_id, d, now)) {
           json nj = {{"kind", n.kind}, {"to", n.to},           {"language", n.language},
                      {"subject", n.subject}, {"body", n.body}, {"case_id", case_id},

@@ -416,7 +416,7 @@ void AddReadRoutes(Server& server, Services& s) {
                 // The breakdown is computed from the current state; the stored `priority` that
                 // orders queues follows it within a fraction of a second.
                 j["priority_breakdown"] = PriorityJson(
-                    cases::ScoreCase(rtx->LoadCaseSignals(c->id, s.clock->Now()), s.taxonomy,
+                    cases::ScoreCase(rtx->LoadCaseSignals(c->id, s.clock->Now(), /*track_record=*/true), s.taxonomy,
                                      s.clock->Now()));
                 json decisions = json::array();
                 for (const auto& d : rtx->DecisionsOfCase(c->id)) decisions.push_back(DecisionJson(d));
@@ -657,7 +657,7 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 Millis now = s.clock->Now();
                 json arr = json::array();
                 for (const auto& n : cases::DecisionNotices(s.cases->notices(),
-                                                            rtx->LoadCaseSignals(c->id, now),
+                                                            rtx->LoadCaseSignals(c->id, now, /*track_record=*/false),
                                                             s.taxonomy, c->content_id, d.value(), now))
                   arr.push_back({{"kind", n.kind}, {"to", n.to}, {"language", n.language},
                                  {"subject", n.subject}, {"body", n.body}});

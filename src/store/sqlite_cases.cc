@@ -11,7 +11,7 @@ std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id) {
   return std::nullopt;
 }
 
-CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now) {
+CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool track_record) {
   CaseSignals sig;
   {
     auto s = db.Prepare(
@@ -37,14 +37,16 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now) {
     // other decided cases: how many of those led to action.
     auto s = db.Prepare(
         "SELECT a.platform_id, MIN(f.source), a.created_at, COUNT(*), "
-        " (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
-        "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.decided_at IS NOT NULL), "
-        " (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
+        " CASE WHEN ?2 THEN (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
+        "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.decided_at IS NOT NULL) "
+        "   ELSE 0 END, "
+        " CASE WHEN ?2 THEN (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
         "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.outcome = 'actioned') "
+        "   ELSE 0 END "
         "FROM flags f LEFT JOIN accounts a ON a.id = f.reporter_id "
         "WHERE f.case_id = ?1 GROUP BY f.reporter_id, CASE WHEN f.reporter_id IS NULL "
         "THEN f.source END");
-    s.Bind(1, case_id);
+    s.Bind(1, case_id).Bind(2, track_record);
     while (s.Step()) {
       CaseSignals::Reporter r;
       r.id = s.Text(0);

@@ -40,7 +40,7 @@ ContentRow LoadContent(const Stmt& s);
 events::Event LoadEvent(const Stmt& s);
 // Shared by the read and write halves (sqlite_cases.cc).
 std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);
-CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now);
+CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool track_record);
 std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id);
 std::vector<WebhookRow> QueryWebhooks(SqliteConn& db);
 std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t appeal_id);

@@ -231,8 +231,8 @@ class SqliteReadTx final : public ReadTx {
     return out;
   }
   std::optional<CaseRow> GetCase(int64_t id) override { return QueryCase(*db_, id); }
-  CaseSignals LoadCaseSignals(int64_t case_id, Millis now) override {
-    return QueryCaseSignals(*db_, case_id, now);
+  CaseSignals LoadCaseSignals(int64_t case_id, Millis now, bool track_record) override {
+    return QueryCaseSignals(*db_, case_id, now, track_record);
   }
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(*db_, case_id);

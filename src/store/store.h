@@ -167,6 +167,8 @@ struct QueueStats {
 };
 
 // What the priority score of a case is computed from (see cases/priority.h), as stored.
+// With track_record false, past_decided/past_actioned stay 0: cheaper when only the reporters
+// themselves are needed (notices), not their history (priority).
 struct CaseSignals {
   struct Reporter {
     std::string id;
@@ -253,7 +255,7 @@ class WriteTx {
 
   // Case workflow.
   virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
-  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
+  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now, bool track_record) = 0;
   virtual void SetCasePriority(int64_t case_id, double priority) = 0;
   // Claims the highest-priority open case of `queue` that is unclaimed or whose lease expired.
   virtual std::optional<int64_t> ClaimNext(const std::string& queue, int64_t user_id, Millis now,
@@ -330,7 +332,7 @@ class ReadTx {
   virtual std::optional<FlagRow> GetFlag(int64_t id) = 0;
   virtual std::vector<FlagRow> FlagsOfCase(int64_t case_id, int limit) = 0;
   virtual std::optional<CaseRow> GetCase(int64_t id) = 0;
-  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now) = 0;
+  virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now, bool track_record) = 0;
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;

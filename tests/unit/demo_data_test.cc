@@ -1,5 +1,7 @@
 #include "intake/demo_data.h"
 
+#include "core/taxonomy.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,21 +22,12 @@ using nlohmann::json;
 constexpr Millis kMinute = 60'000;
 constexpr Millis kDay = 24 * 60 * kMinute;
 
-const std::set<std::string> kReasons = {"spam",
-                                        "scam",
-                                        "hate_speech",
-                                        "harassment",
-                                        "violent_extremism",
-                                        "self_harm",
-                                        "child_safety",
-                                        "misinformation",
-                                        "impersonation",
-                                        "ip_infringement",
-                                        "privacy",
-                                        "illegal_product",
-                                        "violence",
-                                        "adult_nudity",
-                                        "other"};
+// The reasons the server accepts: every demo flag must use one of them.
+const std::set<std::string> kReasons = [] {
+  std::set<std::string> codes;
+  for (const auto& r : Taxonomy::Default().reasons()) codes.insert(r.code);
+  return codes;
+}();
 const std::set<std::string> kSources = {"user", "trusted_flagger", "automated", "legal_order",
                                         "internal"};
 const std::set<std::string> kTypes = {"text", "image", "video", "url", "account", "product"};
