@@ -1,5 +1,7 @@
 #include "cases/appeals.h"
 
+#include "cases/misuse.h"
+
 namespace vigil::cases {
 namespace {
 
@@ -14,6 +16,37 @@ void Emit(store::WriteTx& tx, const char* type, int64_t case_id, const std::stri
   auto e = CaseEvent(type, case_id, actor, now, payload);
   tx.AppendEvent(e);
   tx.EnqueueOutbox(type, payload.dump(), now);
+}
+
+// The outcome of an appeal goes to the appellant; when the decision is overturned, also to the
+// other side (the notifiers when the affected user appealed, the affected user when a notifier
+// did), as both are concerned by the new decision.
+void QueueAppealNotices(store::WriteTx& tx, const notify::NoticeTemplates& templates,
+                        const store::AppealRow& a, const std::string& content_id, bool overturned,
+                        const std::string& actions, const std::string& explanation, Millis now) {
+  auto signals = tx.LoadCaseSignals(a.case_id, now, /*track_record=*/false);
+  std::vector<std::string> to = {a.appellant_role + ":" + a.appellant_id};
+  if (overturned && a.appellant_role == "affected_user") {
+    for (const auto& r : signals.reporters)
+      if (!r.id.empty() && r.source != FlagSource::kAutomated && r.source != FlagSource::kInternal)
+        to.push_back("notifier:" + r.id);
+  } else if (overturned && !signals.author_id.empty()) {
+    to.push_back("affected_user:" + signals.author_id);
+  }
+  std::string lang = signals.language.empty() ? "en" : signals.language;
+  auto n = templates.Render("appeal_outcome", lang,
+                            {{"content_id", content_id},
+                             {"appeal_outcome", overturned ? "overturned" : "upheld"},
+                             {"actions", actions},
+                             {"explanation", explanation},
+                             {"decision_date", FormatIso8601(now)}});
+  if (!n) return;
+  for (const auto& recipient : to) {
+    json nj = {{"kind", n->kind},       {"to", recipient},  {"language", n->language},
+               {"subject", n->subject}, {"body", n->body},  {"case_id", a.case_id},
+               {"appeal_id", a.id}};
+    tx.EnqueueOutbox("notice.appeal_outcome", nj.dump(), now);
+  }
 }
 
 }  // namespace
@@ -142,6 +175,11 @@ void Appeals::Decide(const auth::Principal& p, int64_t appeal_id, AppealDecision
           return Error::Forbidden("the original decider may not decide the appeal");
         Millis now = clock_.Now();
         int64_t version = c->version;
+        std::string new_actions;  // in force after the appeal, for the notices
+        if (!in.overturn)
+          for (const auto& act : json::parse(original->actions_json, nullptr, false))
+            if (act.is_object() && act.contains("type"))
+              new_actions += (new_actions.empty() ? "" : ", ") + act["type"].get<std::string>();
         json payload = {{"appeal_id", appeal_id}, {"case_id", a->case_id},
                         {"content_id", c->content_id}, {"decision_id", a->decision_id},
                         {"appellant", {{"role", a->appellant_role}, {"id", a->appellant_id}}},
@@ -182,11 +220,22 @@ void Appeals::Decide(const auth::Principal& p, int64_t appeal_id, AppealDecision
           if (tx.ReverseStrikes(original->id) > 0)
             tx.AppendEvent(CaseEvent("strike.reversed", a->case_id, actor, now,
                                      {{"decision_id", original->id}}));
+          ReverseUnfoundedNotices(tx, config_, a->case_id, original->id, actor, now);
+          // The platform enforces the reversal (restores the content) like any decision.
+          json hook = json::parse(e.payload);
+          hook["decision_id"] = *id;
+          hook["case_id"] = a->case_id;
+          hook["content_id"] = c->content_id;
+          hook["decided_at"] = FormatIso8601(now);
+          tx.EnqueueOutbox("decision.reversed", hook.dump(), now);
+          for (const auto& x : actions) new_actions += (new_actions.empty() ? "" : ", ") + x.type;
           ++version;
         }
         if (!tx.CloseReopenedCase(a->case_id, version, now))
           return Error::Conflict("case_version", "the case changed");
         tx.CloseAppeal(appeal_id, in.overturn ? "overturned" : "upheld", actor, in.explanation, now);
+        QueueAppealNotices(tx, notices_, *a, c->content_id, in.overturn, new_actions,
+                           in.explanation, now);
         Emit(tx, "appeal.decided", a->case_id, actor, now, payload);
         *out = payload;
         return OkStatus();

@@ -30,9 +30,14 @@ Result<AppealDecisionInput> ParseAppealDecision(const nlohmann::json& j);
 
 class Appeals {
  public:
+  // `notices` must outlive this object (the case service's templates).
   Appeals(store::GroupCommitter& writer, const Config& config, const Clock& clock,
-          std::function<void()> outbox_written)
-      : writer_(writer), config_(config), clock_(clock), outbox_written_(std::move(outbox_written)) {}
+          const notify::NoticeTemplates& notices, std::function<void()> outbox_written)
+      : writer_(writer),
+        config_(config),
+        clock_(clock),
+        notices_(notices),
+        outbox_written_(std::move(outbox_written)) {}
 
   void File(const auth::Principal& p, int64_t case_id, AppealInput in, JsonFn done);
   void Decide(const auth::Principal& p, int64_t appeal_id, AppealDecisionInput in, JsonFn done);
@@ -41,6 +46,7 @@ class Appeals {
   store::GroupCommitter& writer_;
   const Config& config_;
   const Clock& clock_;
+  const notify::NoticeTemplates& notices_;
   std::function<void()> outbox_written_;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cases/decision_notices.h"
+#include "cases/misuse.h"
 
 namespace vigil::cases {
 namespace {
@@ -38,6 +39,7 @@ json DecisionPayload(const DecisionInput& d, const std::string& outcome) {
   if (!d.facts.empty()) p["facts"] = d.facts;
   if (!d.explanation.empty()) p["explanation"] = d.explanation;
   if (d.reverses) p["reverses"] = d.reverses;
+  if (d.notices_unfounded) p["notices_unfounded"] = true;
   return p;
 }
 
@@ -51,7 +53,8 @@ Result<DecisionInput> ParseDecision(const json& j) {
   if (!j.is_object()) return Error::Invalid("body", "must be a JSON object");
   static const std::set<std::string> kKeys = {"actions", "policy", "facts", "explanation",
                                               "automated_detection", "automated_decision",
-                                              "reverses", "case_version", "strike"};
+                                              "reverses", "case_version", "strike",
+                                              "notices_unfounded"};
   for (const auto& [k, v] : j.items())
     if (!kKeys.count(k)) return Error::Invalid(k, "unknown field");
   DecisionInput d;
@@ -149,6 +152,14 @@ Result<DecisionInput> ParseDecision(const json& j) {
       d.strike_expires_in = e;
     }
   }
+  if (j.contains("notices_unfounded")) {
+    if (!j["notices_unfounded"].is_boolean())
+      return Error::Invalid("notices_unfounded", "must be true or false");
+    d.notices_unfounded = j["notices_unfounded"];
+    if (d.notices_unfounded && !no_violation)
+      return Error::Invalid("notices_unfounded",
+                            "only a no_violation decision can find the notices unfounded");
+  }
   if (j.contains("reverses")) {
     if (!j["reverses"].is_number_integer() || j["reverses"].get<int64_t>() <= 0)
       return Error::Invalid("reverses", "must be the id of the decision this one reverses");
@@ -169,6 +180,7 @@ PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, M
     sig.past_actioned = rep.past_actioned;
     sig.account_created_at = rep.account_created_at;
     sig.flags_on_this_case = static_cast<int>(rep.flags_on_case);
+    sig.deprioritized = rep.deprioritized_until && *rep.deprioritized_until > now;
     in.reporters.push_back(std::move(sig));
   }
   in.views = s.views;
@@ -388,6 +400,11 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         if (d.reverses && tx.ReverseStrikes(d.reverses) > 0)
           tx.AppendEvent(CaseEvent("strike.reversed", case_id, actor, now,
                                    {{"decision_id", d.reverses}}));
+        if (d.reverses) ReverseUnfoundedNotices(tx, config_, case_id, d.reverses, actor, now);
+        if (d.notices_unfounded) {
+          auto marked = RecordUnfoundedNotices(tx, config_, notices_, case_id, *id, actor, now);
+          if (!marked.empty()) (*out)["reporters_marked_unfounded"] = marked;
+        }
         if (outcome == "actioned" && d.strike_weight > 0) {
           double active = AddStrike(tx, config_, case_id, *id, d.strike_weight,
                                     d.strike_expires_in, actor, now);

@@ -40,6 +40,9 @@ struct DecisionInput {
   int64_t case_version = 0;
   double strike_weight = 1;                 // against the author when the decision acts
   std::optional<Millis> strike_expires_in;  // default: the configured strike expiry
+  // With no_violation: the notices were manifestly unfounded; counts against their user
+  // reporters (DSA Art. 23(2): warning, then deprioritization).
+  bool notices_unfounded = false;
 };
 
 // Records a strike against the author of an actioned case and the Art. 23 consequences: a

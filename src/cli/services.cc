@@ -111,7 +111,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
     }
     s->cases->SetNoticeTemplates(std::move(t.value()));
   }
+  s->intake->SetReceipts(&s->cases->notices(), [o = s->outbox.get()] { o->Wake(); });
   s->appeals = std::make_unique<cases::Appeals>(*s->writer, s->config, *s->clock,
+                                                s->cases->notices(),
                                                 [o = s->outbox.get()] { o->Wake(); });
   return s;
 }

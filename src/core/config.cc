@@ -36,6 +36,13 @@ strikes:
   warn_at: 1
   suspend_at: 3
   expiry_days: 90
+# Reporters who keep sending manifestly unfounded notices (DSA Art. 23(2)): counted over a
+# window; a warning first, then their notices are deprioritized for a period.
+misuse:
+  window_days: 180
+  warn_at: 3
+  deprioritize_at: 5
+  deprioritize_days: 30
 # Queues, routing, SLAs and escalation tiers live in queues.yaml beside this file.
 )YAML";
 
@@ -64,7 +71,7 @@ Result<Config> Config::FromYaml(const std::string& text) {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
     if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims", "sla", "appeals", "strikes"});
+                                      "storage", "claims", "sla", "appeals", "strikes", "misuse"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -105,6 +112,22 @@ Result<Config> Config::FromYaml(const std::string& text) {
       if (n["expiry_days"]) c.strike_expiry_ms = static_cast<Millis>(n["expiry_days"].as<double>() * 86'400'000);
       if (c.strike_warn_at <= 0 || c.strike_suspend_at < c.strike_warn_at)
         return Error::Invalid("strikes.suspend_at", "needs 0 < warn_at <= suspend_at");
+    }
+    if (auto n = root["misuse"]) {
+      if (auto s = CheckKeys(n, "misuse",
+                             {"window_days", "warn_at", "deprioritize_at", "deprioritize_days"});
+          !s)
+        return s.error();
+      if (n["window_days"]) c.misuse_window_ms = static_cast<Millis>(n["window_days"].as<double>() * 86'400'000);
+      Read(n, "warn_at", &c.misuse_warn_at);
+      Read(n, "deprioritize_at", &c.misuse_deprioritize_at);
+      if (n["deprioritize_days"])
+        c.misuse_deprioritize_ms = static_cast<Millis>(n["deprioritize_days"].as<double>() * 86'400'000);
+      if (c.misuse_warn_at < 1 || c.misuse_deprioritize_at <= c.misuse_warn_at)
+        return Error::Invalid("misuse.deprioritize_at",
+                              "needs 1 <= warn_at < deprioritize_at (a warning comes first)");
+      if (c.misuse_window_ms <= 0 || c.misuse_deprioritize_ms <= 0)
+        return Error::Invalid("misuse.window_days", "window_days and deprioritize_days must be positive");
     }
     if (auto n = root["appeals"]) {
       if (auto s = CheckKeys(n, "appeals", {"window_days"}); !s) return s.error();

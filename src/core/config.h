@@ -36,6 +36,12 @@ struct Config {
   double strike_warn_at = 1;
   double strike_suspend_at = 3;
   Millis strike_expiry_ms = 90LL * 86'400'000;
+  // Misuse by notifiers (DSA Art. 23(2)): manifestly unfounded notices counted over a window;
+  // a warning at warn_at, then the reporter's notices are deprioritized for a period.
+  Millis misuse_window_ms = 180LL * 86'400'000;
+  int misuse_warn_at = 3;
+  int misuse_deprioritize_at = 5;
+  Millis misuse_deprioritize_ms = 30LL * 86'400'000;
 
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS

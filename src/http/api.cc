@@ -27,6 +27,8 @@ const std::set<Role> kAuditors = {Role::kAdmin, Role::kQa, Role::kLegal};
 
 Response Json(int status, const json& body) { return JsonResponse(status, body.dump()); }
 
+json OptIso(const std::optional<Millis>& t) { return t ? json(FormatIso8601(*t)) : json(nullptr); }
+
 json UserJson(const store::UserRow& u) {
   return {{"id", u.id},           {"name", u.name},          {"role", ToString(u.role)},
           {"teams", u.teams},     {"disabled", u.disabled},  {"console_login", !u.password_hash.empty()},
@@ -455,9 +457,10 @@ void AddReadRoutes(Server& server, Services& s) {
               "A platform account's profile: strikes as an author (active weight, expiry) and "
               "track record as a reporter (flags sent, decided, actioned, accuracy).",
               "cases", [&s](Context& ctx, Respond respond) {
-                auto p = s.store->BeginRead()->GetAccountProfile(ctx.Param("id"));
-                if (!p) return respond(ProblemResponse(Error::NotFound("no account " + ctx.Param("id"))));
                 Millis now = s.clock->Now();
+                auto p = s.store->BeginRead()->GetAccountProfile(ctx.Param("id"),
+                                                                 now - s.config.misuse_window_ms);
+                if (!p) return respond(ProblemResponse(Error::NotFound("no account " + ctx.Param("id"))));
                 json strikes = json::array();
                 double active = 0;
                 for (const auto& st : p->strikes) {
@@ -476,7 +479,16 @@ void AddReadRoutes(Server& server, Services& s) {
                 j["reporter"] = {{"flags_sent", p->flags_sent},
                                  {"flags_decided", p->flags_decided},
                                  {"flags_actioned", p->flags_actioned},
-                                 {"accuracy", cases::ReporterAccuracy(p->flags_decided, p->flags_actioned)}};
+                                 {"accuracy", cases::ReporterAccuracy(p->flags_decided, p->flags_actioned)},
+                                 {"unfounded_notices_in_window", p->standing.unfounded_in_window},
+                                 {"warned_at", OptIso(p->standing.warned_at)},
+                                 {"deprioritized_until", OptIso(p->standing.deprioritized_until)},
+                                 {"deprioritized", p->standing.deprioritized_until &&
+                                                       *p->standing.deprioritized_until > now},
+                                 {"misuse_thresholds",
+                                  {{"window_days", s.config.misuse_window_ms / 86'400'000},
+                                   {"warn_at", s.config.misuse_warn_at},
+                                   {"deprioritize_at", s.config.misuse_deprioritize_at}}}};
                 respond(Json(200, j));
               }});
   server.Add({"GET", "/v1/events", kAuditors, false, false, 0,
@@ -901,7 +913,7 @@ void AddAdminRoutes(Server& server, Services& s) {
               }});
   server.Add({"GET", "/v1/webhooks/deliveries", kAdminOnly, false, false, 0,
               "Webhook deliveries by status (?status=pending|delivered|dead): attempts, last "
-              "HTTP status and error.",
+              "HTTP status and error, and the payload sent.",
               "admin", [&s](Context& ctx, Respond respond) {
                 auto it = ctx.req.query.find("status");
                 std::string status = it == ctx.req.query.end() ? "dead" : it->second;
@@ -917,6 +929,7 @@ void AddAdminRoutes(Server& server, Services& s) {
                   if (o.last_status) oj["last_status"] = *o.last_status;
                   if (!o.last_error.empty()) oj["last_error"] = o.last_error;
                   if (o.delivered_at) oj["delivered_at"] = FormatIso8601(*o.delivered_at);
+                  oj["payload"] = json::parse(o.body, nullptr, false);
                   arr.push_back(std::move(oj));
                 }
                 respond(Json(200, {{"deliveries", arr}}));

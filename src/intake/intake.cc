@@ -20,6 +20,7 @@ struct FlagReceipt {
   bool duplicate = false;
   Millis received_at = 0;
   int64_t event_seq = 0;
+  bool receipt_queued = false;  // a receipt notice went to the outbox
 };
 
 json ReceiptJson(const Flag& f, const FlagReceipt& r) {
@@ -65,8 +66,31 @@ std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case
 
 // The durable write of one validated flag inside the group-commit transaction. Everything that
 // can fail is checked before the first write, so a failed flag leaves nothing behind.
+// DSA Art. 16(4): a notifier who gave electronic contact details gets a confirmation of receipt.
+// Written to the outbox with the flag, so it is sent exactly when the flag is acknowledged.
+bool QueueReceipt(store::WriteTx& tx, const notify::NoticeTemplates& templates, const Flag& f,
+                  const Reason& reason, const store::FlagRow& row) {
+  if (!f.contact || row.duplicate) return false;
+  if (f.source == FlagSource::kAutomated || f.source == FlagSource::kInternal) return false;
+  std::string lang = f.content && !f.content->language.empty() ? f.content->language : "en";
+  auto n = templates.Render("receipt", lang,
+                            {{"content_id", f.ContentId()},
+                             {"reason_title", reason.title},
+                             {"received_at", FormatIso8601(row.received_at)}});
+  if (!n) return false;
+  std::string to = f.reporter ? f.reporter->id : f.contact->email;
+  json nj = {{"kind", n->kind},       {"to", "notifier:" + to},
+             {"contact", {{"email", f.contact->email}, {"name", f.contact->name}}},
+             {"language", n->language}, {"subject", n->subject},
+             {"body", n->body},       {"case_id", row.case_id},
+             {"flag_id", row.id}};
+  return tx.EnqueueOutbox("notice.receipt", nj.dump(), row.received_at) > 0;
+}
+
+// `receipts`: templates for receipt notices, or null when none are sent (imports).
 Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
                               const Intake::Router& router,
+                              const notify::NoticeTemplates* receipts,
                               const std::string& actor, Millis now) {
   const Reason* reason = taxonomy.Find(f.reason);
   if (!reason) return Error::Invalid("reason", "unknown reason code '" + f.reason + "'");
@@ -124,7 +148,8 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
   e.payload = FlagEventPayload(f, row, case_opened, content_created);
   int64_t seq = tx.AppendEvent(e);
   tx.InsertFlag(row, reporter_pk, seq);
-  return FlagReceipt{row.id, row.case_id, case_opened, row.duplicate, received, seq};
+  bool receipt = receipts && QueueReceipt(tx, *receipts, f, *reason, row);
+  return FlagReceipt{row.id, row.case_id, case_opened, row.duplicate, received, seq, receipt};
 }
 
 json LineResult(size_t line, int status, const char* key, json body) {
@@ -226,7 +251,7 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, actor, iprincipal, idem = std::move(idem)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
-          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, actor, now);
+          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, receipts_, actor, now);
           if (!r) return r.error();
           st->receipt = r.value();
           st->out.status = 201;
@@ -239,6 +264,7 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
         if (st->receipt) CaseChanged(st->receipt->case_id);
+        if (st->receipt && st->receipt->receipt_queued) OutboxWritten();
         if (st->receipt && st->out.body.is_null())
           st->out.body = ReceiptJson(st->flag, *st->receipt);
         done(std::move(st->out));
@@ -345,7 +371,8 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           st->written.clear();
           st->written.reserve(st->valid.size());
           for (const auto& line : st->valid)
-            st->written.push_back(WriteFlag(tx, line.flag, taxonomy_, router_, actor, now));
+            st->written.push_back(
+                WriteFlag(tx, line.flag, taxonomy_, router_, receipts_, actor, now));
           st->fresh = true;
           if (!idem.key.empty()) {  // the answer to store with the key
             st->FillResults();
@@ -355,9 +382,15 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
         });
       },
       [this, st, done = std::move(done)](const Status& s) {
-        if (s)
-          for (const auto& w : st->written)
-            if (w) CaseChanged(w->case_id);
+        if (s) {
+          bool receipts = false;
+          for (const auto& w : st->written) {
+            if (!w) continue;
+            CaseChanged(w->case_id);
+            receipts = receipts || w->receipt_queued;
+          }
+          if (receipts) OutboxWritten();
+        }
         if (!s) {
           for (size_t idx : st->slots)
             st->results[idx] = {{"status", HttpStatus(s.error().code)},
@@ -399,7 +432,7 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
       [&](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         for (auto& [i, flag] : valid) {
-          auto r = WriteFlag(tx, flag, taxonomy_, router_, actor, now);
+          auto r = WriteFlag(tx, flag, taxonomy_, router_, /*receipts=*/nullptr, actor, now);
           results[i] = r ? LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()))
                          : LineResult(first_line_no + i, HttpStatus(r.error().code), "error",
                                       Problem(r.error()));

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/rate_limiter.h"
+#include "notify/notices.h"
 #include "store/group_commit.h"
 
 namespace vigil::intake {
@@ -55,6 +56,13 @@ class Intake {
   using Router = std::function<std::string(const Flag&, const Reason&)>;
   void SetRouter(Router router) { router_ = std::move(router); }
 
+  // Receipt notices to notifiers with contact details (DSA Art. 16(4)) go to the outbox with the
+  // flag; `hook` is called after a commit that queued one. Imports send none.
+  void SetReceipts(const notify::NoticeTemplates* templates, std::function<void()> hook) {
+    receipts_ = templates;
+    outbox_written_ = std::move(hook);
+  }
+
   // For trusted local paths (CLI import, demo): no rate limits, import fields allowed.
   // Writes all valid lines, returns per-line results like SubmitBatch (blocking).
   std::vector<nlohmann::json> ImportLines(const auth::Principal& p,
@@ -71,6 +79,11 @@ class Intake {
   RateLimiter limiter_;
   std::function<void(int64_t)> case_changed_;
   Router router_;
+  const notify::NoticeTemplates* receipts_ = nullptr;
+  std::function<void()> outbox_written_;
+  void OutboxWritten() const {
+    if (outbox_written_) outbox_written_();
+  }
   void CaseChanged(int64_t case_id) const {
     if (case_changed_) case_changed_(case_id);
   }

@@ -57,7 +57,56 @@ statement_of_reasons:
       Begruendung: {{explanation}}
       Rechtsbehelfe: Beschwerde innerhalb von sechs Monaten ({{appeal_info}}), aussergerichtliche
       Streitbeilegung oder Gerichte.
+misuse_warning:
+  en:
+    subject: "A warning about your reports"
+    body: |
+      {{unfounded_count}} of your recent reports were manifestly unfounded. Please report only
+      content you believe breaks the law or our rules. If this continues, we will review your
+      reports with lower priority for a period.
+  de:
+    subject: "Eine Warnung zu Ihren Meldungen"
+    body: |
+      {{unfounded_count}} Ihrer letzten Meldungen waren offensichtlich unbegruendet. Bitte melden
+      Sie nur Inhalte, die Ihrer Ansicht nach gegen Gesetze oder unsere Regeln verstossen. Andernfalls
+      bearbeiten wir Ihre Meldungen fuer einen Zeitraum mit geringerer Prioritaet.
+misuse_deprioritized:
+  en:
+    subject: "Your reports will be reviewed with lower priority"
+    body: |
+      After our warning, {{unfounded_count}} of your recent reports were manifestly unfounded.
+      Until {{deprioritized_until}} we will review your reports with lower priority. You can
+      contest this by replying to this message.
+  de:
+    subject: "Ihre Meldungen werden mit geringerer Prioritaet bearbeitet"
+    body: |
+      Nach unserer Warnung waren {{unfounded_count}} Ihrer letzten Meldungen offensichtlich
+      unbegruendet. Bis {{deprioritized_until}} bearbeiten wir Ihre Meldungen mit geringerer
+      Prioritaet. Sie koennen dem widersprechen, indem Sie auf diese Nachricht antworten.
+appeal_outcome:
+  en:
+    subject: "The outcome of the appeal about {{content_id}}"
+    body: |
+      A person who did not take the original decision reviewed the appeal. Outcome: {{appeal_outcome}}.
+      {{explanation}}
+      Actions now in force: {{actions}}.
+      You can still use a certified out-of-court dispute settlement body or go to court.
+  de:
+    subject: "Das Ergebnis der Beschwerde zu {{content_id}}"
+    body: |
+      Eine Person, die die urspruengliche Entscheidung nicht getroffen hat, hat die Beschwerde geprueft.
+      Ergebnis: {{appeal_outcome}}.
+      {{explanation}}
+      Jetzt geltende Massnahmen: {{actions}}.
+      Sie koennen weiterhin eine zertifizierte aussergerichtliche Streitbeilegungsstelle oder ein
+      Gericht anrufen.
 )YAML";
+
+// Kinds a notices.yaml must define; the others fall back to the built-in texts when absent.
+constexpr const char* kRequiredKinds[] = {"receipt", "outcome", "statement_of_reasons"};
+constexpr const char* kKinds[] = {"receipt",        "outcome",
+                                  "statement_of_reasons", "misuse_warning",
+                                  "misuse_deprioritized", "appeal_outcome"};
 
 // Calls fn(name) for each {{name}}; returns false on an unterminated placeholder.
 template <typename Fn>
@@ -78,7 +127,8 @@ const std::vector<std::string>& NoticeVariables() {
   static const std::vector<std::string> vars = {
       "content_id",  "reason_title", "received_at",   "actions",     "scope",
       "duration",    "facts",        "explanation",   "ground",      "triggered_by",
-      "automated_detection", "automated_decision", "appeal_info", "decision_date"};
+      "automated_detection", "automated_decision", "appeal_info", "decision_date",
+      "unfounded_count", "deprioritized_until", "appeal_outcome"};
   return vars;
 }
 
@@ -96,8 +146,9 @@ Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
     if (!root.IsMap()) return Error::Invalid("notices.yaml", "expected kind: language: {subject, body}");
     for (const auto& kind : root) {
       std::string k = kind.first.as<std::string>();
-      if (k != "receipt" && k != "outcome" && k != "statement_of_reasons")
-        return Error::Invalid(k, "unknown notice kind (receipt, outcome, statement_of_reasons)");
+      if (std::find(std::begin(kKinds), std::end(kKinds), k) == std::end(kKinds))
+        return Error::Invalid(k, "unknown notice kind (receipt, outcome, statement_of_reasons, "
+                                 "misuse_warning, misuse_deprioritized, appeal_outcome)");
       for (const auto& lang : kind.second) {
         std::string l = lang.first.as<std::string>();
         std::string where = k + "." + l;
@@ -120,7 +171,7 @@ Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
   } catch (const YAML::Exception& e) {
     return Error::Invalid("notices.yaml", std::string("YAML: ") + e.what());
   }
-  for (const char* k : {"receipt", "outcome", "statement_of_reasons"})
+  for (const char* k : kRequiredKinds)
     if (!t.by_kind_.count(k)) return Error::Invalid(k, "is missing");
   return t;
 }
@@ -128,7 +179,10 @@ Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
 Result<Notice> NoticeTemplates::Render(const std::string& kind, const std::string& language,
                                        const std::map<std::string, std::string>& vars) const {
   auto k = by_kind_.find(kind);
-  if (k == by_kind_.end()) return Error::Invalid("kind", "unknown notice kind " + kind);
+  if (k == by_kind_.end()) {
+    if (this != &Default()) return Default().Render(kind, language, vars);
+    return Error::Invalid("kind", "unknown notice kind " + kind);
+  }
   auto l = k->second.find(language);
   if (l == k->second.end()) l = k->second.find("en");
   auto fill = [&](const std::string& text) {

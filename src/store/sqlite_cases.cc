@@ -36,7 +36,7 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool t
     // One row per reporter (anonymous flags grouped by source), with their track record on
     // other decided cases: how many of those led to action.
     auto s = db.Prepare(
-        "SELECT a.platform_id, MIN(f.source), a.created_at, COUNT(*), "
+        "SELECT a.platform_id, MIN(f.source), a.created_at, COUNT(*), a.deprioritized_until, "
         " CASE WHEN ?2 THEN (SELECT COUNT(*) FROM flags pf JOIN cases pc ON pc.id = pf.case_id "
         "   WHERE pf.reporter_id = f.reporter_id AND pc.id <> ?1 AND pc.decided_at IS NOT NULL) "
         "   ELSE 0 END, "
@@ -53,8 +53,9 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool t
       r.source = ParseFlagSource(s.Text(1)).value_or(FlagSource::kUser);
       r.account_created_at = s.OptInt(2);
       r.flags_on_case = s.Int(3);
-      r.past_decided = s.Int(4);
-      r.past_actioned = s.Int(5);
+      r.deprioritized_until = s.OptInt(4);
+      r.past_decided = s.Int(5);
+      r.past_actioned = s.Int(6);
       sig.reporters.push_back(std::move(r));
     }
   }
@@ -65,6 +66,19 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool t
     while (s.Step()) sig.legal_orders.push_back(s.Text(0));
   }
   return sig;
+}
+
+ReporterStanding QueryReporterStanding(SqliteConn& db, int64_t account_pk, Millis since) {
+  ReporterStanding st;
+  auto s = db.Prepare(
+      "SELECT (SELECT COUNT(*) FROM misuse_marks WHERE account_id = ?1 AND reversed = 0 "
+      "AND created_at >= ?2), misuse_warned_at, deprioritized_until FROM accounts WHERE id = ?1");
+  s.Bind(1, account_pk).Bind(2, since);
+  if (!s.Step()) return st;
+  st.unfounded_in_window = s.Int(0);
+  st.warned_at = s.OptInt(1);
+  st.deprioritized_until = s.OptInt(2);
+  return st;
 }
 
 std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id) {

@@ -42,6 +42,7 @@ events::Event LoadEvent(const Stmt& s);
 std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);
 CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool track_record);
 std::vector<DecisionRow> QueryDecisions(SqliteConn& db, int64_t case_id);
+ReporterStanding QueryReporterStanding(SqliteConn& db, int64_t account_pk, Millis since);
 std::vector<WebhookRow> QueryWebhooks(SqliteConn& db);
 std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t appeal_id);
 std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,

@@ -238,7 +238,8 @@ class SqliteReadTx final : public ReadTx {
     return QueryDecisions(*db_, case_id);
   }
   std::vector<WebhookRow> ListWebhooks() override { return QueryWebhooks(*db_); }
-  std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id) override {
+  std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id,
+                                                  Millis misuse_since) override {
     AccountProfile p;
     {
       auto s = db_->Prepare(
@@ -266,6 +267,7 @@ class SqliteReadTx final : public ReadTx {
     p.flags_sent = s.Int(0);
     p.flags_decided = s.Int(1);
     p.flags_actioned = s.Int(2);
+    p.standing = QueryReporterStanding(*db_, p.pk, misuse_since);
     return p;
   }
   std::vector<AppealRow> AppealsOfCase(int64_t case_id) override {

@@ -214,6 +214,20 @@ CREATE TABLE strikes (
 );
 CREATE INDEX strikes_account ON strikes(account_id, expires_at);
 )SQL"},
+      {9, "reporter misuse (DSA Art. 23(2))", R"SQL(
+CREATE TABLE misuse_marks (
+  id          INTEGER PRIMARY KEY,
+  account_id  INTEGER NOT NULL REFERENCES accounts(id),
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  decision_id INTEGER NOT NULL REFERENCES decisions(id),
+  created_at  INTEGER NOT NULL,
+  reversed    INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX misuse_marks_account ON misuse_marks(account_id, created_at);
+CREATE INDEX misuse_marks_decision ON misuse_marks(decision_id);
+ALTER TABLE accounts ADD COLUMN misuse_warned_at INTEGER;
+ALTER TABLE accounts ADD COLUMN deprioritized_until INTEGER;
+)SQL"},
   };
   return migrations;
 }

@@ -348,6 +348,55 @@ class SqliteWriteTx final : public WriteTx {
         .Exec();
     return db_.Changes();
   }
+  std::vector<std::pair<int64_t, std::string>> CaseReporters(int64_t case_id,
+                                                             FlagSource source) override {
+    auto s = db_.Prepare(
+        "SELECT DISTINCT a.id, a.platform_id FROM flags f JOIN accounts a ON a.id = f.reporter_id "
+        "WHERE f.case_id = ?1 AND f.source = ?2 ORDER BY a.id");
+    s.Bind(1, case_id).Bind(2, ToString(source));
+    std::vector<std::pair<int64_t, std::string>> out;
+    while (s.Step()) out.emplace_back(s.Int(0), s.Text(1));
+    return out;
+  }
+  void InsertMisuseMark(int64_t account_pk, int64_t case_id, int64_t decision_id,
+                        Millis now) override {
+    db_.Prepare("INSERT INTO misuse_marks(account_id, case_id, decision_id, created_at) "
+                "VALUES (?1, ?2, ?3, ?4)")
+        .Bind(1, account_pk)
+        .Bind(2, case_id)
+        .Bind(3, decision_id)
+        .Bind(4, now)
+        .Exec();
+  }
+  ReporterStanding GetReporterStanding(int64_t account_pk, Millis since) override {
+    return QueryReporterStanding(db_, account_pk, since);
+  }
+  void SetMisuseWarned(int64_t account_pk, Millis at) override {
+    db_.Prepare("UPDATE accounts SET misuse_warned_at = ?2 WHERE id = ?1")
+        .Bind(1, account_pk)
+        .Bind(2, at)
+        .Exec();
+  }
+  void SetDeprioritizedUntil(int64_t account_pk, std::optional<Millis> until) override {
+    db_.Prepare("UPDATE accounts SET deprioritized_until = ?2 WHERE id = ?1")
+        .Bind(1, account_pk)
+        .BindOpt(2, until)
+        .Exec();
+  }
+  std::vector<std::pair<int64_t, std::string>> ReverseMisuseMarks(int64_t decision_id) override {
+    std::vector<std::pair<int64_t, std::string>> out;
+    {
+      auto s = db_.Prepare(
+          "SELECT DISTINCT a.id, a.platform_id FROM misuse_marks m JOIN accounts a "
+          "ON a.id = m.account_id WHERE m.decision_id = ?1 AND m.reversed = 0");
+      s.Bind(1, decision_id);
+      while (s.Step()) out.emplace_back(s.Int(0), s.Text(1));
+    }
+    db_.Prepare("UPDATE misuse_marks SET reversed = 1 WHERE decision_id = ?1 AND reversed = 0")
+        .Bind(1, decision_id)
+        .Exec();
+    return out;
+  }
   bool RecordSlaBreach(int64_t case_id, Millis now) override {
     db_.Prepare("UPDATE cases SET sla_breached_at = ?2 WHERE id = ?1 AND sla_breached_at IS NULL")
         .Bind(1, case_id)

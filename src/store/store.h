@@ -139,12 +139,20 @@ struct StrikeRow {
   bool reversed = false;
 };
 
+// A reporter's standing as a notifier (DSA Art. 23(2)).
+struct ReporterStanding {
+  int64_t unfounded_in_window = 0;  // unreversed manifestly-unfounded marks since `since`
+  std::optional<Millis> warned_at;
+  std::optional<Millis> deprioritized_until;
+};
+
 // What Vigil knows of a platform account: as an author (strikes) and as a reporter.
 struct AccountProfile {
   int64_t pk = 0;
   Account account;
   std::vector<StrikeRow> strikes;
   int64_t flags_sent = 0, flags_decided = 0, flags_actioned = 0;
+  ReporterStanding standing;
 };
 
 // The fields of an open case the SLA sweep needs.
@@ -177,6 +185,7 @@ struct CaseSignals {
     int64_t flags_on_case = 0;
     int64_t past_decided = 0;   // their flags on other cases that were decided...
     int64_t past_actioned = 0;  // ...and of those, the ones that led to action
+    std::optional<Millis> deprioritized_until;  // Art. 23(2) misuse
   };
   std::string reason;
   std::string author_id;  // platform account id of the content's author, "" when unknown
@@ -297,6 +306,16 @@ class WriteTx {
   virtual double ActiveStrikeWeight(int64_t account_pk, Millis now) = 0;
   // Reverses the strikes a decision gave; returns how many.
   virtual int64_t ReverseStrikes(int64_t decision_id) = 0;
+  // Misuse by notifiers: the accounts (pk, platform id) that reported the case as `source`.
+  virtual std::vector<std::pair<int64_t, std::string>> CaseReporters(int64_t case_id,
+                                                                     FlagSource source) = 0;
+  virtual void InsertMisuseMark(int64_t account_pk, int64_t case_id, int64_t decision_id,
+                                Millis now) = 0;
+  virtual ReporterStanding GetReporterStanding(int64_t account_pk, Millis since) = 0;
+  virtual void SetMisuseWarned(int64_t account_pk, Millis at) = 0;
+  virtual void SetDeprioritizedUntil(int64_t account_pk, std::optional<Millis> until) = 0;
+  // Reverses the marks a decision gave; returns the accounts (pk, platform id) concerned.
+  virtual std::vector<std::pair<int64_t, std::string>> ReverseMisuseMarks(int64_t decision_id) = 0;
   // Marks the case's SLA as breached; false when it already was.
   virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
@@ -338,7 +357,9 @@ class ReadTx {
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
   virtual std::vector<WebhookRow> ListWebhooks() = 0;
   virtual std::vector<AppealRow> AppealsOfCase(int64_t case_id) = 0;
-  virtual std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id) = 0;
+  // Misuse marks are counted from `misuse_since` (the configured window).
+  virtual std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id,
+                                                          Millis misuse_since) = 0;
   virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
   virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
