@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/case_commands.h"
 #include "cli/services.h"
 #include "cli/transfer.h"
 #include "events/audit.h"
@@ -256,6 +257,7 @@ void Register(CLI::App& app) {
   RegisterToken(app);
   RegisterAudit(app);
   RegisterTransfer(app);  // import, export, demo
+  RegisterCase(app);
 }
 
 int SetExit(int code) { return g_exit = code; }
