@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/thread_name.h"
 #include "cases/decision_notices.h"
 #include "cases/misuse.h"
 
@@ -203,7 +204,10 @@ CaseService::CaseService(store::Store& store, store::GroupCommitter& writer,
                          const Taxonomy& taxonomy, const Config& config, const Clock& clock)
     : store_(store),
       writer_(writer), taxonomy_(taxonomy), config_(config), clock_(clock),
-      thread_([this] { Loop(); }) {}
+      thread_([this] {
+        NameThisThread("vigil-scorer");
+        Loop();
+      }) {}
 
 CaseService::~CaseService() { Stop(); }
 

@@ -1,4 +1,5 @@
 #include "cases/sla_sweeper.h"
+#include "core/thread_name.h"
 
 #include <spdlog/spdlog.h>
 
@@ -11,7 +12,10 @@ SlaSweeper::SlaSweeper(store::Store& store, store::GroupCommitter& writer,
                        Millis interval)
     : store_(store), writer_(writer), taxonomy_(taxonomy), queues_(std::move(queues)),
       clock_(clock), interval_(interval) {
-  if (interval_ > 0) thread_ = std::thread([this] { Loop(); });
+  if (interval_ > 0) thread_ = std::thread([this] {
+    NameThisThread("vigil-sla");
+    Loop();
+  });
 }
 
 SlaSweeper::~SlaSweeper() {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "core/thread_name.h"
 #include "intake/intake.h"
 
 namespace vigil::http {
@@ -384,7 +385,10 @@ Result<std::string> Server::Start(const std::string& listen) {
   if (ec) return Error{ErrorCode::kUnavailable, "listen", "cannot listen on " + listen + ": " + ec.message()};
   impl_->Accept();
   for (int i = 0; i < impl_->config.io_threads; ++i)
-    impl_->threads.emplace_back([this] { impl_->io.run(); });
+    impl_->threads.emplace_back([this] {
+      NameThisThread("vigil-http");
+      impl_->io.run();
+    });
   auto local = acc.local_endpoint();
   return local.address().to_string() + ":" + std::to_string(local.port());
 }

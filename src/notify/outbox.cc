@@ -1,4 +1,5 @@
 #include "notify/outbox.h"
+#include "core/thread_name.h"
 
 #include <spdlog/spdlog.h>
 
@@ -10,7 +11,10 @@ namespace vigil::notify {
 OutboxWorker::OutboxWorker(store::Store& store, store::GroupCommitter& writer, const Clock& clock,
                            RetryPolicy policy, Millis poll)
     : store_(store), writer_(writer), clock_(clock), policy_(policy), poll_(poll) {
-  if (poll_ > 0) thread_ = std::thread([this] { Loop(); });
+  if (poll_ > 0) thread_ = std::thread([this] {
+    NameThisThread("vigil-outbox");
+    Loop();
+  });
 }
 
 OutboxWorker::~OutboxWorker() { Stop(); }

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "core/thread_name.h"
 #include "store/sqlite_db.h"
 
 namespace vigil::store {
@@ -11,8 +12,14 @@ namespace vigil::store {
 GroupCommitter::GroupCommitter(Store& store, size_t max_group)
     : store_(store),
       max_group_(max_group),
-      completer_([this] { Complete(); }),
-      thread_([this] { Loop(); }) {}
+      completer_([this] {
+        NameThisThread("vigil-complete");
+        Complete();
+      }),
+      thread_([this] {
+        NameThisThread("vigil-writer");
+        Loop();
+      }) {}
 
 GroupCommitter::~GroupCommitter() {
   {

@@ -1,4 +1,5 @@
 #include "store/sqlite_db.h"
+#include "core/thread_name.h"
 
 namespace vigil::store {
 namespace {
@@ -96,7 +97,10 @@ void SqliteConn::Exec(const char* sql) {
 }
 
 WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
-    : writer_(writer), conn_(path), thread_([this] { Loop(); }) {
+    : writer_(writer), conn_(path), thread_([this] {
+        NameThisThread("vigil-checkpoint");
+        Loop();
+      }) {
   sqlite3_wal_hook(writer_.raw(), &WalCheckpointer::OnCommit, this);
 }
 
