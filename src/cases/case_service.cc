@@ -545,6 +545,7 @@ double AddStrike(store::WriteTx& tx, const Config& config, int64_t case_id, int6
     tx.EnqueueOutbox("account.warned", payload.dump(), now);
   }
   if (crossed(config.strike_suspend_at)) {
+    tx.ProposeSuspension(author, now);
     tx.AppendEvent(CaseEvent("account.suspension_proposed", case_id, "system", now, payload));
     tx.EnqueueOutbox("account.suspension_proposed", payload.dump(), now);
   }

@@ -20,9 +20,6 @@
 
 namespace vigil::cases {
 
-inline constexpr const char* kActionTypes[] = {
-    "no_violation", "remove", "disable", "demote", "age_restrict", "label",
-    "interaction_restrict", "suspend_account", "terminate_account", "monetisation_restrict"};
 
 struct Action {
   std::string type;

@@ -25,6 +25,7 @@ std::vector<notify::Notice> DecisionNotices(const notify::NoticeTemplates& templ
                                  (d.clause.empty() ? "" : ", clause " + d.clause);
   std::map<std::string, std::string> vars = {
       {"content_id", content_id},
+      {"account_id", signals.author_id},
       {"reason_title", reason ? reason->title : signals.reason},
       {"actions", actions},
       {"scope", scope},
@@ -42,14 +43,14 @@ std::vector<notify::Notice> DecisionNotices(const notify::NoticeTemplates& templ
   for (const auto& r : signals.reporters) {
     if (r.id.empty() || r.source == FlagSource::kAutomated || r.source == FlagSource::kInternal)
       continue;
-    auto n = templates.Render("outcome", lang, vars);
+    auto n = templates.Render("outcome", lang, vars, d.actions[0].type);
     if (!n) continue;
     n->to = "notifier:" + r.id;
     out.push_back(std::move(n.value()));
   }
   bool restricts = !d.actions.empty() && d.actions[0].type != "no_violation";
   if (restricts && !signals.author_id.empty()) {
-    auto n = templates.Render("statement_of_reasons", lang, vars);
+    auto n = templates.Render("statement_of_reasons", lang, vars, d.actions[0].type);
     if (n) {
       n->to = "affected_user:" + signals.author_id;
       out.push_back(std::move(n.value()));

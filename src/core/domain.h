@@ -16,6 +16,11 @@ enum class ContentType { kText, kImage, kVideo, kUrl, kAccount, kProduct };
 enum class FlagSource { kUser, kTrustedFlagger, kAutomated, kLegalOrder, kInternal };
 enum class Role { kAgent, kSenior, kQa, kLegal, kEngineering, kAdmin, kIntegration };
 
+// What a decision can do (DSA Art. 17(1) restrictions, plus deciding not to act).
+inline constexpr const char* kActionTypes[] = {
+    "no_violation", "remove", "disable", "demote", "age_restrict", "label",
+    "interaction_restrict", "suspend_account", "terminate_account", "monetisation_restrict"};
+
 std::string_view ToString(ContentType t);
 std::string_view ToString(FlagSource s);
 std::string_view ToString(Role r);

@@ -4,6 +4,7 @@
 
 #include "cases/case_service.h"
 #include "cases/decision_notices.h"
+#include "cases/suspensions.h"
 #include "events/audit.h"
 #include "notify/webhook.h"
 #include "intake/flag_parser.h"
@@ -489,7 +490,20 @@ void AddReadRoutes(Server& server, Services& s) {
                                   {{"window_days", s.config.misuse_window_ms / 86'400'000},
                                    {"warn_at", s.config.misuse_warn_at},
                                    {"deprioritize_at", s.config.misuse_deprioritize_at}}}};
+                j["suspension_proposed_at"] = OptIso(p->suspension_proposed_at);
+                j["suspended_until"] = OptIso(p->suspended_until);
+                j["suspended"] = p->suspended_until && *p->suspended_until > now;
                 respond(Json(200, j));
+              }});
+  server.Add({"GET", "/v1/suspension-proposals", {Role::kSenior, Role::kLegal, Role::kQa, Role::kAdmin},
+              false, false, 0,
+              "Accounts with a pending suspension proposal (repeat infringers, DSA Art. 23), "
+              "oldest first.",
+              "cases", [&s](Context&, Respond respond) {
+                json arr = json::array();
+                for (const auto& id : s.store->BeginRead()->PendingSuspensionProposals(500))
+                  arr.push_back(id);
+                respond(Json(200, {{"accounts", arr}}));
               }});
   server.Add({"GET", "/v1/events", kAuditors, false, false, 0,
               "The event log from a sequence number on (after, limit).", "audit",
@@ -759,6 +773,19 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                     mentions.push_back(name);
                 }
                 s.cases->Comment(ctx.principal, c->id, text, mentions, Reply(respond, 201));
+              }});
+  server.Add({"POST", "/v1/accounts/{id}/suspension", {Role::kSenior, Role::kAdmin}, false, false, 0,
+              "Act on a pending suspension proposal: {decision: suspend|dismiss, duration "
+              "(to suspend, e.g. 30d), explanation}. Suspending sends account.suspended and a "
+              "statement of reasons.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto d = cases::ParseSuspensionDecision(body.value());
+                if (!d) return respond(ProblemResponse(d.error()));
+                cases::DecideSuspension(*s.writer, s.cases->notices(), *s.clock, ctx.principal,
+                                        ctx.Param("id"), std::move(d.value()),
+                                        [o = s.outbox.get()] { o->Wake(); }, Reply(respond, 200));
               }});
   server.Add({"GET", "/v1/queues", kCaseReaders, false, false, 0,
               "The queues you serve with depth, claimed cases, oldest open case and SLA windows.",

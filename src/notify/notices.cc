@@ -57,6 +57,42 @@ statement_of_reasons:
       Begruendung: {{explanation}}
       Rechtsbehelfe: Beschwerde innerhalb von sechs Monaten ({{appeal_info}}), aussergerichtliche
       Streitbeilegung oder Gerichte.
+  by_action:
+    suspend_account:
+      en:
+        subject: "Your account {{account_id}} is suspended"
+        body: |
+          We suspended your account {{account_id}} (duration: {{duration}}; territorial scope: {{scope}}).
+          Facts and circumstances: {{facts}} (content {{content_id}}).
+          This decision followed {{triggered_by}}.
+          Automated means used: detection {{automated_detection}}, decision {{automated_decision}}.
+          Ground: {{ground}}
+          Explanation: {{explanation}}
+          How to seek redress: you can appeal within six months ({{appeal_info}}), use an out-of-court
+          dispute settlement body, or go to court.
+      de:
+        subject: "Ihr Konto {{account_id}} ist gesperrt"
+        body: |
+          Wir haben Ihr Konto {{account_id}} gesperrt (Dauer: {{duration}}; Geltungsbereich: {{scope}}).
+          Tatsachen und Umstaende: {{facts}} (Inhalt {{content_id}}).
+          Die Entscheidung folgte {{triggered_by}}.
+          Automatisierte Mittel: Erkennung {{automated_detection}}, Entscheidung {{automated_decision}}.
+          Grundlage: {{ground}}
+          Begruendung: {{explanation}}
+          Rechtsbehelfe: Beschwerde innerhalb von sechs Monaten ({{appeal_info}}), aussergerichtliche
+          Streitbeilegung oder Gerichte.
+    terminate_account:
+      en:
+        subject: "Your account {{account_id}} is closed"
+        body: |
+          We closed your account {{account_id}}.
+          Facts and circumstances: {{facts}} (content {{content_id}}).
+          This decision followed {{triggered_by}}.
+          Automated means used: detection {{automated_detection}}, decision {{automated_decision}}.
+          Ground: {{ground}}
+          Explanation: {{explanation}}
+          How to seek redress: you can appeal within six months ({{appeal_info}}), use an out-of-court
+          dispute settlement body, or go to court.
 misuse_warning:
   en:
     subject: "A warning about your reports"
@@ -128,7 +164,7 @@ const std::vector<std::string>& NoticeVariables() {
       "content_id",  "reason_title", "received_at",   "actions",     "scope",
       "duration",    "facts",        "explanation",   "ground",      "triggered_by",
       "automated_detection", "automated_decision", "appeal_info", "decision_date",
-      "unfounded_count", "deprioritized_until", "appeal_outcome"};
+      "unfounded_count", "deprioritized_until", "appeal_outcome", "account_id"};
   return vars;
 }
 
@@ -149,24 +185,44 @@ Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
       if (std::find(std::begin(kKinds), std::end(kKinds), k) == std::end(kKinds))
         return Error::Invalid(k, "unknown notice kind (receipt, outcome, statement_of_reasons, "
                                  "misuse_warning, misuse_deprioritized, appeal_outcome)");
-      for (const auto& lang : kind.second) {
-        std::string l = lang.first.as<std::string>();
-        std::string where = k + "." + l;
-        if (!lang.second["subject"] || !lang.second["body"])
-          return Error::Invalid(where, "needs subject and body");
-        Template tpl{lang.second["subject"].as<std::string>(), lang.second["body"].as<std::string>()};
-        for (const auto* part : {&tpl.subject, &tpl.body}) {
-          std::string bad;
-          bool closed = ForEachPlaceholder(*part, [&](const std::string& name, size_t, size_t) {
-            const auto& vars = NoticeVariables();
-            if (std::find(vars.begin(), vars.end(), name) == vars.end() && bad.empty()) bad = name;
-          });
-          if (!closed) return Error::Invalid(where, "unterminated {{ placeholder");
-          if (!bad.empty()) return Error::Invalid(where, "unknown placeholder {{" + bad + "}}");
+      // Languages of one kind (or of one action's variant of it: "kind/action" internally).
+      auto parse_languages = [&](const YAML::Node& node, const std::string& key,
+                                 const std::string& where_prefix) -> Status {
+        for (const auto& lang : node) {
+          std::string l = lang.first.as<std::string>();
+          std::string where = where_prefix + "." + l;
+          if (!lang.second["subject"] || !lang.second["body"])
+            return Error::Invalid(where, "needs subject and body");
+          Template tpl{lang.second["subject"].as<std::string>(),
+                       lang.second["body"].as<std::string>()};
+          for (const auto* part : {&tpl.subject, &tpl.body}) {
+            std::string bad;
+            bool closed = ForEachPlaceholder(*part, [&](const std::string& name, size_t, size_t) {
+              const auto& vars = NoticeVariables();
+              if (std::find(vars.begin(), vars.end(), name) == vars.end() && bad.empty()) bad = name;
+            });
+            if (!closed) return Error::Invalid(where, "unterminated {{ placeholder");
+            if (!bad.empty()) return Error::Invalid(where, "unknown placeholder {{" + bad + "}}");
+          }
+          t.by_kind_[key][l] = std::move(tpl);
         }
-        t.by_kind_[k][l] = std::move(tpl);
+        if (!t.by_kind_[key].count("en"))
+          return Error::Invalid(where_prefix + ".en", "an English template is required");
+        return OkStatus();
+      };
+      YAML::Node languages = YAML::Clone(kind.second);
+      if (auto by_action = kind.second["by_action"]) {
+        for (const auto& action : by_action) {
+          std::string a = action.first.as<std::string>();
+          if (std::find_if(std::begin(kActionTypes), std::end(kActionTypes),
+                           [&](const char* x) { return a == x; }) == std::end(kActionTypes))
+            return Error::Invalid(k + ".by_action." + a, "unknown action");
+          if (auto st = parse_languages(action.second, k + "/" + a, k + ".by_action." + a); !st)
+            return st.error();
+        }
+        languages.remove("by_action");
       }
-      if (!t.by_kind_[k].count("en")) return Error::Invalid(k + ".en", "an English template is required");
+      if (auto st = parse_languages(languages, k, k); !st) return st.error();
     }
   } catch (const YAML::Exception& e) {
     return Error::Invalid("notices.yaml", std::string("YAML: ") + e.what());
@@ -177,10 +233,12 @@ Result<NoticeTemplates> NoticeTemplates::FromYaml(const std::string& text) {
 }
 
 Result<Notice> NoticeTemplates::Render(const std::string& kind, const std::string& language,
-                                       const std::map<std::string, std::string>& vars) const {
-  auto k = by_kind_.find(kind);
+                                       const std::map<std::string, std::string>& vars,
+                                       const std::string& action) const {
+  auto k = action.empty() ? by_kind_.end() : by_kind_.find(kind + "/" + action);
+  if (k == by_kind_.end()) k = by_kind_.find(kind);
   if (k == by_kind_.end()) {
-    if (this != &Default()) return Default().Render(kind, language, vars);
+    if (this != &Default()) return Default().Render(kind, language, vars, action);
     return Error::Invalid("kind", "unknown notice kind " + kind);
   }
   auto l = k->second.find(language);

@@ -243,11 +243,14 @@ class SqliteReadTx final : public ReadTx {
     AccountProfile p;
     {
       auto s = db_->Prepare(
-          "SELECT id, platform_id, created_at, display_name FROM accounts WHERE platform_id = ?1");
+          "SELECT id, platform_id, created_at, display_name, suspension_proposed_at, "
+          "suspended_until FROM accounts WHERE platform_id = ?1");
       s.Bind(1, platform_id);
       if (!s.Step()) return std::nullopt;
       p.pk = s.Int(0);
       p.account = {s.Text(1), s.OptInt(2), s.Text(3)};
+      p.suspension_proposed_at = s.OptInt(4);
+      p.suspended_until = s.OptInt(5);
     }
     {
       auto s = db_->Prepare(
@@ -272,6 +275,15 @@ class SqliteReadTx final : public ReadTx {
   }
   std::vector<AppealRow> AppealsOfCase(int64_t case_id) override {
     return QueryAppeals(*db_, case_id, 0);
+  }
+  std::vector<std::string> PendingSuspensionProposals(int limit) override {
+    auto s = db_->Prepare(
+        "SELECT platform_id FROM accounts WHERE suspension_proposed_at IS NOT NULL "
+        "ORDER BY suspension_proposed_at, id LIMIT ?1");
+    s.Bind(1, limit);
+    std::vector<std::string> out;
+    while (s.Step()) out.push_back(s.Text(0));
+    return out;
   }
   std::vector<OutboxRow> DueOutbox(Millis now, int limit) override {
     return QueryOutbox(*db_, "pending", now, limit);

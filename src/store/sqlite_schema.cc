@@ -228,6 +228,12 @@ CREATE INDEX misuse_marks_decision ON misuse_marks(decision_id);
 ALTER TABLE accounts ADD COLUMN misuse_warned_at INTEGER;
 ALTER TABLE accounts ADD COLUMN deprioritized_until INTEGER;
 )SQL"},
+      {10, "suspension proposals (DSA Art. 23(1))", R"SQL(
+ALTER TABLE accounts ADD COLUMN suspension_proposed_at INTEGER;
+ALTER TABLE accounts ADD COLUMN suspended_until INTEGER;
+CREATE INDEX accounts_suspension_proposed ON accounts(suspension_proposed_at)
+  WHERE suspension_proposed_at IS NOT NULL;
+)SQL"},
   };
   return migrations;
 }

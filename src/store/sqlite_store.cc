@@ -348,6 +348,28 @@ class SqliteWriteTx final : public WriteTx {
         .Exec();
     return db_.Changes();
   }
+  std::optional<int64_t> FindAccountPk(const std::string& platform_id) override {
+    auto s = db_.Prepare("SELECT id FROM accounts WHERE platform_id = ?1");
+    s.Bind(1, platform_id);
+    if (!s.Step()) return std::nullopt;
+    return s.Int(0);
+  }
+  void ProposeSuspension(int64_t account_pk, Millis now) override {
+    db_.Prepare("UPDATE accounts SET suspension_proposed_at = COALESCE(suspension_proposed_at, ?2) "
+                "WHERE id = ?1")
+        .Bind(1, account_pk)
+        .Bind(2, now)
+        .Exec();
+  }
+  bool ResolveSuspension(int64_t account_pk, std::optional<Millis> suspended_until) override {
+    db_.Prepare("UPDATE accounts SET suspension_proposed_at = NULL, "
+                "suspended_until = COALESCE(?2, suspended_until) "
+                "WHERE id = ?1 AND suspension_proposed_at IS NOT NULL")
+        .Bind(1, account_pk)
+        .BindOpt(2, suspended_until)
+        .Exec();
+    return db_.Changes() > 0;
+  }
   std::vector<std::pair<int64_t, std::string>> CaseReporters(int64_t case_id,
                                                              FlagSource source) override {
     auto s = db_.Prepare(

@@ -153,6 +153,8 @@ struct AccountProfile {
   std::vector<StrikeRow> strikes;
   int64_t flags_sent = 0, flags_decided = 0, flags_actioned = 0;
   ReporterStanding standing;
+  std::optional<Millis> suspension_proposed_at;  // pending proposal (Art. 23(1))
+  std::optional<Millis> suspended_until;
 };
 
 // The fields of an open case the SLA sweep needs.
@@ -306,6 +308,12 @@ class WriteTx {
   virtual double ActiveStrikeWeight(int64_t account_pk, Millis now) = 0;
   // Reverses the strikes a decision gave; returns how many.
   virtual int64_t ReverseStrikes(int64_t decision_id) = 0;
+  // Suspension proposals: a pending proposal, resolved by a person (suspend or dismiss).
+  virtual std::optional<int64_t> FindAccountPk(const std::string& platform_id) = 0;
+  virtual void ProposeSuspension(int64_t account_pk, Millis now) = 0;
+  // Clears a pending proposal, setting `suspended_until` when the account is suspended; false
+  // (and nothing changed) when no proposal was pending.
+  virtual bool ResolveSuspension(int64_t account_pk, std::optional<Millis> suspended_until) = 0;
   // Misuse by notifiers: the accounts (pk, platform id) that reported the case as `source`.
   virtual std::vector<std::pair<int64_t, std::string>> CaseReporters(int64_t case_id,
                                                                      FlagSource source) = 0;
@@ -360,6 +368,8 @@ class ReadTx {
   // Misuse marks are counted from `misuse_since` (the configured window).
   virtual std::optional<AccountProfile> GetAccountProfile(const std::string& platform_id,
                                                           Millis misuse_since) = 0;
+  // Platform ids of accounts with a pending suspension proposal, oldest first.
+  virtual std::vector<std::string> PendingSuspensionProposals(int limit) = 0;
   virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
   virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;

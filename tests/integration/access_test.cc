@@ -36,6 +36,8 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"GET /v1/cases/{id}/events", {"agent", "senior", "qa", "legal", "admin"}},
     {"GET /v1/events", {"admin", "qa", "legal"}},
     {"GET /v1/accounts/{id}", {"agent", "senior", "qa", "legal", "admin"}},
+    {"GET /v1/suspension-proposals", {"senior", "qa", "legal", "admin"}},
+    {"POST /v1/accounts/{id}/suspension", {"senior", "admin"}},
     {"POST /v1/queues/{queue}/next", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/release", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/decisions", {"agent", "senior", "legal", "admin"}},

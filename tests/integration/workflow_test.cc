@@ -295,6 +295,24 @@ TEST_F(WorkflowTest, StrikesWarnThenProposeSuspensionAndReverseWithTheDecision) 
   }
   EXPECT_EQ(warned, 1);    // once, at the first strike
   EXPECT_EQ(proposed, 1);  // once, at the third
+  // The proposal waits for a person: listed, visible in the profile, then acted on.
+  EXPECT_EQ(admin->Get("/v1/suspension-proposals").json()["accounts"], json({"acct-repeat"}));
+  EXPECT_FALSE(profile["suspension_proposed_at"].is_null());
+  std::string act = "/v1/accounts/acct-repeat/suspension";
+  auto a1 = Client(a1_);
+  EXPECT_EQ(a1->PostJson(act, {{"decision", "suspend"}, {"duration", "30d"}, {"explanation", "x"}}).status, 403);
+  auto no_period = admin->PostJson(act, {{"decision", "suspend"}, {"explanation", "Repeated spam"}});
+  EXPECT_EQ(no_period.status, 422);
+  EXPECT_EQ(no_period.json()["field"], "duration");
+  auto suspended = admin->PostJson(act, {{"decision", "suspend"}, {"duration", "30d"},
+                                         {"explanation", "Three removals for spam in a week"}});
+  ASSERT_EQ(suspended.status, 200) << suspended.body;
+  profile = admin->Get("/v1/accounts/acct-repeat").json();
+  EXPECT_TRUE(profile["suspended"].get<bool>());
+  EXPECT_TRUE(profile["suspension_proposed_at"].is_null());
+  EXPECT_EQ(admin->Get("/v1/suspension-proposals").json()["accounts"].size(), 0u);
+  EXPECT_EQ(admin->PostJson(act, {{"decision", "dismiss"}, {"explanation", "again"}}).status, 409);
+  EXPECT_EQ(admin->PostJson("/v1/accounts/nobody/suspension", {{"decision", "dismiss"}, {"explanation", "x"}}).status, 404);
   // Reversing a decision reverses its strike.
   int64_t case3 = 0;
   json listed = admin->Get("/v1/cases?q=spam&status=decided").json();
