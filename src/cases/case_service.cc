@@ -200,6 +200,34 @@ PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, M
   return ComputePriority(in);
 }
 
+double CaseService::ScoreNewCase(const Flag& f, const Reason& reason, Millis received,
+                                 Millis now) const {
+  store::CaseSignals s;
+  s.reason = reason.code;
+  s.opened_at = received;
+  s.flags_total = 1;
+  s.flags_last_hour = received >= now - 3'600'000 ? 1 : 0;
+  if (f.content) {
+    s.views = f.content->reach.views;
+    s.followers = f.content->reach.followers;
+    s.shares = f.content->reach.shares;
+  }
+  store::CaseSignals::Reporter r;
+  r.source = f.source;
+  r.flags_on_case = 1;
+  if (f.reporter) {
+    r.id = f.reporter->id;
+    r.account_created_at = f.reporter->created_at;
+  }
+  s.reporters.push_back(std::move(r));
+  if (f.legal_order && f.legal_order->deadline) {
+    // The same form the store keeps, so both paths read it alike.
+    s.legal_orders.push_back(
+        nlohmann::json{{"deadline", FormatIso8601(*f.legal_order->deadline)}}.dump());
+  }
+  return ScoreCase(s, taxonomy_, now).total;
+}
+
 CaseService::CaseService(store::Store& store, store::GroupCommitter& writer,
                          const Taxonomy& taxonomy, const Config& config, const Clock& clock)
     : store_(store),

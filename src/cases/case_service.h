@@ -76,6 +76,8 @@ class CaseService {
   // Notice templates in force (set once at start; the built-in ones by default).
   void SetNoticeTemplates(notify::NoticeTemplates t) { notices_ = std::move(t); }
   const notify::NoticeTemplates& notices() const { return notices_; }
+  // The priority of a case that `flag` opens, from the flag alone (its reporter has no history).
+  double ScoreNewCase(const Flag& flag, const Reason& reason, Millis received, Millis now) const;
   // Recomputes every listed case now, waiting for the commit (CLI import and demo).
   Status RecomputeNow(const std::vector<int64_t>& case_ids);
 

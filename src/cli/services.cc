@@ -93,6 +93,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
     }
     return svc->Queues()->Route(in);
   });
+  s->intake->SetScorer([svc = s.get()](const Flag& f, const Reason& r, Millis received,
+                                        Millis now) { return svc->cases->ScoreNewCase(f, r, received, now); });
   s->sla = std::make_unique<cases::SlaSweeper>(
       *s->store, *s->writer, s->taxonomy, [svc = s.get()] { return svc->Queues(); }, *s->clock,
       opts.sla_sweeps && !opts.test_clock ? s->config.sla_sweep_ms : 0);

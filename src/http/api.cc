@@ -167,7 +167,7 @@ intake::IdempotencyKey Idempotency(const Request& req) {
 }
 
 Response FromOutcome(intake::Outcome o) {
-  Response r = Json(o.status, o.body);
+  Response r = o.text.empty() ? Json(o.status, o.body) : JsonResponse(o.status, std::move(o.text));
   if (o.status >= 400) {
     r.content_type = "application/problem+json";
     if (o.status == 429) r.headers.emplace_back("Retry-After", "1");
@@ -285,17 +285,10 @@ void AddIntakeRoutes(Server& server, Services& s) {
               "intake", [&s](Context& ctx, Respond respond) {
                 s.intake->SubmitBatch(
                     ctx.principal, ctx.req.body, Idempotency(ctx.req),
-                    [respond](std::vector<json> lines) {
-                      if (lines.size() == 1 && lines[0].contains("status") &&
-                          !lines[0].contains("line"))
-                        return respond(FromOutcome({lines[0]["status"].get<int>(), lines[0]}));
-                      std::string out;
-                      for (const auto& l : lines) {
-                        out += l.dump();
-                        out += '\n';
-                      }
-                      Response r = JsonResponse(200, std::move(out));
-                      r.content_type = "application/x-ndjson";
+                    [respond](intake::BatchOutcome o) {
+                      Response r = JsonResponse(o.status, std::move(o.body));
+                      r.content_type =
+                          o.status == 200 ? "application/x-ndjson" : "application/problem+json";
                       respond(std::move(r));
                     });
               }});

@@ -21,6 +21,7 @@ struct FlagReceipt {
   Millis received_at = 0;
   int64_t event_seq = 0;
   bool receipt_queued = false;  // a receipt notice went to the outbox
+  bool scored = false;          // the case opened with its priority already computed
 };
 
 json ReceiptJson(const Flag& f, const FlagReceipt& r) {
@@ -89,7 +90,7 @@ bool QueueReceipt(store::WriteTx& tx, const notify::NoticeTemplates& templates, 
 
 // `receipts`: templates for receipt notices, or null when none are sent (imports).
 Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
-                              const Intake::Router& router,
+                              const Intake::Router& router, const Intake::Scorer& scorer,
                               const notify::NoticeTemplates* receipts,
                               const std::string& actor, Millis now) {
   const Reason* reason = taxonomy.Find(f.reason);
@@ -108,15 +109,22 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
     int64_t author_pk = f.content->author ? tx.UpsertAccount(*f.content->author, received) : 0;
     std::tie(content_pk, content_created) = tx.UpsertContent(*f.content, author_pk, received);
   }
-  int64_t reporter_pk = f.reporter ? tx.UpsertAccount(*f.reporter, received) : 0;
+  bool new_reporter_account = false;
+  int64_t reporter_pk = f.reporter ? tx.UpsertAccount(*f.reporter, received, &new_reporter_account) : 0;
   bool case_opened = false, new_reporter = true;
+  std::optional<double> initial_priority;
   auto case_id = content_created ? std::nullopt : tx.FindOpenCase(content_pk);
   if (case_id) {
     new_reporter = reporter_pk == 0 || tx.AddCaseReporter(*case_id, reporter_pk);
     tx.BumpCase(*case_id, new_reporter, received);
   } else {
     std::string queue = router ? router(f, *reason) : reason->queue;
-    case_id = tx.OpenCase(content_pk, queue, f.reason, reporter_pk, received);
+    // A case opened with inline content by a reporter without history (or none) needs nothing
+    // from the store to be scored: its priority is written with it, and the scorer is spared.
+    if (scorer && f.content && (!f.reporter || new_reporter_account))
+      initial_priority = scorer(f, *reason, received, now);
+    case_id = tx.OpenCase(content_pk, queue, f.reason, reporter_pk, received,
+                          initial_priority.value_or(0));
     case_opened = true;
   }
 
@@ -149,11 +157,40 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
   int64_t seq = tx.AppendEvent(e);
   tx.InsertFlag(row, reporter_pk, seq);
   bool receipt = receipts && QueueReceipt(tx, *receipts, f, *reason, row);
-  return FlagReceipt{row.id, row.case_id, case_opened, row.duplicate, received, seq, receipt};
+  return FlagReceipt{row.id,   row.case_id, case_opened,
+                     row.duplicate, received, seq,
+                     receipt,  initial_priority.has_value()};
 }
 
 json LineResult(size_t line, int status, const char* key, json body) {
   return json{{"line", line}, {"status", status}, {key, std::move(body)}};
+}
+
+// The receipt as JSON text, written directly: batches answer thousands of these per request.
+void AppendReceipt(std::string& out, const Flag& f, const FlagReceipt& r) {
+  CanonicalObject o(out);
+  o.Int("id", r.id);
+  o.Int("case_id", r.case_id);
+  o.Str("content_id", f.ContentId());
+  o.Bool("case_opened", r.case_opened);
+  o.Bool("duplicate", r.duplicate);
+  o.Str("received_at", FormatIso8601(r.received_at));
+  o.Int("event_seq", r.event_seq);
+}
+
+// One NDJSON result line: {"line":N,"status":S,"flag"|"error":...}\n
+void AppendLineResult(std::string& out, size_t line, int status, const char* key,
+                      const std::function<void(std::string&)>& body) {
+  CanonicalObject o(out);
+  o.Int("line", static_cast<int64_t>(line));
+  o.Int("status", status);
+  body(o.Key(key));
+}
+
+std::string LineResultText(size_t line, int status, const char* key, const json& body) {
+  std::string out;
+  AppendLineResult(out, line, status, key, [&](std::string& s) { s += body.dump(); });
+  return out;
 }
 
 bool SourceIsRateLimitedPerReporter(FlagSource s) { return s == FlagSource::kUser; }
@@ -251,7 +288,7 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, actor, iprincipal, idem = std::move(idem)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
-          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, receipts_, actor, now);
+          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, scorer_, receipts_, actor, now);
           if (!r) return r.error();
           st->receipt = r.value();
           st->out.status = 201;
@@ -263,10 +300,9 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       },
       [this, st, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
-        if (st->receipt) CaseChanged(st->receipt->case_id);
+        if (st->receipt && !st->receipt->scored) CaseChanged(st->receipt->case_id);
         if (st->receipt && st->receipt->receipt_queued) OutboxWritten();
-        if (st->receipt && st->out.body.is_null())
-          st->out.body = ReceiptJson(st->flag, *st->receipt);
+        if (st->receipt && st->out.body.is_null()) AppendReceipt(st->out.text, st->flag, *st->receipt);
         done(std::move(st->out));
       },
       /*isolated=*/false);  // WriteFlag and the idempotency check fail only before writing
@@ -303,13 +339,13 @@ void Intake::SubmitContent(const auth::Principal& p, ContentItem content, Idempo
 }
 
 void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, IdempotencyKey idem,
-                         std::function<void(std::vector<json>)> done) {
+                         std::function<void(BatchOutcome)> done) {
   struct Line {
     size_t no;
     Flag flag;
   };
   struct State {
-    std::vector<json> results;                 // one per non-blank input line
+    std::vector<std::string> results;          // one JSON text per non-blank input line
     std::vector<Line> valid;                   // the lines that parsed
     std::vector<size_t> slots;                 // result index of each valid line
     std::vector<Result<FlagReceipt>> written;  // outcome of each valid line, when written here
@@ -320,11 +356,26 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
       for (size_t i = 0; i < written.size(); ++i) {
         auto& r = written[i];
         size_t no = valid[i].no;
-        results[slots[i]] =
-            r ? LineResult(no, 201, "flag", ReceiptJson(valid[i].flag, r.value()))
-              : LineResult(no, HttpStatus(r.error().code), "error", Problem(r.error()));
+        if (r) {
+          AppendLineResult(results[slots[i]], no, 201, "flag", [&](std::string& s) {
+            AppendReceipt(s, valid[i].flag, r.value());
+          });
+        } else {
+          results[slots[i]] = LineResultText(no, HttpStatus(r.error().code), "error", Problem(r.error()));
+        }
       }
       written.clear();
+    }
+    std::string Ndjson() const {
+      size_t n = 0;
+      for (const auto& r : results) n += r.size() + 1;
+      std::string out;
+      out.reserve(n);
+      for (const auto& r : results) {
+        out += r;
+        out += '\n';
+      }
+      return out;
     }
   };
   auto st = std::make_shared<State>();
@@ -338,7 +389,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (st->results.size() >= config_.max_batch_lines) {
-      st->results.push_back(LineResult(
+      st->results.push_back(LineResultText(
           line_no, 413, "error",
           Problem({ErrorCode::kTooLarge, "body",
                    "batch has more than " + std::to_string(config_.max_batch_lines) + " lines"})));
@@ -348,19 +399,19 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     Result<Flag> f = j ? ParseFlag(j.value(), taxonomy_) : Result<Flag>(j.error());
     if (!f) {
       st->results.push_back(
-          LineResult(line_no, HttpStatus(f.error().code), "error", Problem(f.error())));
+          LineResultText(line_no, HttpStatus(f.error().code), "error", Problem(f.error())));
       continue;
     }
     if (idem.key.empty())
       if (auto limited = CheckRate(p, f.value(), 1)) {
-        st->results.push_back(LineResult(line_no, 429, "error", limited->body));
+        st->results.push_back(LineResultText(line_no, 429, "error", limited->body));
         continue;
       }
     st->slots.push_back(st->results.size());
-    st->results.push_back(nullptr);
+    st->results.emplace_back();
     st->valid.push_back({line_no, std::move(f.value())});
   }
-  if (st->valid.empty() && idem.key.empty()) return done(std::move(st->results));
+  if (st->valid.empty() && idem.key.empty()) return done({200, st->Ndjson()});
 
   std::string actor = p.Actor();
   std::string iprincipal = IdempotencyPrincipal(p);
@@ -372,11 +423,11 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           st->written.reserve(st->valid.size());
           for (const auto& line : st->valid)
             st->written.push_back(
-                WriteFlag(tx, line.flag, taxonomy_, router_, receipts_, actor, now));
+                WriteFlag(tx, line.flag, taxonomy_, router_, scorer_, receipts_, actor, now));
           st->fresh = true;
           if (!idem.key.empty()) {  // the answer to store with the key
             st->FillResults();
-            st->replay = {200, json(st->results)};
+            st->replay = {200, json(st->Ndjson())};  // stored as one JSON string
           }
           return OkStatus();
         });
@@ -386,23 +437,27 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           bool receipts = false;
           for (const auto& w : st->written) {
             if (!w) continue;
-            CaseChanged(w->case_id);
+            if (!w->scored) CaseChanged(w->case_id);
             receipts = receipts || w->receipt_queued;
           }
           if (receipts) OutboxWritten();
         }
         if (!s) {
-          for (size_t idx : st->slots)
-            st->results[idx] = {{"status", HttpStatus(s.error().code)},
-                                {"error", Problem(s.error())}};
-          return done(std::move(st->results));
+          for (size_t i = 0; i < st->slots.size(); ++i)
+            st->results[st->slots[i]] = LineResultText(st->valid[i].no, HttpStatus(s.error().code),
+                                                       "error", Problem(s.error()));
+          return done({200, st->Ndjson()});
         }
-        if (!st->fresh) {
-          if (st->replay.status != 200) return done({st->replay.body});  // idempotency conflict
-          return done(st->replay.body.get<std::vector<json>>());
+        if (!st->fresh) {  // a replay, or the key's conflict (a problem, not NDJSON)
+          if (st->replay.status != 200) return done({st->replay.status, st->replay.body.dump()});
+          const json& b = st->replay.body;
+          if (b.is_string()) return done({200, b.get<std::string>()});
+          std::string out;  // stored by an older version as an array of results
+          for (const auto& line : b) out += line.dump() + "\n";
+          return done({200, std::move(out)});
         }
         st->FillResults();
-        done(std::move(st->results));
+        done({200, st->Ndjson()});
       },
       /*isolated=*/false);  // failed lines fail before writing anything
 }
@@ -432,7 +487,8 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
       [&](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         for (auto& [i, flag] : valid) {
-          auto r = WriteFlag(tx, flag, taxonomy_, router_, /*receipts=*/nullptr, actor, now);
+          auto r = WriteFlag(tx, flag, taxonomy_, router_, scorer_, /*receipts=*/nullptr, actor,
+                             now);
           results[i] = r ? LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()))
                          : LineResult(first_line_no + i, HttpStatus(r.error().code), "error",
                                       Problem(r.error()));

@@ -22,9 +22,16 @@ namespace vigil::intake {
 struct Outcome {
   int status = 200;
   nlohmann::json body;
+  std::string text = {};  // the body already serialized (then `body` is unused)
 };
 
 using OutcomeFn = std::function<void(Outcome)>;
+
+// A batch's answer: 200 with NDJSON results, or an error status with a problem+json body.
+struct BatchOutcome {
+  int status = 200;
+  std::string body;
+};
 
 struct IdempotencyKey {
   std::string key;           // empty: none
@@ -40,9 +47,10 @@ class Intake {
   // One flag, already parsed. `done` gets 201 with the flag receipt, or an error.
   void SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem, OutcomeFn done);
   // NDJSON batch: every line is parsed and validated, valid ones are written in one job, and
-  // `done` gets one result per input line ({"line", "status", "flag"|"error"}).
+  // `done` gets 200 with NDJSON, one result per non-blank input line ({"line", "status",
+  // "flag"|"error"}), or the idempotency conflict's problem.
   void SubmitBatch(const auth::Principal& p, std::string_view ndjson, IdempotencyKey idem,
-                   std::function<void(std::vector<nlohmann::json>)> done);
+                   std::function<void(BatchOutcome)> done);
   void SubmitContent(const auth::Principal& p, ContentItem content, IdempotencyKey idem,
                      OutcomeFn done);
 
@@ -55,6 +63,11 @@ class Intake {
   // Chooses the queue a new case opens in (routing rules); defaults to the reason's queue.
   using Router = std::function<std::string(const Flag&, const Reason&)>;
   void SetRouter(Router router) { router_ = std::move(router); }
+
+  // Scores a case opened by `flag` alone (inline content, reporter without history) at
+  // `received`, evaluated at `now`; such cases are written with their priority. Set once.
+  using Scorer = std::function<double(const Flag&, const Reason&, Millis received, Millis now)>;
+  void SetScorer(Scorer scorer) { scorer_ = std::move(scorer); }
 
   // Receipt notices to notifiers with contact details (DSA Art. 16(4)) go to the outbox with the
   // flag; `hook` is called after a commit that queued one. Imports send none.
@@ -79,6 +92,7 @@ class Intake {
   RateLimiter limiter_;
   std::function<void(int64_t)> case_changed_;
   Router router_;
+  Scorer scorer_;
   const notify::NoticeTemplates* receipts_ = nullptr;
   std::function<void()> outbox_written_;
   void OutboxWritten() const {

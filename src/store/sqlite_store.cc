@@ -107,7 +107,8 @@ class SqliteWriteTx final : public WriteTx {
 
   // The hot writes below avoid RETURNING: SQLite buffers its rows in a temporary b-tree, which
   // costs more than the insert itself. New rows' ids come from sqlite3_last_insert_rowid.
-  int64_t UpsertAccount(const Account& a, Millis now) override {
+  int64_t UpsertAccount(const Account& a, Millis now, bool* created) override {
+    if (created) *created = false;
     auto known = cache_.accounts.find(a.id);
     if (known == cache_.accounts.end()) {
       auto ins = db_.Prepare(
@@ -115,7 +116,10 @@ class SqliteWriteTx final : public WriteTx {
           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO NOTHING");
       ins.Bind(1, a.id).BindOpt(2, a.created_at).BindText(3, a.display_name).Bind(4, now).Exec();
       // Remembered from the second sighting on: one-off reporters would only churn the cache.
-      if (db_.Changes() > 0) return db_.LastInsertId();
+      if (db_.Changes() > 0) {
+        if (created) *created = true;
+        return db_.LastInsertId();
+      }
       auto sel = db_.Prepare(
           "SELECT id, created_at IS NOT NULL, display_name FROM accounts WHERE platform_id = ?1");
       sel.Bind(1, a.id);
@@ -182,15 +186,17 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   int64_t OpenCase(int64_t content_pk, const std::string& queue, const std::string& reason,
-                   int64_t reporter_pk, Millis now) override {
+                   int64_t reporter_pk, Millis now, double priority) override {
     // Counts and version as if opened (version 1) and then bumped by its first flag.
     db_.Prepare(
            "INSERT INTO cases(content_id, status, queue, reason, flag_count, reporter_count, "
-           "opened_at, updated_at, version) VALUES (?1, 'open', ?2, ?3, 1, 1, ?4, ?4, 2)")
+           "opened_at, updated_at, version, priority) "
+           "VALUES (?1, 'open', ?2, ?3, 1, 1, ?4, ?4, 2, ?5)")
         .Bind(1, content_pk)
         .Bind(2, queue)
         .Bind(3, reason)
         .Bind(4, now)
+        .Bind(5, priority)
         .Exec();
     int64_t id = db_.LastInsertId();
     if (reporter_pk) AddCaseReporter(id, reporter_pk);

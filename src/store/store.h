@@ -246,7 +246,8 @@ class WriteTx {
   int64_t AppendEvent(events::Event&& e) { return AppendEvent(e); }
 
   // Platform accounts (authors, reporters). Returns the row id; fills gaps on re-sight.
-  virtual int64_t UpsertAccount(const Account& a, Millis now) = 0;
+  // `*created` (when given) tells whether this call inserted the account.
+  virtual int64_t UpsertAccount(const Account& a, Millis now, bool* created = nullptr) = 0;
   // Inserts or replaces a content item. Returns {pk, created}.
   virtual std::pair<int64_t, bool> UpsertContent(const ContentItem& c, int64_t author_pk,
                                                  Millis now) = 0;
@@ -254,9 +255,10 @@ class WriteTx {
 
   virtual std::optional<int64_t> FindOpenCase(int64_t content_pk) = 0;
   // Opens a case already counting its first flag (from reporter_pk, 0 when anonymous): the
-  // same state as opening it, AddCaseReporter and BumpCase, in fewer writes.
+  // same state as opening it, AddCaseReporter and BumpCase, in fewer writes. `priority` is its
+  // initial score when the caller could compute it (0: scored later).
   virtual int64_t OpenCase(int64_t content_pk, const std::string& queue, const std::string& reason,
-                           int64_t reporter_pk, Millis now) = 0;
+                           int64_t reporter_pk, Millis now, double priority) = 0;
   // Records that a reporter flagged a case; false when they already had.
   virtual bool AddCaseReporter(int64_t case_id, int64_t reporter_pk) = 0;
   // Counts one more flag on an existing case.

@@ -507,3 +507,31 @@ TEST(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// A case opened by a reporter without history is written with its priority (no window in which
+// it sorts as 0); that stored score is the one the full computation gives.
+TEST_F(WorkflowTest, NewCasesOpenWithTheirPriority) {
+  json flag = SampleFlag("prio-1", "brand-new-reporter");
+  flag["content"]["reach"] = {{"views", 250000}, {"followers", 12000}, {"shares", 900}};
+  flag["reason"] = "hate_speech";
+  int64_t id = Flag(flag);
+  json c = Case(id);  // read right after the 201, without waiting
+  double stored = c["priority"], fresh = c["priority_breakdown"]["total"];
+  EXPECT_GT(stored, 0);
+  EXPECT_NEAR(stored, fresh, 0.5) << c["priority_breakdown"].dump();
+  // A legal order's deadline counts the same way on both paths.
+  json order = SampleFlag("prio-2", "court-7");
+  order["source"] = "legal_order";
+  order["legal_order"] = {{"authority", "Landgericht Berlin"}, {"legal_ground", "StGB 186"},
+                          {"territorial_scope", {"DE"}}, {"deadline", "2030-01-01T00:00:00Z"}};
+  int64_t lo = Flag(order);
+  json lc = Case(lo);
+  EXPECT_NEAR(lc["priority"].get<double>(), lc["priority_breakdown"]["total"].get<double>(), 0.5)
+      << lc["priority_breakdown"].dump();
+}
+
+}  // namespace
+}  // namespace vigil::testing
