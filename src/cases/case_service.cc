@@ -169,7 +169,9 @@ Result<DecisionInput> ParseDecision(const json& j) {
   return d;
 }
 
-PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now) {
+namespace {
+
+PriorityInputs CaseInputs(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now) {
   PriorityInputs in;
   const Reason* r = taxonomy.Find(s.reason);
   in.severity = r ? r->severity : 1;
@@ -197,7 +199,17 @@ PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, M
       if (auto t = ParseIso8601(j["deadline"].get<std::string>()))
         in.legal_deadline = in.legal_deadline ? std::min(*in.legal_deadline, *t) : *t;
   }
-  return ComputePriority(in);
+  return in;
+}
+
+}  // namespace
+
+PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now) {
+  return ComputePriority(CaseInputs(s, taxonomy, now));
+}
+
+double ScoreCaseTotal(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now) {
+  return PriorityTotal(CaseInputs(s, taxonomy, now));
 }
 
 double CaseService::ScoreNewCase(const Flag& f, const Reason& reason, Millis received,
@@ -225,7 +237,7 @@ double CaseService::ScoreNewCase(const Flag& f, const Reason& reason, Millis rec
     s.legal_orders.push_back(
         nlohmann::json{{"deadline", FormatIso8601(*f.legal_order->deadline)}}.dump());
   }
-  return ScoreCase(s, taxonomy_, now).total;
+  return ScoreCaseTotal(s, taxonomy_, now);
 }
 
 CaseService::CaseService(store::Store& store, store::GroupCommitter& writer,
@@ -258,7 +270,7 @@ std::vector<std::pair<int64_t, double>> CaseService::Score(const std::vector<int
   out.reserve(ids.size());
   Millis now = clock_.Now();
   auto rtx = store_.BeginRead();
-  for (int64_t id : ids) out.emplace_back(id, ScoreCase(rtx->LoadCaseSignals(id, now, /*track_record=*/true), taxonomy_, now).total);
+  for (int64_t id : ids) out.emplace_back(id, ScoreCaseTotal(rtx->LoadCaseSignals(id, now, /*track_record=*/true), taxonomy_, now));
   return out;
 }
 

@@ -58,6 +58,7 @@ Result<DecisionInput> ParseDecision(const nlohmann::json& j);
 
 // The priority of a case from what the store knows about it.
 PriorityScore ScoreCase(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now);
+double ScoreCaseTotal(const store::CaseSignals& s, const Taxonomy& taxonomy, Millis now);
 
 using JsonFn = std::function<void(Result<nlohmann::json>)>;
 

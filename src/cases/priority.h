@@ -112,6 +112,9 @@ struct PriorityWeights {
 // be orderable.
 PriorityScore ComputePriority(const PriorityInputs& in,
                               const PriorityWeights& w = PriorityWeights::Default());
+// The same total without the explanations (what queues store and sort by).
+double PriorityTotal(const PriorityInputs& in,
+                     const PriorityWeights& w = PriorityWeights::Default());
 
 // Posterior mean of the share of a reporter's flags that lead to action under the Beta prior
 // above: (actioned + alpha) / (flags + alpha + beta). past_actioned is clamped to [0, past_flags].

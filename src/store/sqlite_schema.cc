@@ -234,6 +234,19 @@ ALTER TABLE accounts ADD COLUMN suspended_until INTEGER;
 CREATE INDEX accounts_suspension_proposed ON accounts(suspension_proposed_at)
   WHERE suspension_proposed_at IS NOT NULL;
 )SQL"},
+      {11, "leaner intake writes", R"SQL(
+-- cases_next (queue, status, priority, id) serves every lookup this index served.
+DROP INDEX cases_queue_status;
+-- The primary key is the row: one B-tree insert per reporter of a case instead of two.
+CREATE TABLE case_reporters_new (
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  reporter_id INTEGER NOT NULL REFERENCES accounts(id),
+  PRIMARY KEY (case_id, reporter_id)
+) WITHOUT ROWID;
+INSERT INTO case_reporters_new SELECT case_id, reporter_id FROM case_reporters;
+DROP TABLE case_reporters;
+ALTER TABLE case_reporters_new RENAME TO case_reporters;
+)SQL"},
   };
   return migrations;
 }

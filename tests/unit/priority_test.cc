@@ -313,3 +313,25 @@ TEST(Priority, IndependentOfReporterOrderAndBoundedForHugeCrowds) {
 
 }  // namespace
 }  // namespace vigil::cases
+
+namespace vigil::cases {
+namespace {
+
+TEST(Priority, TotalWithoutExplanationsIsTheSameNumber) {
+  PriorityInputs in;
+  in.severity = 4;
+  in.views = 120000;
+  in.flags_total = 3;
+  in.flags_last_hour = 2;
+  in.opened_at = 0;
+  in.now = 5 * 3'600'000;
+  in.reporters = {{"a", FlagSource::kUser, 10, 8, std::nullopt, false, 1},
+                  {"b", FlagSource::kTrustedFlagger, 0, 0, std::nullopt, false, 2}};
+  PriorityScore full = ComputePriority(in);
+  EXPECT_DOUBLE_EQ(PriorityTotal(in), full.total);
+  // Explanations are back for the next full computation.
+  EXPECT_FALSE(ComputePriority(in).terms[0].explanation.empty());
+}
+
+}  // namespace
+}  // namespace vigil::cases
