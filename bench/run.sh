@@ -26,6 +26,17 @@ for exe in "$build"/bench_*; do
     status=1
   fi
 done
+# The console: page timings in headless chromium against `vigil serve` (bench/console/run.mjs).
+if [[ -x "$build/vigil" ]] && command -v node >/dev/null && [[ -x /usr/bin/chromium ]]; then
+  ran=$((ran + 1))
+  echo "=== console ($(date -u +%Y-%m-%dT%H:%M:%SZ))"
+  node "$(dirname "$0")/console/run.mjs" --vigil "$build/vigil" 2>&1 | grep -v '^\[20' | tee "$results/console.txt"
+  rc=${PIPESTATUS[0]}
+  if ((rc != 0)); then
+    echo "=== console FAILED (exit $rc)"
+    status=1
+  fi
+fi
 if ((ran == 0)); then
   echo "bench/run.sh: no bench_* executables in $build" >&2
   exit 2

@@ -8,8 +8,12 @@ pkgs=(
   libsqlite3-dev sqlite3 libsodium-dev nlohmann-json3-dev libyaml-cpp-dev
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libicu-dev libhyperscan-dev libcld2-dev libfasttext-dev publicsuffix
   python3 curl
+  chromium  # the console's end-to-end tests and benchmark drive it headless
 )
+# The console is built with npm; Debian's nodejs/npm only when no node is installed at all.
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

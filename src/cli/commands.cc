@@ -9,6 +9,8 @@
 #include <iostream>
 
 #include "cli/case_commands.h"
+#include "cli/classifier_commands.h"
+#include "cli/lists_commands.h"
 #include "cli/services.h"
 #include "cli/transfer.h"
 #include "events/audit.h"
@@ -257,7 +259,9 @@ void Register(CLI::App& app) {
   RegisterToken(app);
   RegisterAudit(app);
   RegisterTransfer(app);  // import, export, demo
-  RegisterCase(app);
+  RegisterCase(app);        // list, show, next, decide, escalate, ... through the API
+  RegisterLists(app);       // lists check, import, export, normalize
+  RegisterClassifier(app);  // classifier train, list, eval, predict
 }
 
 int SetExit(int code) { return g_exit = code; }

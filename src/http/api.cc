@@ -3,9 +3,11 @@
 #include <algorithm>
 
 #include "cases/case_service.h"
+#include "http/analysis_routes.h"
 #include "cases/decision_notices.h"
 #include "cases/suspensions.h"
 #include "events/audit.h"
+#include "http/console.h"
 #include "notify/webhook.h"
 #include "intake/flag_parser.h"
 
@@ -115,6 +117,22 @@ json FlagJson(const store::FlagRow& f) {
   if (!f.legal_order_json.empty()) j["legal_order"] = json::parse(f.legal_order_json);
   j["metadata"] = json::parse(f.metadata_json.empty() ? "{}" : f.metadata_json);
   return j;
+}
+
+// Escalation tiers with the hand-off fields each requires (the console builds its forms from it).
+json TiersJson(const cases::QueueConfig& q) {
+  static const char* kTypes[] = {"string", "bool", "time", "choice", "number"};
+  json arr = json::array();
+  for (const auto& t : q.tiers()) {
+    json fields = json::array();
+    for (const auto& f : t.fields) {
+      json fj = {{"name", f.name}, {"type", kTypes[static_cast<int>(f.type)]}, {"required", f.required}};
+      if (!f.choices.empty()) fj["choices"] = f.choices;
+      fields.push_back(std::move(fj));
+    }
+    arr.push_back({{"name", t.name}, {"queue", t.queue}, {"fields", std::move(fields)}});
+  }
+  return arr;
 }
 
 json EventJson(const events::Event& e) {
@@ -781,7 +799,8 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                                         [o = s.outbox.get()] { o->Wake(); }, Reply(respond, 200));
               }});
   server.Add({"GET", "/v1/queues", kCaseReaders, false, false, 0,
-              "The queues you serve with depth, claimed cases, oldest open case and SLA windows.",
+              "The queues you serve with depth, claimed cases, oldest open case and SLA windows; "
+              "the escalation tiers with the hand-off fields each requires.",
               "cases", [&s](Context& ctx, Respond respond) {
                 auto queues = s.Queues();
                 auto visible = VisibleQueues(ctx.principal, *queues);
@@ -808,7 +827,7 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                   }
                   arr.push_back(std::move(qj));
                 }
-                respond(Json(200, {{"queues", arr}}));
+                respond(Json(200, {{"queues", arr}, {"tiers", TiersJson(*queues)}}));
               }});
   server.Add({"POST", "/v1/queues:reload", kAdminOnly, false, true, 0,
               "Reload queues.yaml (routing, SLAs, tiers); an invalid file changes nothing and "
@@ -1014,23 +1033,8 @@ std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
   return queues.QueuesForTeams(p.teams);
 }
 
-const char* kLandingPage = R"HTML(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Vigil</title></head>
-<body><main>
-<h1>Vigil</h1>
-<p>The Vigil API is running. The web console arrives with the console issue; until then use the
-HTTP API (<a href="/v1/openapi.json">OpenAPI document</a>) or the <code>vigil</code> command.</p>
-<p><a href="/healthz">Health</a></p>
-</main></body></html>
-)HTML";
-
 void AddApiRoutes(Server& server, Services& s) {
-  server.Add({"GET", "/", {}, true, false, 0, "The landing page (the console's entry point).",
-              "meta", [](Context&, Respond respond) {
-                Response r = JsonResponse(200, kLandingPage);
-                r.content_type = "text/html; charset=utf-8";
-                respond(std::move(r));
-              }});
+  AddConsoleRoutes(server, s);  // GET / and the console's files, GET /v1/stream
   server.Add({"GET", "/healthz", {}, true, false, 0, "Liveness and storage check.", "meta",
               [&s](Context&, Respond respond) {
                 auto rtx = s.store->BeginRead();
@@ -1044,6 +1048,7 @@ void AddApiRoutes(Server& server, Services& s) {
   AddIntakeRoutes(server, s);
   AddReadRoutes(server, s);
   AddWorkflowRoutes(server, s);
+  AddAnalysisRoutes(server, s);
   if (s.test_clock) {
     server.Add({"POST", "/v1/test/clock", kAdminOnly, false, true, 0,
                 "Testing only (vigil serve --test-clock): move the clock forward by {advance: "

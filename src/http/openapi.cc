@@ -38,6 +38,8 @@ nlohmann::json OpenApiDocument(const Server& server) {
     op["responses"] = {{"200", {{"description", "Success"}}},
                        {"400", problem}, {"401", problem}, {"403", problem}, {"404", problem},
                        {"413", problem}, {"422", problem}, {"429", problem}};
+    if (r.pattern == "/v1/stream")
+      op["responses"]["200"]["content"] = {{"text/event-stream", {{"schema", {{"type", "string"}}}}}};
     if (r.pattern == "/v1/flags" || r.pattern == "/v1/content" || r.pattern == "/v1/users" ||
         r.pattern == "/v1/tokens")
       op["responses"]["201"] = {{"description", "Created (durably committed)"}};

@@ -23,6 +23,20 @@ std::string Request::Header(const std::string& lower_name) const {
   return it == headers.end() ? std::string() : it->second;
 }
 
+std::string CookieValue(const std::string& header, const std::string& name) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) ++pos;
+    size_t eq = header.find('=', pos);
+    size_t end = header.find(';', pos);
+    if (end == std::string::npos) end = header.size();
+    if (eq != std::string::npos && eq < end && header.compare(pos, eq - pos, name) == 0)
+      return header.substr(eq + 1, end - eq - 1);
+    pos = end + 1;
+  }
+  return "";
+}
+
 Response JsonResponse(int status, const std::string& body) {
   Response r;
   r.status = status;
@@ -76,20 +90,6 @@ std::vector<std::string_view> Segments(std::string_view path) {
   return out;
 }
 
-std::string CookieValue(const std::string& header, const std::string& name) {
-  size_t pos = 0;
-  while (pos < header.size()) {
-    while (pos < header.size() && (header[pos] == ' ' || header[pos] == ';')) ++pos;
-    size_t eq = header.find('=', pos);
-    size_t end = header.find(';', pos);
-    if (end == std::string::npos) end = header.size();
-    if (eq != std::string::npos && eq < end && header.compare(pos, eq - pos, name) == 0)
-      return header.substr(eq + 1, end - eq - 1);
-    pos = end + 1;
-  }
-  return "";
-}
-
 bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
 }  // namespace
@@ -137,6 +137,13 @@ struct Server::Impl {
   bool stopped = false;
 
   void Accept();
+  // Hands an unrouted GET/HEAD outside /v1/ to the fallback; false when it does not apply.
+  bool Fallback(const Request& req, const Respond& respond) {
+    if (!server.fallback_ || (req.method != "GET" && req.method != "HEAD")) return false;
+    if (req.path == "/v1" || req.path.rfind("/v1/", 0) == 0) return false;
+    server.fallback_(req, respond);
+    return true;
+  }
   void Dispatch(std::shared_ptr<Request> req, const Route* route,
                 std::map<std::string, std::string> params, Respond respond);
 };
@@ -243,6 +250,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                  [self, r = std::move(r)]() mutable { self->SendNow(std::move(r), self->keep_alive_); });
     };
     if (!route_) {
+      if (impl_.Fallback(*req_, respond)) return;
       bool known = false;
       std::map<std::string, std::string> unused;
       impl_.server.Match(req_->method, req_->path, &unused, &known);
@@ -254,6 +262,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void SendNow(Response r, bool keep_alive) {
+    if (r.stream && r.status == 200) return StartStream(std::move(r.stream));
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
     res->version(11);
     res->result(static_cast<unsigned>(r.status));
@@ -261,7 +270,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res->set(bhttp::field::content_type, r.content_type);
     res->set(bhttp::field::cache_control, "no-store");
     res->set("X-Content-Type-Options", "nosniff");
-    for (auto& [k, v] : r.headers) res->insert(k, v);
+    for (auto& [k, v] : r.headers) {
+      if (beast::iequals(k, "Cache-Control")) res->erase(bhttp::field::cache_control);
+      res->insert(k, v);
+    }
     if (req_ && req_->method == "HEAD") {
       res->content_length(r.body.size());
     } else {
@@ -277,6 +289,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
                        });
   }
 
+  // Server-sent events: the headers, then whatever the stream's poll yields, until it ends or a
+  // write fails. The body is delimited by closing the connection, so it is never reused.
+  void StartStream(std::shared_ptr<EventStream> s) {
+    stream_.expires_never();
+    timer_.emplace(stream_.get_executor());
+    WriteStream(std::make_shared<std::string>(
+                    "HTTP/1.1 200 OK\r\nServer: vigil\r\nContent-Type: text/event-stream\r\n"
+                    "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+                    "Connection: close\r\n\r\n"),
+                std::move(s));
+  }
+
+  void WriteStream(std::shared_ptr<std::string> chunk, std::shared_ptr<EventStream> s) {
+    stream_.expires_after(std::chrono::seconds(30));
+    asio::async_write(stream_, asio::buffer(*chunk),
+                      [self = shared_from_this(), chunk, s](beast::error_code ec, size_t) {
+                        if (ec) return self->Close();
+                        self->PollStream(s);
+                      });
+  }
+
+  void PollStream(std::shared_ptr<EventStream> s) {
+    timer_->expires_after(s->interval);
+    timer_->async_wait([self = shared_from_this(), s](beast::error_code ec) {
+      if (ec) return self->Close();
+      std::optional<std::string> out;
+      try {
+        out = s->poll();
+      } catch (const std::exception& e) {
+        spdlog::error("event stream {}: {}", self->req_ ? self->req_->path : "", e.what());
+      }
+      if (!out) return self->Close();
+      if (out->empty()) return self->PollStream(s);
+      self->WriteStream(std::make_shared<std::string>(std::move(*out)), s);
+    });
+  }
+
   void Close() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -287,6 +336,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<asio::steady_timer> timer_;  // paces an event stream
   std::shared_ptr<Request> req_;
   const Route* route_ = nullptr;
   std::map<std::string, std::string> params_;
@@ -362,6 +412,10 @@ Server::Server(const Config& config, auth::Authenticator& authn, auth::Accounts&
 Server::~Server() { Stop(); }
 
 void Server::Add(Route r) { routes_.push_back(std::move(r)); }
+
+void Server::SetFallback(std::function<void(const Request&, Respond)> fallback) {
+  fallback_ = std::move(fallback);
+}
 
 Result<std::string> Server::Start(const std::string& listen) {
   size_t colon = listen.rfind(':');

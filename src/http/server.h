@@ -5,9 +5,11 @@
 // an I/O thread; handlers marked blocking run on a small worker pool instead.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,14 +31,26 @@ struct Request {
   std::string Header(const std::string& lower_name) const;
 };
 
+// A long-lived text/event-stream response (server-sent events). After the headers the server
+// calls `poll` every `interval` on the connection's I/O thread and writes what it returns: an
+// empty string writes nothing, nullopt ends the stream and closes the connection. The stream also
+// ends when the client goes away or the server stops. `poll` must be quick (one short read).
+struct EventStream {
+  std::chrono::milliseconds interval{500};
+  std::function<std::optional<std::string>()> poll;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> headers;  // a Cache-Control here replaces no-store
+  std::shared_ptr<EventStream> stream;  // set: an event stream instead of `body`
 };
 
 Response JsonResponse(int status, const std::string& body);
+// The value of cookie `name` in a Cookie header, "" when absent.
+std::string CookieValue(const std::string& header, const std::string& name);
 Response ProblemResponse(const Error& e);
 
 using Respond = std::function<void(Response)>;
@@ -65,6 +79,9 @@ class Server {
   Server(const Config& config, auth::Authenticator& authn, auth::Accounts& accounts);
   ~Server();
   void Add(Route r);
+  // Answers GET/HEAD requests that match no route and are outside /v1/ (the console's assets
+  // and its client-side paths). Public: no authentication.
+  void SetFallback(std::function<void(const Request&, Respond)> fallback);
   const std::vector<Route>& routes() const { return routes_; }
   // Binds and starts serving on `io_threads` threads. Returns the bound "host:port".
   Result<std::string> Start(const std::string& listen);
@@ -79,6 +96,7 @@ class Server {
 
  private:
   std::vector<Route> routes_;
+  std::function<void(const Request&, Respond)> fallback_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -49,6 +49,7 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/cases/{id}/handback", {"senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/comments", {"agent", "senior", "qa", "legal", "admin"}},
     {"GET /v1/queues", {"agent", "senior", "qa", "legal", "admin"}},
+    {"GET /v1/stream", {"agent", "senior", "qa", "legal", "admin"}},
     {"POST /v1/queues:reload", {"admin"}},
     {"POST /v1/audit/verify", {"admin"}},
     {"GET /v1/users", {"admin"}},
@@ -62,6 +63,11 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/webhooks/deliveries/{id}/replay", {"admin"}},
     {"POST /v1/tokens", {"admin"}},
     {"DELETE /v1/tokens/{id}", {"admin"}},
+    {"POST /v1/analyze", {"agent", "senior", "qa", "legal", "engineering", "admin", "integration"}},
+    {"GET /v1/lists", {"senior", "qa", "legal", "engineering", "admin"}},
+    {"POST /v1/lists:reload", {"engineering", "admin"}},
+    {"GET /v1/classifiers", {"senior", "qa", "legal", "engineering", "admin"}},
+    {"POST /v1/classifiers:reload", {"engineering", "admin"}},
 };
 
 class AccessTest : public ::testing::Test {

@@ -1,0 +1,246 @@
+#include "analysis/analyzer.h"
+
+#include <cstdio>
+
+namespace vigil::analysis {
+namespace {
+
+using nlohmann::json;
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s.substr(0, 200)) + "\""; }
+
+std::string Percent(double v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%.0f%%", v * 100);
+  return buf;
+}
+
+// Scripts that hide Latin look-alikes; a word mixing them with Latin letters is a homoglyph tell.
+enum Script { kNone = 0, kLatin = 1, kLookAlike = 2 };
+
+int ScriptOf(char32_t c) {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return kLatin;
+  if ((c >= 0x370 && c <= 0x3FF) || (c >= 0x400 && c <= 0x52F)) return kLookAlike;  // Greek, Cyrillic
+  return kNone;
+}
+
+bool IsInvisible(char32_t c) {
+  return c == 0xAD || c == 0x34F || c == 0x61C || c == 0x180E || (c >= 0x200B && c <= 0x200F) ||
+         (c >= 0x202A && c <= 0x202E) || (c >= 0x2060 && c <= 0x2069) || c == 0xFEFF;
+}
+
+char32_t Decode(std::string_view s, size_t i, size_t* len) {
+  auto b = static_cast<unsigned char>(s[i]);
+  *len = Utf8SequenceLength(b);
+  if (*len == 1 || i + *len > s.size()) {
+    *len = 1;
+    return b;
+  }
+  char32_t c = b & (0xFF >> (*len + 1));
+  for (size_t k = 1; k < *len; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+  return c;
+}
+
+// Invisible characters and words mixing Latin with Greek/Cyrillic letters, with their spans.
+void ObfuscationSignals(std::string_view text, std::vector<Signal>& out) {
+  Signal invisible{"obfuscation", "invisible_characters", 0, "", {}, json::object()};
+  Signal mixed{"obfuscation", "mixed_script_words", 0, "", {}, json::object()};
+  size_t word_start = 0;
+  int word_scripts = 0;
+  auto end_word = [&](size_t at) {
+    if (word_scripts == (kLatin | kLookAlike)) mixed.spans.push_back({word_start, at});
+    word_scripts = 0;
+    word_start = at;
+  };
+  for (size_t i = 0; i < text.size();) {
+    size_t len = 1;
+    char32_t c = Decode(text, i, &len);
+    if (IsInvisible(c)) {
+      if (!invisible.spans.empty() && invisible.spans.back().end == i) invisible.spans.back().end = i + len;
+      else invisible.spans.push_back({i, i + len});
+    } else if (c == ' ' || c == '\n' || c == '\t' || c == ',' || c == '.' || c == '!' || c == '?') {
+      end_word(i);
+      word_start = i + len;
+    } else {
+      word_scripts |= ScriptOf(c);
+    }
+    i += len;
+  }
+  end_word(text.size());
+  if (!invisible.spans.empty()) {
+    invisible.score = 0.5;
+    invisible.why = std::to_string(invisible.spans.size()) +
+                    " run(s) of zero-width or bidirectional control characters";
+    out.push_back(std::move(invisible));
+  }
+  if (!mixed.spans.empty()) {
+    mixed.score = 0.6;
+    mixed.why = std::to_string(mixed.spans.size()) +
+                " word(s) mix Latin letters with Greek or Cyrillic look-alikes";
+    out.push_back(std::move(mixed));
+  }
+}
+
+bool DomainListed(const UrlHit& u, const std::string& entry) {
+  if (u.host == entry || u.registrable_domain == entry) return true;
+  return u.host.size() > entry.size() && u.host.ends_with(entry) &&
+         u.host[u.host.size() - entry.size() - 1] == '.';
+}
+
+void UrlSignals(std::string_view text, const TermMatcher& lists, size_t max_urls, std::vector<Signal>& out) {
+  for (const UrlHit& u : ExtractUrls(text, PublicSuffixList::Default(), max_urls)) {
+    json detail = {{"host", u.host}, {"registrable_domain", u.registrable_domain}, {"shortener", u.shortener}};
+    out.push_back({"url", u.url, 0.1, "link to " + (u.registrable_domain.empty() ? u.host : u.registrable_domain),
+                   {u.span}, detail});
+    if (u.shortener)
+      out.push_back({"url_shortener", u.url, 0.4,
+                     u.registrable_domain + " is a URL shortener: the destination is hidden", {u.span}, detail});
+    for (const TermList& l : lists.lists()) {
+      if (l.kind != ListKind::kDomains) continue;
+      for (const ListEntry& e : l.entries) {
+        if (!DomainListed(u, e.text)) continue;
+        bool block = l.action == DomainAction::kBlock;
+        json d = detail;
+        d["list"] = l.name;
+        d["entry"] = e.text;
+        d["category"] = l.category;
+        d["severity"] = l.severity;
+        out.push_back({block ? "domain_block" : "domain_watch", u.url, l.severity / 5.0,
+                       u.host + " is on the " + (block ? "block" : "watch") + " list " + l.name +
+                           " (entry " + e.text + ", line " + std::to_string(e.line) + ")",
+                       {u.span}, d});
+        break;
+      }
+    }
+  }
+}
+
+// One signal per model for its top label, and one for every other label scoring at least
+// `min_score`; the whole distribution is in the top signal's detail.scores.
+void ClassifierSignals(const ClassifierSet::Models& models, std::string_view normalized, double min_score,
+                       std::vector<Signal>& out) {
+  for (const auto& model : models) {
+    const ModelInfo& info = model->info();
+    std::vector<LabelScore> scores = model->PredictNormalized(normalized);
+    for (size_t rank = 0; rank < scores.size(); ++rank) {
+      const LabelScore& s = scores[rank];
+      if (rank > 0 && s.score < min_score) break;
+      std::string id = info.name + " v" + std::to_string(info.version);
+      std::string why = "classifier " + id + " scores \"" + s.label + "\" " + Percent(s.score) +
+                        (rank == 0 ? " (its top label of " : " (rank " + std::to_string(rank + 1) + " of ") +
+                        std::to_string(scores.size()) + "; trained " + info.created.substr(0, 10) + " on " +
+                        std::to_string(info.examples) + " examples, normalized text)";
+      json detail = {{"model", info.name}, {"version", info.version}, {"label", s.label}, {"rank", rank + 1}};
+      if (rank == 0) {  // the whole distribution, once per model
+        json all = json::object();
+        for (const auto& each : scores) all[each.label] = each.score;
+        detail["scores"] = std::move(all);
+      }
+      out.push_back({"classifier", s.label, s.score, std::move(why), {}, std::move(detail)});
+    }
+  }
+}
+
+void ExternalSignals(ExternalClassifier& external, std::string_view text, std::vector<Signal>& out) {
+  const auto& cfg = external.config();
+  json detail = {{"kind", cfg.kind == ExternalClassifierConfig::kChat ? "chat" : "moderation"}, {"model", cfg.model}};
+  auto labels = external.Classify(text);
+  if (!labels) {
+    bool budget = labels.error().code == ErrorCode::kRateLimited;
+    out.push_back({"external_classifier_unavailable", budget ? "budget_spent" : "unavailable", 0,
+                   "external classifier not consulted: " + labels.error().message, {}, detail});
+    return;
+  }
+  for (const ExternalLabel& l : labels.value()) {
+    json d = detail;
+    d["label"] = l.label;
+    out.push_back({"external_classifier", l.label, l.score, l.why, {}, d});
+  }
+}
+
+}  // namespace
+
+json AnalysisResult::ToJson() const {
+  json signals_json = json::array();
+  for (const Signal& s : signals) {
+    json spans = json::array();
+    for (const Span& sp : s.spans) spans.push_back({{"begin", sp.begin}, {"end", sp.end}});
+    signals_json.push_back({{"name", s.name}, {"value", s.value}, {"score", s.score},
+                            {"why", s.why}, {"spans", spans}, {"detail", s.detail}});
+  }
+  json top = json::array();
+  for (const auto& [code, pct] : language.top) top.push_back({{"code", code}, {"percent", pct}});
+  return {{"signals", signals_json},
+          {"normalized", normalized},
+          {"language", {{"code", language.code}, {"name", language.name}, {"percent", language.percent},
+                        {"reliable", language.reliable}, {"top", top}}},
+          {"truncated", truncated},
+          {"span_unit", "bytes of the UTF-8 text"}};
+}
+
+Analyzer::Analyzer(std::string lists_dir, AnalyzerLimits limits, std::string models_dir)
+    : lists_dir_(std::move(lists_dir)), limits_(limits), models_dir_(std::move(models_dir)) {}
+
+Status Analyzer::Reload() { return terms_.LoadDirectory(lists_dir_); }
+
+Status Analyzer::ReloadClassifiers() {
+  if (models_dir_.empty()) return OkStatus();
+  auto models = ModelStore(models_dir_).LoadActive();
+  if (!models) return models.error();
+  classifiers_.Replace(std::move(models.value()));
+  return OkStatus();
+}
+
+Status Analyzer::SetLists(std::vector<TermList> lists) { return terms_.Replace(std::move(lists)); }
+
+AnalysisResult Analyzer::Analyze(std::string_view text, std::string_view declared_language) const {
+  AnalysisResult r;
+  NormalizeOptions opts;
+  opts.max_input_bytes = limits_.max_text_bytes;
+  thread_local Normalized n;
+  Normalizer::Normalize(text, &n, opts);
+  r.truncated = n.truncated;
+  if (n.truncated) text = text.substr(0, n.origin.back());
+  r.normalized = n.text;
+
+  auto lists = terms_.Current();
+  for (const TermMatch& m : lists->Match(text, n, limits_.max_term_matches)) {
+    const TermList& l = lists->lists()[m.list];
+    const ListEntry& e = l.entries[m.entry];
+    std::string found(text.substr(m.span.begin, m.span.end - m.span.begin));
+    std::string why = "matched " + Quote(e.text) + " of list " + l.name + " (line " +
+                      std::to_string(e.line) + (l.category.empty() ? "" : ", " + l.category) +
+                      ", severity " + std::to_string(l.severity) + ")";
+    if (found != e.text) why += " as written " + Quote(found);
+    r.signals.push_back({"term_match", e.text, l.severity / 5.0, why, {m.span},
+                         {{"list", l.name}, {"category", l.category}, {"severity", l.severity},
+                          {"language", l.language}, {"line", e.line},
+                          {"kind", e.kind == EntryKind::kRegex ? "regex" : e.kind == EntryKind::kSubstring ? "substring" : "literal"}}});
+  }
+  UrlSignals(text, *lists, limits_.max_urls, r.signals);
+  ObfuscationSignals(text, r.signals);
+
+  r.language = DetectLanguage(text, declared_language);
+  r.signals.push_back({"language", r.language.code, r.language.percent / 100.0,
+                       "CLD2: " + r.language.name + ", " + std::to_string(r.language.percent) +
+                           "% of the text" + (r.language.reliable ? "" : " (not reliable)"),
+                       {}, {{"reliable", r.language.reliable}}});
+  if (!declared_language.empty() && r.language.reliable && r.language.code != "und" &&
+      declared_language.substr(0, 2) != std::string_view(r.language.code).substr(0, 2)) {
+    r.signals.push_back({"language_mismatch", r.language.code, 0.3,
+                         "declared " + std::string(declared_language) + " but the text reads as " +
+                             r.language.name + " (" + Percent(r.language.percent / 100.0) + ")",
+                         {}, {{"declared", std::string(declared_language)}}});
+  }
+  ClassifierSignals(*classifiers_.Current(), n.text, limits_.min_classifier_score, r.signals);
+  if (auto external = external_classifier(); external && external->config().enabled)
+    ExternalSignals(*external, text, r.signals);
+  if (r.truncated) {
+    r.signals.push_back({"input_truncated", std::to_string(limits_.max_text_bytes), 0,
+                         "only the first " + std::to_string(limits_.max_text_bytes) +
+                             " bytes were analysed", {}, json::object()});
+  }
+  return r;
+}
+
+}  // namespace vigil::analysis

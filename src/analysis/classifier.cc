@@ -1,0 +1,405 @@
+#include "analysis/classifier.h"
+
+#include <fasttext/fasttext.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include "analysis/normalize.h"
+
+namespace vigil::analysis {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr std::string_view kLabelPrefix = "__label__";
+
+bool ValidLabel(std::string_view s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+  return true;
+}
+
+Error LineError(size_t line, std::string_view field, std::string message) {
+  std::string f = "line " + std::to_string(line);
+  if (!field.empty()) f += ": " + std::string(field);
+  return Error::Invalid(std::move(f), std::move(message));
+}
+
+// "v12.json" -> 12; 0 when the name is not a version file of that extension.
+int VersionOf(const std::string& file, std::string_view ext) {
+  if (file.size() <= 1 + ext.size() || file[0] != 'v' || !file.ends_with(ext)) return 0;
+  std::string_view digits(file.data() + 1, file.size() - 1 - ext.size());
+  if (digits.empty() || digits.size() > 6 || digits[0] == '0') return 0;
+  int v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return 0;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
+Result<json> ReadJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error::NotFound("cannot read " + path);
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error::Invalid(path, "not a JSON object");
+  return j;
+}
+
+Status WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) return Error::Internal("cannot write " + tmp);
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) return Error::Internal("cannot rename " + tmp + ": " + ec.message());
+  return OkStatus();
+}
+
+// Training accuracy of a freshly trained model on its own examples (a sanity figure, not an
+// evaluation: `vigil classifier eval` on held-out examples is that).
+double TrainingAccuracy(const Classifier& c, const std::vector<LabeledExample>& examples) {
+  size_t right = 0;
+  for (const auto& e : examples) {
+    auto scores = c.Predict(e.text);
+    right += !scores.empty() && scores[0].label == e.label;
+  }
+  return examples.empty() ? 0 : static_cast<double>(right) / examples.size();
+}
+
+}  // namespace
+
+Result<std::vector<LabeledExample>> ParseLabeledExamples(std::string_view ndjson) {
+  if (ndjson.size() > kMaxExamplesFileBytes) return Error::Invalid("examples", "larger than 256 MiB");
+  std::vector<LabeledExample> out;
+  size_t line_no = 0;
+  while (!ndjson.empty()) {
+    ++line_no;
+    size_t nl = ndjson.find('\n');
+    std::string_view line = ndjson.substr(0, nl);
+    ndjson = nl == std::string_view::npos ? std::string_view() : ndjson.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    json j = json::parse(line, nullptr, false);
+    if (j.is_discarded()) return LineError(line_no, "", "not valid JSON");
+    if (!j.is_object()) return LineError(line_no, "", "must be a JSON object with text and label");
+    for (const auto& [key, value] : j.items())
+      if (key != "text" && key != "label" && key != "id" && key != "language")
+        return LineError(line_no, key, "unknown field (expected text, label, id, language)");
+    if (!j.contains("text") || !j["text"].is_string())
+      return LineError(line_no, "text", "required, a string");
+    if (!j.contains("label") || !j["label"].is_string())
+      return LineError(line_no, "label", "required, a string");
+    const std::string& text = j["text"].get_ref<const std::string&>();
+    const std::string& label = j["label"].get_ref<const std::string&>();
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+      return LineError(line_no, "text", "must not be empty");
+    if (text.size() > kMaxExampleTextBytes) return LineError(line_no, "text", "longer than 65536 bytes");
+    if (!IsValidUtf8(text)) return LineError(line_no, "text", "not valid UTF-8");
+    if (!ValidLabel(label))
+      return LineError(line_no, "label", "must be 1-64 characters of letters, digits, _ . -");
+    out.push_back({text, label, line_no});
+  }
+  return out;
+}
+
+std::string ClassifierInputFromNormalized(std::string_view normalized) {
+  std::string out;
+  out.reserve(normalized.size() + 16);
+  for (char c : normalized) {
+    if (c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f') c = ' ';
+    bool punct = static_cast<unsigned char>(c) < 0x80 && std::ispunct(static_cast<unsigned char>(c));
+    if (punct && !out.empty() && out.back() != ' ') out += ' ';
+    if (c != ' ' || (!out.empty() && out.back() != ' ')) out += c;
+    if (punct) out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  out += '\n';  // fastText's end-of-line token, as in the training file
+  return out;
+}
+
+std::string ClassifierInput(std::string_view text) {
+  NormalizeOptions opts;
+  opts.max_input_bytes = kMaxExampleTextBytes;
+  thread_local Normalized n;
+  Normalizer::Normalize(text, &n, opts);
+  return ClassifierInputFromNormalized(n.text);
+}
+
+bool ValidModelName(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '_' || name[0] == '-') return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-')) return false;
+  return true;
+}
+
+json TrainOptions::ToJson() const {
+  return {{"epoch", epoch}, {"lr", lr},     {"dim", dim},       {"word_ngrams", word_ngrams},
+          {"minn", minn},   {"maxn", maxn}, {"bucket", bucket}, {"seed", seed}};
+}
+
+json ModelInfo::ToJson() const {
+  json counts = json::object();
+  for (const auto& [label, n] : label_counts) counts[label] = n;
+  return {{"name", name},
+          {"version", version},
+          {"labels", labels},
+          {"label_counts", counts},
+          {"examples", examples},
+          {"created", created},
+          {"source", source},
+          {"training_accuracy", training_accuracy},
+          {"options", options.ToJson()},
+          {"engine", "fastText 0.9.2, supervised, softmax"},
+          {"input", "vigil normalized text (docs/analysis.md), punctuation split"}};
+}
+
+Result<ModelInfo> ModelInfo::FromJson(const json& j) {
+  ModelInfo m;
+  try {
+    m.name = j.at("name").get<std::string>();
+    m.version = j.at("version").get<int>();
+    m.labels = j.at("labels").get<std::vector<std::string>>();
+    for (const auto& [label, n] : j.at("label_counts").items()) m.label_counts.emplace_back(label, n.get<size_t>());
+    m.examples = j.at("examples").get<size_t>();
+    m.created = j.at("created").get<std::string>();
+    m.source = j.value("source", "");
+    m.training_accuracy = j.value("training_accuracy", 0.0);
+    const json& o = j.at("options");
+    m.options = {o.at("epoch"), o.at("lr"),     o.at("dim"),    o.at("word_ngrams"),
+                 o.at("minn"),  o.at("maxn"),   o.at("bucket"), o.at("seed")};
+  } catch (const json::exception& e) {
+    return Error::Invalid("metadata", e.what());
+  }
+  return m;
+}
+
+Classifier::~Classifier() = default;
+
+Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
+  std::shared_ptr<Classifier> c(new Classifier());
+  c->ft_ = std::make_unique<fasttext::FastText>();
+  try {
+    c->ft_->loadModel(info.model_path);
+  } catch (const std::exception& e) {
+    return Error::Invalid(info.model_path, std::string("cannot load the fastText model: ") + e.what());
+  }
+  c->dict_ = c->ft_->getDictionary();
+  for (int32_t id = 0; id < c->dict_->nlabels(); ++id) {
+    std::string label = c->dict_->getLabel(id);
+    if (label.starts_with(kLabelPrefix)) label.erase(0, kLabelPrefix.size());
+    c->label_names_.push_back(std::move(label));
+  }
+  c->info_ = std::move(info);
+  return std::shared_ptr<const Classifier>(std::move(c));
+}
+
+std::vector<LabelScore> Classifier::PredictInput(const std::string& input) const {
+  // Per-thread buffers: a stream costs more to build than a short post costs to classify.
+  thread_local std::istringstream in;
+  thread_local std::vector<int32_t> words, labels;
+  thread_local fasttext::Predictions predictions;
+  in.clear();
+  in.str(input);
+  words.clear();
+  labels.clear();
+  predictions.clear();
+  dict_->getLine(in, words, labels);
+  ft_->predict(static_cast<int32_t>(label_names_.size()), words, predictions, 0.0);
+  std::vector<LabelScore> out;
+  out.reserve(predictions.size());
+  // fastText gives log-probabilities, highest first.
+  for (const auto& [log_prob, id] : predictions)
+    out.push_back({label_names_[id], std::exp(static_cast<double>(log_prob))});
+  return out;
+}
+
+std::vector<LabelScore> Classifier::Predict(std::string_view text) const {
+  return PredictInput(ClassifierInput(text));
+}
+
+std::vector<LabelScore> Classifier::PredictNormalized(std::string_view normalized) const {
+  return PredictInput(ClassifierInputFromNormalized(normalized));
+}
+
+ModelStore::ModelStore(std::string models_dir) : models_dir_(std::move(models_dir)) {}
+
+Result<ModelInfo> ModelStore::Train(const std::string& name, const std::vector<LabeledExample>& examples,
+                                    const TrainOptions& options, const std::string& source,
+                                    const Clock& clock) const {
+  if (!ValidModelName(name))
+    return Error::Invalid("name", "must be 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit");
+  std::map<std::string, size_t> counts;
+  for (const auto& e : examples) ++counts[e.label];
+  if (counts.size() < 2) return Error::Invalid("examples", "need examples of at least two labels");
+  if (options.epoch < 1 || options.epoch > 1000) return Error::Invalid("epoch", "must be 1-1000");
+  if (!(options.lr > 0 && options.lr <= 5)) return Error::Invalid("lr", "must be in (0, 5]");
+  if (options.dim < 2 || options.dim > 1000) return Error::Invalid("dim", "must be 2-1000");
+  if (options.word_ngrams < 1 || options.word_ngrams > 5) return Error::Invalid("word-ngrams", "must be 1-5");
+  if (options.minn < 0 || options.maxn < 0 || options.maxn > 10 || (options.maxn > 0 && options.minn > options.maxn))
+    return Error::Invalid("minn", "character n-grams need 0 <= minn <= maxn <= 10");
+  if (options.bucket < 1000 || options.bucket > 10'000'000) return Error::Invalid("bucket", "must be 1000-10000000");
+
+  auto existing = List();
+  if (!existing) return existing.error();
+  int version = 1;
+  for (const auto& m : existing.value())
+    if (m.name == name) version = std::max(version, m.version + 1);
+
+  std::string dir = models_dir_ + "/" + name;
+  std::error_code ec;
+  bool created_dir = !fs::exists(dir);
+  fs::create_directories(dir, ec);
+  if (ec) return Error::Internal("cannot create " + dir + ": " + ec.message());
+  std::string stem = dir + "/v" + std::to_string(version);
+  std::string input_path = stem + ".train.txt", bin_tmp = stem + ".bin.tmp";
+  auto cleanup = [&] {
+    std::error_code ignored;
+    fs::remove(input_path, ignored);
+    fs::remove(bin_tmp, ignored);
+    fs::remove(stem + ".bin", ignored);
+    if (created_dir) fs::remove(dir, ignored);
+  };
+  {
+    std::ofstream out(input_path, std::ios::binary | std::ios::trunc);
+    for (const auto& e : examples) out << kLabelPrefix << e.label << ' ' << ClassifierInput(e.text);
+    if (!out.flush()) {
+      cleanup();
+      return Error::Internal("cannot write " + input_path);
+    }
+  }
+  fasttext::Args args;
+  args.input = input_path;
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::softmax;
+  args.minCount = 1;
+  args.epoch = options.epoch;
+  args.lr = options.lr;
+  args.dim = options.dim;
+  args.wordNgrams = options.word_ngrams;
+  args.minn = options.minn;
+  args.maxn = options.maxn;
+  args.bucket = options.bucket;
+  args.seed = options.seed;
+  args.thread = 1;
+  args.verbose = 0;
+  fasttext::FastText ft;
+  try {
+    ft.train(args);
+    ft.saveModel(bin_tmp);
+  } catch (const std::exception& e) {
+    cleanup();
+    return Error::Invalid("examples", std::string("fastText could not train: ") + e.what());
+  }
+  fs::rename(bin_tmp, stem + ".bin", ec);
+  if (ec) {
+    cleanup();
+    return Error::Internal("cannot install " + stem + ".bin: " + ec.message());
+  }
+  fs::remove(input_path, ec);
+
+  ModelInfo info;
+  info.name = name;
+  info.version = version;
+  for (const auto& [label, n] : counts) {
+    info.labels.push_back(label);
+    info.label_counts.emplace_back(label, n);
+  }
+  info.examples = examples.size();
+  info.created = FormatIso8601(clock.Now());
+  info.source = source;
+  info.options = options;
+  info.model_path = stem + ".bin";
+  auto loaded = Classifier::Load(info);
+  if (!loaded) {
+    cleanup();
+    return loaded.error();
+  }
+  info.training_accuracy = TrainingAccuracy(*loaded.value(), examples);
+  // The metadata is written last: it is what makes the version exist.
+  if (auto st = WriteFileAtomically(stem + ".json", info.ToJson().dump(2) + "\n"); !st) {
+    cleanup();
+    return st.error();
+  }
+  return info;
+}
+
+Result<std::vector<ModelInfo>> ModelStore::List() const {
+  std::vector<ModelInfo> out;
+  std::error_code ec;
+  if (!fs::is_directory(models_dir_, ec)) return out;
+  for (const auto& model_dir : fs::directory_iterator(models_dir_, ec)) {
+    std::string name = model_dir.path().filename().string();
+    if (!model_dir.is_directory() || !ValidModelName(name)) continue;
+    for (const auto& f : fs::directory_iterator(model_dir.path(), ec)) {
+      std::string file = f.path().filename().string();
+      int version = VersionOf(file, ".json");
+      if (version == 0) continue;
+      std::string bin = model_dir.path().string() + "/v" + std::to_string(version) + ".bin";
+      if (!fs::exists(bin)) continue;
+      auto j = ReadJsonFile(f.path().string());
+      if (!j) return j.error();
+      auto info = ModelInfo::FromJson(j.value());
+      if (!info) return Error::Invalid(f.path().string(), info.error().message);
+      if (info->name != name || info->version != version)
+        return Error::Invalid(f.path().string(), "name or version does not match the file's place");
+      info->model_path = bin;
+      out.push_back(std::move(info.value()));
+    }
+  }
+  if (ec) return Error::Internal("cannot read " + models_dir_ + ": " + ec.message());
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return std::tie(a.name, a.version) < std::tie(b.name, b.version); });
+  return out;
+}
+
+Result<ModelInfo> ModelStore::Resolve(std::string_view spec) const {
+  size_t at = spec.find('@');
+  std::string name(spec.substr(0, at));
+  int version = 0;
+  if (at != std::string_view::npos) {
+    version = VersionOf("v" + std::string(spec.substr(at + 1)) + ".json", ".json");
+    if (version == 0) return Error::Invalid("model", "expected NAME or NAME@VERSION (a positive number)");
+  }
+  if (!ValidModelName(name)) return Error::Invalid("model", "no such model name: " + std::string(spec));
+  auto all = List();
+  if (!all) return all.error();
+  const ModelInfo* found = nullptr;
+  for (const auto& m : all.value())
+    if (m.name == name && (version == 0 || m.version == version)) found = &m;
+  if (!found) return Error::NotFound("no model " + std::string(spec) + " in " + models_dir_);
+  return *found;
+}
+
+Result<std::vector<std::shared_ptr<const Classifier>>> ModelStore::LoadActive() const {
+  auto all = List();
+  if (!all) return all.error();
+  std::vector<std::shared_ptr<const Classifier>> out;
+  for (size_t i = 0; i < all->size(); ++i) {
+    bool latest = i + 1 == all->size() || (*all)[i + 1].name != (*all)[i].name;
+    if (!latest) continue;
+    auto c = Classifier::Load((*all)[i]);
+    if (!c) return c.error();
+    out.push_back(std::move(c.value()));
+  }
+  return out;
+}
+
+ClassifierSet::ClassifierSet() : current_(std::make_shared<const Models>()) {}
+
+void ClassifierSet::Replace(Models models) {
+  std::atomic_store(&current_, std::shared_ptr<const Models>(std::make_shared<Models>(std::move(models))));
+}
+
+}  // namespace vigil::analysis

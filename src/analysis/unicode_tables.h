@@ -1,0 +1,61 @@
+// Per-code-point tables built once from ICU's own data (NFD, NFKC_Casefold, UTS #39 confusable
+// skeletons, canonical combining classes, character classes), so normalizing a post is a few
+// table lookups per code point instead of several ICU calls per string. Internal to analysis/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace vigil::analysis::internal {
+
+inline constexpr char32_t kMaxCodePoint = 0x10FFFF;
+
+// A two-stage table over 0..0x10FFFF: blocks of 128 values, identical blocks stored once
+// (most of Unicode maps to itself, so the tables stay well under a megabyte each).
+template <typename T>
+class CodePointTable {
+ public:
+  static constexpr int kShift = 7;
+  static constexpr char32_t kBlock = 1u << kShift;
+
+  T Get(char32_t c) const { return data_[(static_cast<size_t>(index_[c >> kShift]) << kShift) | (c & (kBlock - 1))]; }
+
+  // Builds from a dense vector of kMaxCodePoint + 1 values.
+  void Build(const std::vector<T>& dense);
+
+ private:
+  std::vector<uint16_t> index_;
+  std::vector<T> data_;
+};
+
+// Character properties packed in 16 bits: the canonical combining class in the low byte.
+enum PropBits : uint16_t {
+  kCccMask = 0xFF,
+  kAlpha = 1u << 8,   // Alphabetic (letters of any script)
+  kMark = 1u << 9,    // general category M (combining marks stay inside a word)
+  kSpace = 1u << 10,  // White_Space
+  kDigit = 1u << 11,  // decimal digit
+};
+
+// A mapping value: 0 = the code point maps to itself; otherwise (pool offset << 6) | length,
+// the replacement being pool[offset, offset + length) (length 0: the code point is removed).
+struct Tables {
+  CodePointTable<uint32_t> nfd;        // canonical decomposition (NFD of the code point)
+  CodePointTable<uint32_t> nfkc_cf;    // NFD(NFKC_Casefold(c)): compatibility + case folding
+  CodePointTable<uint32_t> skeleton;   // NFD(confusable prototype of c), c itself in NFD
+  CodePointTable<uint16_t> props;
+  std::vector<char32_t> pool;
+  uint32_t ascii_skeleton[128] = {};  // skeleton.Get(c) for c < 0x80, without the trie
+  size_t icu_calls = 0;  // how many code points needed ICU when building (for tests)
+
+  std::span<const char32_t> Replacement(uint32_t v) const {
+    return {pool.data() + (v >> 6), static_cast<size_t>(v & 63)};
+  }
+  static std::unique_ptr<Tables> Build();  // ~0.3 s; aborts if ICU data is missing
+};
+
+const Tables& GetTables();  // built on first use, thread-safe
+
+}  // namespace vigil::analysis::internal

@@ -1,0 +1,155 @@
+#include "http/analysis_routes.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+
+#include "analysis/analyzer.h"
+#include "intake/flag_parser.h"
+
+namespace vigil::http {
+namespace {
+
+using nlohmann::json;
+
+const std::set<Role> kAnalysts = {Role::kAgent, Role::kSenior,      Role::kQa,
+                                  Role::kLegal, Role::kEngineering, Role::kAdmin,
+                                  Role::kIntegration};
+const std::set<Role> kListReaders = {Role::kSenior, Role::kQa, Role::kLegal, Role::kEngineering,
+                                     Role::kAdmin};
+const std::set<Role> kListAdmins = {Role::kAdmin, Role::kEngineering};
+
+constexpr size_t kMaxAnalyzeText = 64 * 1024;
+
+Response Json(int status, const json& body) { return JsonResponse(status, body.dump()); }
+
+// DATA/external_classifier.yaml (absent: disabled). A bad file leaves the adapter as it was.
+Status LoadExternal(analysis::Analyzer& analyzer, const std::string& data_dir) {
+  auto cfg = analysis::LoadExternalClassifierConfig(data_dir + "/external_classifier.yaml");
+  if (!cfg) return Error::Invalid("external_classifier.yaml: " + cfg.error().field, cfg.error().message);
+  analyzer.SetExternalClassifier(cfg->enabled ? std::make_shared<analysis::ExternalClassifier>(cfg.value()) : nullptr);
+  return OkStatus();
+}
+
+json ExternalJson(const analysis::Analyzer& analyzer) {
+  auto e = analyzer.external_classifier();
+  if (!e) return {{"enabled", false}};
+  const char* breaker[] = {"closed", "open", "half_open"};
+  return {{"enabled", true},
+          {"kind", e->config().kind == analysis::ExternalClassifierConfig::kChat ? "chat" : "moderation"},
+          {"model", e->config().model},
+          {"breaker", breaker[static_cast<int>(e->breaker_state())]},
+          {"requests_today", e->requests_today()},
+          {"daily_budget", e->config().daily_budget}};
+}
+
+json ClassifiersJson(const analysis::ClassifierSet::Models& models) {
+  json arr = json::array();
+  for (const auto& m : models) {
+    json info = m->info().ToJson();
+    info.erase("source");  // a path on the machine that trained it
+    arr.push_back(std::move(info));
+  }
+  return arr;
+}
+
+json ListsJson(const analysis::TermMatcher& m) {
+  json arr = json::array();
+  for (const auto& l : m.lists()) {
+    arr.push_back({{"name", l.name},
+                   {"kind", l.kind == analysis::ListKind::kDomains ? "domains" : "terms"},
+                   {"category", l.category},
+                   {"severity", l.severity},
+                   {"language", l.language},
+                   {"owner", l.owner},
+                   {"entries", l.entries.size()}});
+  }
+  return arr;
+}
+
+}  // namespace
+
+void AddAnalysisRoutes(Server& server, Services& s) {
+  auto analyzer = std::make_shared<analysis::Analyzer>(s.data_dir + "/lists", analysis::AnalyzerLimits{},
+                                                       s.data_dir + "/models");
+  analysis::Normalizer::Warm();
+  // A bad list at start leaves analysis running without lists rather than the server down;
+  // POST /v1/lists:reload reports the file and line.
+  if (auto st = analyzer->Reload(); !st)
+    spdlog::error("analysis lists not loaded: {}: {}", st.error().field, st.error().message);
+  if (auto st = analyzer->ReloadClassifiers(); !st)
+    spdlog::error("classifiers not loaded: {}: {}", st.error().field, st.error().message);
+  if (auto st = LoadExternal(*analyzer, s.data_dir); !st)
+    spdlog::error("external classifier not configured: {}: {}", st.error().field, st.error().message);
+  // With the external classifier on, an analysis may wait on the network (within its timeouts and
+  // retries): those run on threads of their own, not on the server's I/O or worker threads.
+  auto external_pool = std::make_shared<boost::asio::thread_pool>(4);
+
+  server.Add({"POST", "/v1/analyze", kAnalysts, false, false, 0,
+              "Analyse a text: {text, language?} -> typed, explained signals (term-list matches, "
+              "URLs, shorteners, listed domains, obfuscation, language) with byte spans in the "
+              "original text. Nothing is stored.",
+              "analysis", [analyzer, external_pool](Context& ctx, Respond respond) {
+                auto body = intake::ParseJsonBody(ctx.req.body);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                if (!b.is_object()) return respond(ProblemResponse(Error::Invalid("body", "must be a JSON object")));
+                for (const auto& [key, value] : b.items())
+                  if (key != "text" && key != "language")
+                    return respond(ProblemResponse(Error::Invalid(key, "unknown field")));
+                if (!b.contains("text") || !b["text"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("text", "required, a string")));
+                const std::string& text = b["text"].get_ref<const std::string&>();
+                if (text.size() > kMaxAnalyzeText)
+                  return respond(ProblemResponse(Error::Invalid("text", "longer than 65536 bytes")));
+                std::string language;
+                if (b.contains("language")) {
+                  if (!b["language"].is_string() || b["language"].get_ref<const std::string&>().size() > 16)
+                    return respond(ProblemResponse(Error::Invalid("language", "must be a language code such as \"en\"")));
+                  language = b["language"].get<std::string>();
+                }
+                if (auto e = analyzer->external_classifier(); e && e->config().enabled) {
+                  boost::asio::post(*external_pool, [analyzer, text, language, respond] {
+                    respond(Json(200, analyzer->Analyze(text, language).ToJson()));
+                  });
+                  return;
+                }
+                respond(Json(200, analyzer->Analyze(text, language).ToJson()));
+              }});
+  server.Add({"GET", "/v1/lists", kListReaders, false, false, 0,
+              "The term and domain lists in force (name, kind, category, severity, language, "
+              "owner, number of entries).",
+              "analysis", [analyzer](Context&, Respond respond) {
+                auto m = analyzer->lists();
+                respond(Json(200, {{"lists", ListsJson(*m)}, {"patterns", m->pattern_count()}}));
+              }});
+  server.Add({"POST", "/v1/lists:reload", kListAdmins, false, true, 0,
+              "Re-read DATA/lists/*.list and swap the compiled lists in without pausing "
+              "analysis; an invalid list changes nothing and the error names the file and line.",
+              "analysis", [analyzer](Context&, Respond respond) {
+                if (auto st = analyzer->Reload(); !st) return respond(ProblemResponse(st.error()));
+                auto m = analyzer->lists();
+                respond(Json(200, {{"reloaded", true}, {"lists", ListsJson(*m)}, {"patterns", m->pattern_count()}}));
+              }});
+  server.Add({"GET", "/v1/classifiers", kListReaders, false, false, 0,
+              "The classifiers in force: the latest version of every model in DATA/models (labels, "
+              "training examples per label, options, creation time).",
+              "analysis", [analyzer](Context&, Respond respond) {
+                respond(Json(200, {{"classifiers", ClassifiersJson(*analyzer->classifiers())},
+                                   {"external", ExternalJson(*analyzer)}}));
+              }});
+  server.Add({"POST", "/v1/classifiers:reload", kListAdmins, false, true, 0,
+              "Load the latest version of every model in DATA/models (after `vigil classifier "
+              "train`) and DATA/external_classifier.yaml, and swap them in without pausing analysis; "
+              "a model or setting that cannot be loaded changes nothing and the error names it.",
+              "analysis", [analyzer, data_dir = s.data_dir](Context&, Respond respond) {
+                if (auto st = analyzer->ReloadClassifiers(); !st) return respond(ProblemResponse(st.error()));
+                if (auto st = LoadExternal(*analyzer, data_dir); !st) return respond(ProblemResponse(st.error()));
+                respond(Json(200, {{"reloaded", true}, {"classifiers", ClassifiersJson(*analyzer->classifiers())},
+                                   {"external", ExternalJson(*analyzer)}}));
+              }});
+}
+
+}  // namespace vigil::http

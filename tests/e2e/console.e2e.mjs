@@ -1,0 +1,290 @@
+// The console end to end, as its users work: an agent signs in, takes the next case, decides it
+// with a keyboard shortcut, takes another and escalates it to legal; a legal specialist takes it
+// from the escalations board and decides; the platform files the user's appeal; a senior
+// overturns it in the appeals view. Every screen is screenshotted (--out) and checked with
+// axe-core (no serious or critical violations) and for keyboard reachability of every control.
+// Also: the server's errors are shown with their field, live updates change a queue's depth
+// without reload, and the console's files are served with the right cache headers.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  apiCall, args, axeViolations, freshDir, launch, PASSWORD, signIn, signOut, startVigil, unreachableByKeyboard,
+} from "./harness.mjs";
+
+const opts = args();
+const out = freshDir(opts.out || "test-output/console");
+const started = Date.now();
+let passed = 0;
+let failed = 0;
+const step = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+
+const vigil = await startVigil(opts.vigil);
+const browser = await launch();
+const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
+const page = await context.newPage();
+page.on("pageerror", (e) => {
+  console.error("page error:", e.message);
+  failed++;
+});
+const { base, token } = vigil;
+const screens = [];
+
+// Screenshot + accessibility checks of the screen on display.
+async function screen(name, { keyboard = true } = {}) {
+  await page.screenshot({ path: join(out, `${String(screens.length + 1).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const violations = await axeViolations(page);
+  assert.deepEqual(violations, [], `axe on ${name}`);
+  if (keyboard) {
+    const missed = await unreachableByKeyboard(page);
+    assert.deepEqual(missed, [], `controls not reachable by keyboard on ${name}`);
+  }
+  screens.push(name);
+  passed++;
+  step(`screen ${name}: screenshot, axe, keyboard ok`);
+}
+
+async function check(name, fn) {
+  await fn();
+  passed++;
+  step(`ok: ${name}`);
+}
+
+const caseIdOf = async () => Number(await page.locator("[data-case-ready]").getAttribute("data-case-ready"));
+const status = () => page.locator("p.status[role=status]");
+let liveCase = 0;
+
+try {
+  await check("assets: SPA fallback and cache headers", async () => {
+    const index = await fetch(base + "/cases/12345");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type"), /text\/html/);
+    assert.equal(index.headers.get("cache-control"), "no-cache");
+    const html = await index.text();
+    const asset = html.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+    const js = await fetch(base + asset);
+    assert.equal(js.status, 200);
+    assert.match(js.headers.get("cache-control"), /immutable/);
+    assert.equal((await fetch(base + "/assets/no-such-file.js")).status, 404);
+    const api404 = await fetch(base + "/v1/no-such-route");
+    assert.equal(api404.status, 404);
+    assert.match(api404.headers.get("content-type"), /problem\+json/);
+  });
+
+  // --- Agent: sign in, next case, decide with a shortcut, escalate another to legal.
+  await page.goto(base + "/");
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  await check("a wrong password shows the server's reason", async () => {
+    await page.getByLabel("User name").fill("e2e.agent");
+    await page.getByLabel("Password").fill("wrong-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.ok((await page.getByRole("alert").innerText()).length > 5);
+  });
+  await screen("sign-in");
+  await signIn(page, base, "e2e.agent");
+  await page.locator("table.queues").waitFor();
+  await check("an agent sees only what agents may use", async () => {
+    const nav = await page.getByRole("navigation", { name: "Main" }).innerText();
+    assert.match(nav, /Queues/);
+    assert.doesNotMatch(nav, /Admin/);
+    assert.doesNotMatch(nav, /Escalations/);
+    assert.equal(await page.getByRole("button", { name: /Next case from Legal/ }).count(), 0);
+  });
+  await screen("queues");
+
+  await check("live updates: a new flag changes the queue depth without reload", async () => {
+    const cell = page.getByTestId("depth-general");
+    const before = Number(await cell.innerText());
+    const r = await apiCall(base, token, "POST", "/v1/flags", {
+      content: { id: "e2e-live-1", type: "text", text: "Cheap followers at https://bit.ly/e2e123 now", author: { id: "acct-e2e" } },
+      reason: "spam", source: "user", reporter: { id: "e2e-reporter-1" },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="depth-general"]').textContent) > n, before, { timeout: 10000 });
+    liveCase = r.body.case_id;
+  });
+
+  await check("analysis spans are highlighted in the content text", async () => {
+    await page.goto(`${base}/cases/${liveCase}`);
+    await page.locator(".content-text mark", { hasText: "https://bit.ly/e2e123" }).waitFor();
+    assert.match(await page.locator(".content-text mark").first().getAttribute("title"), /bit\.ly/);
+    await page.getByRole("link", { name: "Queues" }).click();
+    await page.locator("table.queues").waitFor();
+  });
+
+  await page.keyboard.press("n");
+  await page.locator("[data-case-ready]").waitFor();
+  const decidedByAgent = await caseIdOf();
+  await screen("case");
+  await page.keyboard.press("?");
+  await page.getByRole("dialog", { name: "Keyboard shortcuts" }).waitFor();
+  await screen("case-shortcuts", { keyboard: false });
+  await page.keyboard.press("Escape");
+
+  await check("live updates: the open case's timeline shows a new flag without reload", async () => {
+    const contentId = await page.locator(".content code").first().innerText();
+    const before = await page.locator(".timeline li").count();
+    const r = await apiCall(base, token, "POST", "/v1/flags", {
+      content_id: contentId, reason: "spam", source: "user", reporter: { id: "e2e-reporter-live" },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    assert.equal(r.body.case_id, decidedByAgent);
+    await page.waitForFunction((n) => document.querySelectorAll(".timeline li").length > n, before, { timeout: 10000 });
+  });
+
+  await check("decide with a keyboard shortcut (2 = remove, Ctrl+Enter)", async () => {
+    await page.keyboard.press("2");
+    await page.waitForFunction(() => document.querySelector('select[name="action"]')?.value === "remove");
+    await page.getByRole("button", { name: "Preview notices" }).click();
+    await page.locator(".notices").waitFor();
+    await page.locator("body").click({ position: { x: 5, y: 5 } });
+    await page.keyboard.press("Control+Enter");
+    await status().filter({ hasText: "Decided: Remove" }).waitFor();
+    const c = await apiCall(base, token, "GET", `/v1/cases/${decidedByAgent}`);
+    assert.equal(c.status, 403); // integration clients cannot read cases; check through the UI
+    await page.getByText(/^decided: actioned$/).waitFor();
+  });
+  await screen("case-decided");
+
+  await page.keyboard.press("n");
+  await page.waitForFunction((id) => {
+    const ready = document.querySelector("[data-case-ready]")?.getAttribute("data-case-ready");
+    return ready && Number(ready) !== id; // the next case is on screen, not the loading state
+  }, decidedByAgent);
+  const escalated = await caseIdOf();
+  await check("the server's error is shown with its field (hand-off field missing)", async () => {
+    await page.keyboard.press("e");
+    await page.getByLabel("Tier").selectOption("legal");
+    await page.getByLabel("Hand-off note").fill("Possible defamation of a public figure");
+    await page.getByRole("button", { name: "Escalate", exact: true }).click();
+    const alert = page.locator(".error[role=alert]");
+    await alert.waitFor();
+    assert.match(await alert.innerText(), /fields\.jurisdiction/);
+  });
+  await screen("case-escalate-form");
+  await check("escalate to legal with the tier's hand-off form", async () => {
+    await page.getByLabel("jurisdiction (required)").fill("DE");
+    await page.getByLabel("legal question (required)").fill("Defamation under StGB 186?");
+    await page.getByRole("button", { name: "Escalate", exact: true }).click();
+    await status().filter({ hasText: "Escalated to legal" }).waitFor();
+    // The case left the agent's queues: the console says so, in the server's words.
+    await page.getByRole("alert").filter({ hasText: "queue legal" }).waitFor();
+  });
+  await signOut(page);
+
+  // --- Legal: take the escalated case from the board and decide it.
+  await signIn(page, base, "e2e.legal");
+  await page.getByRole("link", { name: "Escalations" }).click();
+  await page.getByRole("heading", { name: /Tier legal/ }).waitFor();
+  await screen("escalations");
+  await check("legal takes the escalated case, comments and decides it", async () => {
+    await page.getByRole("link", { name: `Case ${escalated}`, exact: true }).click();
+    await page.locator(`[data-case-ready="${escalated}"]`).waitFor();
+    // The hand-off reaches legal in the timeline.
+    await page.locator(".timeline li", { hasText: "legal_question: Defamation under StGB 186?" }).waitFor();
+    await page.keyboard.press("c");
+    await page.keyboard.type("Checked the hand-off, @e2e.senior FYI");
+    await page.getByRole("button", { name: "Add comment" }).click();
+    await status().filter({ hasText: "Comment added." }).waitFor();
+    await page.locator(".timeline li", { hasText: "case.comment" }).waitFor();
+    await page.keyboard.press("2");
+    await page.getByLabel("Clause").fill("3.1");
+    await page.getByLabel("Explanation (sent to the user in the statement of reasons)").fill("Removed in Germany: unlawful defamation.");
+    await page.getByLabel("Territorial scope").fill("DE");
+    await page.getByRole("button", { name: "Decide Ctrl+Enter" }).click();
+    await status().filter({ hasText: "Decided: Remove" }).waitFor();
+  });
+  await screen("case-decided-by-legal");
+  await page.getByRole("link", { name: "Search" }).click();
+  await page.getByRole("button", { name: "Search" }).click();
+  await page.locator("table.cases").waitFor();
+  await screen("search");
+  await signOut(page);
+
+  // --- The platform files the affected user's appeal (API); a senior overturns it.
+  const appeal = await apiCall(base, token, "POST", `/v1/cases/${escalated}/appeals`, {
+    appellant: { role: "affected_user", id: "acct-appellant" }, grounds: "It was satire, not a statement of fact.",
+  });
+  assert.equal(appeal.status, 201, JSON.stringify(appeal.body));
+  await signIn(page, base, "e2e.senior");
+  await page.getByRole("link", { name: "Appeals" }).click();
+  await page.getByRole("link", { name: `Case ${escalated}`, exact: true }).waitFor();
+  await screen("appeals");
+  await page.getByRole("link", { name: `Case ${escalated}`, exact: true }).click();
+  await page.getByRole("heading", { name: "Original decision" }).waitFor();
+  await screen("appeal");
+  await check("overturn the appeal in the appeals view", async () => {
+    assert.match(await page.locator(".side-by-side").innerText(), /satire/);
+    assert.match(await page.locator(".side-by-side").innerText(), /unlawful defamation/);
+    await page.getByLabel("Overturn the decision (records a reversal)").check();
+    await page.getByLabel("Explanation (sent to the appellant)").fill("Satire is protected; restored.");
+    await page.getByRole("button", { name: "Decide the appeal" }).click();
+    await status().filter({ hasText: "Appeal overturned" }).waitFor();
+    await page.getByText("(overturned)").waitFor();
+  });
+  await screen("appeal-overturned");
+  await check("search with filters and bulk decide as a senior", async () => {
+    await page.getByRole("link", { name: "Search" }).click();
+    await page.getByLabel("Assignee (user name or none)").fill("none");
+    await page.getByLabel("Queue").fill("general");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await page.locator("table.cases").waitFor();
+    const boxes = page.getByRole("checkbox", { name: /^Select case/ });
+    await boxes.nth(0).check();
+    await boxes.nth(1).check();
+    await page.getByLabel("Explanation", { exact: true }).fill("Reviewed in bulk: not a violation.");
+    await page.getByRole("button", { name: "Decide selected" }).click();
+    const results = page.getByRole("list", { name: "Bulk results" });
+    await results.waitFor();
+    assert.equal(await results.getByText(/: decided$/).count(), 2, await results.innerText());
+  });
+  await screen("search-bulk-decided");
+  await page.getByRole("link", { name: "Settings" }).click();
+  await page.getByLabel("Blur images until I reveal them").waitFor();
+  await screen("settings");
+  await signOut(page);
+
+  // --- Read-only roles (demo users): QA reads and comments, engineering has no case screens.
+  await check("qa: queues without next, a case without decide or escalate", async () => {
+    await signIn(page, base, "qa.quinn", "vigil-demo-password");
+    await page.locator("table.queues").waitFor();
+    assert.equal(await page.getByRole("button", { name: /Next case/ }).count(), 0);
+    const nav = await page.getByRole("navigation", { name: "Main" }).innerText();
+    assert.doesNotMatch(nav, /Admin|Escalations/);
+    await page.goto(`${base}/cases/${decidedByAgent}`);
+    await page.locator(`[data-case-ready="${decidedByAgent}"]`).waitFor();
+    assert.equal(await page.getByRole("form", { name: "Decide" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: /Escalate/ }).count(), 0);
+    await page.getByRole("form", { name: "Comment" }).waitFor();
+    await signOut(page);
+  });
+  await check("engineering: no review screens at all", async () => {
+    await signIn(page, base, "eng.eli", "vigil-demo-password");
+    const nav = await page.getByRole("navigation", { name: "Main" }).innerText();
+    assert.deepEqual(nav.split(/\s+/).filter(Boolean), ["Settings"]);
+    await page.goto(`${base}/cases/${decidedByAgent}`);
+    await page.getByRole("heading", { name: "Not here" }).waitFor();
+    await signOut(page);
+  });
+
+  // --- Admin.
+  await signIn(page, base, "admin", PASSWORD);
+  await page.getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("cell", { name: "e2e.senior", exact: true }).waitFor();
+  await screen("admin");
+  await check("admin: reload queues.yaml", async () => {
+    await page.getByRole("button", { name: "Reload queues.yaml" }).click();
+    await page.getByText("queues.yaml reloaded.").waitFor();
+  });
+} catch (e) {
+  failed++;
+  console.error(e);
+  await page.screenshot({ path: join(out, "failure.png"), fullPage: true }).catch(() => {});
+} finally {
+  await browser.close();
+  await vigil.stop();
+}
+step(`screens: ${screens.join(", ")}; screenshots in ${out}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

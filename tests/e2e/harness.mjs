@@ -1,0 +1,148 @@
+// The console's end-to-end harness: a real `vigil serve` on a free loopback port over a temporary
+// data directory with the demo data, and Debian's chromium driven by playwright-core. Shared by
+// the e2e test (console.e2e.mjs) and the benchmark (bench/console/run.mjs).
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const require = createRequire(join(repo, "web", "package.json"));
+export const { chromium } = require("playwright-core");
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+export const PASSWORD = "e2e-password-123";
+
+export function args() {
+  const out = {};
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) if (a[i].startsWith("--")) out[a[i].slice(2)] = a[i + 1]?.startsWith("--") ? true : a[++i];
+  if (!out.vigil) throw new Error("usage: --vigil PATH/TO/vigil --out DIR");
+  return out;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts vigil with the demo data and the e2e users; returns {base, token, stop}.
+export async function startVigil(vigil, { items = 400 } = {}) {
+  const tmp = mkdtempSync(join(tmpdir(), "vigil-e2e-"));
+  const data = join(tmp, "data");
+  const run = (...a) => execFileSync(vigil, a, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  run("init", "--data", data, "--admin", "admin", "--password", PASSWORD);
+  run("demo", "--data", data, "--items", String(items), "--seed", "7");
+  const users = [
+    ["e2e.agent", "agent", "trust-safety"],
+    ["e2e.senior", "senior", "senior"],
+    ["e2e.legal", "legal", "legal"],
+  ];
+  for (const [name, role, teams] of users)
+    run("user", "add", "--data", data, "--name", name, "--role", role, "--password", PASSWORD, "--teams", teams);
+  run("user", "add", "--data", data, "--name", "e2e.platform", "--role", "integration");
+  const token = run("token", "create", "--data", data, "--user", "e2e.platform").trim().split("\n")[0];
+  const port = await freePort();
+  const ready = join(tmp, "ready");
+  const child = spawn(vigil, ["serve", "--data", data, "--listen", `127.0.0.1:${port}`, "--ready-file", ready], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  const deadline = Date.now() + 20000;
+  while (!existsSync(ready)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error("vigil serve did not start");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  return { base: `http://127.0.0.1:${port}`, token, stop };
+}
+
+export async function apiCall(base, token, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+export function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+  });
+}
+
+export async function signIn(page, base, name, password = PASSWORD) {
+  await page.goto(base + "/");
+  await page.getByLabel("User name").fill(name);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+export async function signOut(page) {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+}
+
+// axe-core on the page: returns the serious and critical violations.
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== "undefined"))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`);
+}
+
+// Tabs through the page and returns the visible, enabled controls that keyboard focus never reached.
+export async function unreachableByKeyboard(page) {
+  const count = await page.evaluate(() => {
+    const controls = [...document.querySelectorAll("a[href], button, input, select, textarea")].filter(
+      (el) => !el.disabled && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== "hidden",
+    );
+    controls.forEach((el, i) => el.setAttribute("data-e2e-control", String(i)));
+    window.__reached = new Set();
+    window.__onFocus = (e) => e.target?.getAttribute && window.__reached.add(e.target.getAttribute("data-e2e-control"));
+    document.addEventListener("focusin", window.__onFocus);
+    controls[0]?.focus(); // Tab order starts at the first control
+    return controls.length;
+  });
+  for (let i = 0; i < count + 5; i++) await page.keyboard.press("Tab");
+  return page.evaluate(() => {
+    document.removeEventListener("focusin", window.__onFocus);
+    // A radio group is one tab stop (arrow keys move within it).
+    const reachedGroups = new Set(
+      [...document.querySelectorAll("input[type=radio][data-e2e-control]")]
+        .filter((el) => window.__reached.has(el.getAttribute("data-e2e-control")))
+        .map((el) => el.name),
+    );
+    const missed = [...document.querySelectorAll("[data-e2e-control]")]
+      .filter((el) => !window.__reached.has(el.getAttribute("data-e2e-control")))
+      .filter((el) => !(el.type === "radio" && reachedGroups.has(el.name)))
+      .map((el) => el.outerHTML.slice(0, 120));
+    document.querySelectorAll("[data-e2e-control]").forEach((el) => el.removeAttribute("data-e2e-control"));
+    return missed;
+  });
+}
+
+// An empty directory for this run's screenshots (none left from an earlier run).
+export function freshDir(d) {
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+  return d;
+}
