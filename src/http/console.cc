@@ -74,7 +74,7 @@ class ChangeFeed {
   ChangeFeed(Services& s, auth::Principal principal, std::map<std::string, std::string> headers)
       : s_(s), principal_(std::move(principal)), headers_(std::move(headers)) {
     started_ = last_write_ = last_auth_ = s_.clock->Now();
-    last_seq_ = s_.store->BeginRead()->CountEvents();
+    last_seq_ = s_.store->BeginRead()->LastEventSeq();
   }
 
   std::string Hello() const {

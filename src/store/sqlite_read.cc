@@ -403,6 +403,7 @@ class SqliteReadTx final : public ReadTx {
   }
   int64_t CountFlags() override { return Count("SELECT COUNT(*) FROM flags"); }
   int64_t CountEvents() override { return Count("SELECT COUNT(*) FROM events"); }
+  int64_t LastEventSeq() override { return Count("SELECT COALESCE(MAX(seq), 0) FROM events"); }
 
  private:
   int64_t Count(const char* sql) {

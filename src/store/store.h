@@ -389,6 +389,8 @@ class ReadTx {
   virtual int64_t CountFlagsWithoutEvent() = 0;
   virtual int64_t CountFlagEventsWithoutFlag() = 0;
   virtual int64_t CountFlags() = 0;
+  // The newest event's sequence number (0 when none): O(log n), unlike counting.
+  virtual int64_t LastEventSeq() = 0;
   virtual int64_t CountEvents() = 0;
 };
 
