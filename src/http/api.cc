@@ -358,7 +358,8 @@ void AddReadRoutes(Server& server, Services& s) {
                 respond(Json(200, j));
               }});
   server.Add({"GET", "/v1/cases", kCaseReaders, false, false, 0,
-              "Search cases: status, queue, reason, tier, assignee (a user name or none), q (text "
+              "Search cases: status, queue, reason, tier, assignee (a user name or none), author "
+              "(platform account id of the content's author), q (text "
               "of the content), sla (ok|near_breach|breached|met, filters within the page); "
               "keyset pagination with after and limit. Agents see only their teams' queues.",
               "cases", [&s](Context& ctx, Respond respond) {
@@ -374,6 +375,9 @@ void AddReadRoutes(Server& server, Services& s) {
                 f.reason = q.count("reason") ? q["reason"] : "";
                 f.text = q.count("q") ? q["q"] : "";
                 f.tier = q.count("tier") ? q["tier"] : "";
+                f.author = q.count("author") ? q["author"] : "";
+                if (f.author.size() > 256)
+                  return respond(ProblemResponse(Error::Invalid("author", "is longer than 256 bytes")));
                 if (f.text.size() > 200)
                   return respond(ProblemResponse(Error::Invalid("q", "is longer than 200 characters")));
                 if (q.count("assignee")) {

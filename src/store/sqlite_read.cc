@@ -320,18 +320,27 @@ class SqliteReadTx final : public ReadTx {
   std::vector<CaseRow> ListCases(const CaseFilter& f) override {
     // Filters are optional: a NULL parameter disables its condition, so one prepared statement
     // serves every combination. Queues are matched against a comma-joined list.
-    auto s = db_->Prepare(
-        "SELECT " VIGIL_CASE_COLUMNS
-        " FROM cases c JOIN content ct ON ct.id = c.content_id "
-        "WHERE c.id > ?1 AND (?2 IS NULL OR c.status = ?2) AND (?3 IS NULL OR c.reason = ?3) "
-        "AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || c.queue || ',') > 0) "
-        "AND (?6 IS NULL OR (?6 = 0 AND c.claimed_by IS NULL) OR c.claimed_by = ?6) "
-        "AND (?7 IS NULL OR instr(lower(ct.text), lower(?7)) > 0) "
-        "AND (?8 IS NULL OR c.tier = ?8) "
-        "ORDER BY c.id LIMIT ?5");
+#define VIGIL_CASE_FILTERS                                                                 \
+  "c.id > ?1 AND (?2 IS NULL OR c.status = ?2) AND (?3 IS NULL OR c.reason = ?3) "          \
+  "AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || c.queue || ',') > 0) "                 \
+  "AND (?6 IS NULL OR (?6 = 0 AND c.claimed_by IS NULL) OR c.claimed_by = ?6) "             \
+  "AND (?7 IS NULL OR instr(lower(ct.text), lower(?7)) > 0) AND (?8 IS NULL OR c.tier = ?8) "
+    // By author, the scan starts from the author's content (content_author index) instead of
+    // walking every case.
+    auto s = f.author.empty()
+                 ? db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
+                                " FROM cases c JOIN content ct ON ct.id = c.content_id "
+                                "WHERE " VIGIL_CASE_FILTERS "ORDER BY c.id LIMIT ?5")
+                 : db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
+                                " FROM content ct JOIN cases c ON c.content_id = ct.id "
+                                "WHERE ct.author_id = (SELECT id FROM accounts WHERE "
+                                "platform_id = ?9) AND " VIGIL_CASE_FILTERS
+                                "ORDER BY c.id LIMIT ?5");
+#undef VIGIL_CASE_FILTERS
     s.Bind(1, f.after_id).BindText(2, f.status).BindText(3, f.reason);
     if (f.queues.empty()) s.BindNull(4); else s.Bind(4, JoinTeams(f.queues));
     s.Bind(5, f.limit).BindOpt(6, f.claimed_by).BindText(7, f.text).BindText(8, f.tier);
+    if (!f.author.empty()) s.Bind(9, f.author);
     std::vector<CaseRow> out;
     while (s.Step()) out.push_back(LoadCase(s));
     return out;

@@ -228,6 +228,7 @@ struct CaseFilter {
   std::optional<int64_t> claimed_by;  // a user id; 0 = unclaimed; nullopt = any
   std::string text;                   // case-insensitive substring of the content text
   std::string tier;                   // escalation tier, "" = any
+  std::string author;                 // platform id of the content's author, "" = any
   int64_t after_id = 0;               // keyset pagination
   int limit = 50;
 };

@@ -535,3 +535,27 @@ TEST_F(WorkflowTest, NewCasesOpenWithTheirPriority) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+TEST_F(WorkflowTest, CasesOfTheSameAuthor) {
+  for (const char* id : {"au-1", "au-2"}) {
+    json f = SampleFlag(id, "u1");
+    f["content"]["author"] = {{"id", "acct-prolific"}};
+    Flag(f);
+  }
+  json other = SampleFlag("au-3", "u1");
+  other["content"]["author"] = {{"id", "acct-quiet"}};
+  Flag(other);
+  auto admin = Client(admin_);
+  json page = admin->Get("/v1/cases?author=acct-prolific").json();
+  std::set<std::string> contents;
+  for (const auto& c : page["cases"]) contents.insert(c["content_id"]);
+  EXPECT_EQ(contents, (std::set<std::string>{"au-1", "au-2"}));
+  EXPECT_EQ(admin->Get("/v1/cases?author=nobody").json()["cases"].size(), 0u);
+  EXPECT_EQ(admin->Get("/v1/cases?author=" + std::string(300, 'x')).json()["field"], "author");
+}
+
+}  // namespace
+}  // namespace vigil::testing

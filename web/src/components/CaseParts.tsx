@@ -1,6 +1,7 @@
 // Read-only parts of the case view: content, flags with reporters, priority, timeline.
-import { useState } from "react";
-import type { AccountProfile, CaseDetail, EventItem } from "../types";
+import { useEffect, useState } from "react";
+import type { AccountProfile, CaseDetail, CaseSummary, EventItem } from "../types";
+import { get, qs } from "../api";
 import { when } from "../util";
 import type { Wellness } from "../wellness";
 import { Link } from "../router";
@@ -164,24 +165,40 @@ export function TimelineView({ events }: { events: EventItem[] }) {
   );
 }
 
-export function RelatedView({ author }: { author: AccountProfile | null | undefined }) {
+export function RelatedView({ author, caseId }: { author: AccountProfile | null | undefined; caseId: number }) {
+  const [cases, setCases] = useState<CaseSummary[] | null>(null);
+  useEffect(() => {
+    if (!author) return;
+    let live = true;
+    get<{ cases: CaseSummary[] }>(`/v1/cases${qs({ author: author.id, limit: 20 })}`)
+      .then((r) => live && setCases(r.cases.filter((c) => c.id !== caseId)))
+      .catch(() => live && setCases([]));
+    return () => {
+      live = false;
+    };
+  }, [author, caseId]);
   if (author === undefined) return <p className="loading">Loading…</p>;
   if (!author) return <p>No known author.</p>;
-  const ids = Array.from(new Set(author.strikes.map((s) => s.case_id)));
+  const struck = new Set(author.strikes.map((s) => s.case_id));
   return (
     <div>
       <p>
         Author <code>{author.id}</code>{author.name && <> ({author.name})</>}: active strike weight{" "}
         {author.active_strike_weight}; {author.reporter.flags_sent} flags sent as a reporter.
       </p>
-      {ids.length ? (
+      {cases === null ? (
+        <p className="loading">Loading…</p>
+      ) : cases.length ? (
         <ul>
-          {ids.map((id) => (
-            <li key={id}><Link to={`/cases/${id}`}>Case {id}</Link> (strike)</li>
+          {cases.map((c) => (
+            <li key={c.id}>
+              <Link to={`/cases/${c.id}`}>Case {c.id}</Link> {c.reason}, {c.status}
+              {struck.has(c.id) && " (strike)"}
+            </li>
           ))}
         </ul>
       ) : (
-        <p className="muted">No earlier actioned cases of this author.</p>
+        <p className="muted">No other cases of this author.</p>
       )}
     </div>
   );

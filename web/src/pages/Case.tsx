@@ -206,7 +206,7 @@ export function CasePage({ id }: { id: number }) {
           </section>
           <section aria-labelledby="related-h">
             <h2 id="related-h">Same author</h2>
-            <RelatedView author={author} />
+            <RelatedView author={author} caseId={c.id} />
           </section>
         </div>
         <div>
