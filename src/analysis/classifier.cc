@@ -1,8 +1,10 @@
 #include "analysis/classifier.h"
 
 #include <fasttext/fasttext.h>
+#include <sodium.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -23,7 +25,8 @@ constexpr std::string_view kLabelPrefix = "__label__";
 bool ValidLabel(std::string_view s) {
   if (s.empty() || s.size() > 64) return false;
   for (char c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-')
+      return false;
   return true;
 }
 
@@ -78,10 +81,63 @@ double TrainingAccuracy(const Classifier& c, const std::vector<LabeledExample>& 
   return examples.empty() ? 0 : static_cast<double>(right) / examples.size();
 }
 
+// BLAKE2b-256 of a file, hex; empty when it cannot be read. fastText does not notice a truncated
+// model (it then fails an assertion on the first prediction), so the metadata pins the bytes.
+std::string FileDigest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in || sodium_init() < 0) return "";
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, crypto_generichash_BYTES);
+  std::vector<char> buf(1 << 16);
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(buf.data()),
+                              static_cast<size_t>(in.gcount()));
+  unsigned char digest[crypto_generichash_BYTES];
+  crypto_generichash_final(&state, digest, sizeof digest);
+  char hex[2 * crypto_generichash_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+Status ValidateOptions(const TrainOptions& options) {
+  if (options.epoch < 1 || options.epoch > 1000) return Error::Invalid("epoch", "must be 1-1000");
+  if (!(options.lr > 0 && options.lr <= 5)) return Error::Invalid("lr", "must be in (0, 5]");
+  if (options.dim < 2 || options.dim > 1000) return Error::Invalid("dim", "must be 2-1000");
+  if (options.word_ngrams < 1 || options.word_ngrams > 5)
+    return Error::Invalid("word-ngrams", "must be 1-5");
+  if (options.minn < 0 || options.maxn < 0 || options.maxn > 10 ||
+      (options.maxn > 0 && options.minn > options.maxn))
+    return Error::Invalid("minn", "character n-grams need 0 <= minn <= maxn <= 10");
+  if (options.bucket < 1000 || options.bucket > 10'000'000)
+    return Error::Invalid("bucket", "must be 1000-10000000");
+  return OkStatus();
+}
+
+// Supervised softmax over words and word n-grams; one thread so a seed gives one model.
+fasttext::Args FastTextArgs(const TrainOptions& options, const std::string& input_path) {
+  fasttext::Args args;
+  args.input = input_path;
+  args.model = fasttext::model_name::sup;
+  args.loss = fasttext::loss_name::softmax;
+  args.minCount = 1;
+  args.epoch = options.epoch;
+  args.lr = options.lr;
+  args.dim = options.dim;
+  args.wordNgrams = options.word_ngrams;
+  args.minn = options.minn;
+  args.maxn = options.maxn;
+  args.bucket = options.bucket;
+  args.seed = options.seed;
+  args.thread = 1;
+  args.verbose = 0;
+  return args;
+}
+
 }  // namespace
 
 Result<std::vector<LabeledExample>> ParseLabeledExamples(std::string_view ndjson) {
-  if (ndjson.size() > kMaxExamplesFileBytes) return Error::Invalid("examples", "larger than 256 MiB");
+  if (ndjson.size() > kMaxExamplesFileBytes)
+    return Error::Invalid("examples", "larger than 256 MiB");
   std::vector<LabeledExample> out;
   size_t line_no = 0;
   while (!ndjson.empty()) {
@@ -105,7 +161,8 @@ Result<std::vector<LabeledExample>> ParseLabeledExamples(std::string_view ndjson
     const std::string& label = j["label"].get_ref<const std::string&>();
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
       return LineError(line_no, "text", "must not be empty");
-    if (text.size() > kMaxExampleTextBytes) return LineError(line_no, "text", "longer than 65536 bytes");
+    if (text.size() > kMaxExampleTextBytes)
+      return LineError(line_no, "text", "longer than 65536 bytes");
     if (!IsValidUtf8(text)) return LineError(line_no, "text", "not valid UTF-8");
     if (!ValidLabel(label))
       return LineError(line_no, "label", "must be 1-64 characters of letters, digits, _ . -");
@@ -114,18 +171,58 @@ Result<std::vector<LabeledExample>> ParseLabeledExamples(std::string_view ndjson
   return out;
 }
 
+namespace {
+
+enum ByteKind : uint8_t { kOther, kSpace, kPunct };
+constexpr std::array<uint8_t, 256> kByteKind = [] {
+  std::array<uint8_t, 256> a{};
+  for (int c : {' ', '\n', '\r', '\t', '\v', '\f'}) a[c] = kSpace;
+  for (int c = 0x21; c < 0x7F; ++c)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))) a[c] = kPunct;
+  return a;
+}();
+
+// Writes the model's line for `normalized` into *out (reusing its buffer): single spaces
+// between tokens, ASCII punctuation as tokens of its own, '\n' at the end.
+void AppendClassifierInput(std::string_view normalized, std::string* out) {
+  out->resize(normalized.size() * 3 + 1);
+  char* p = out->data();
+  char* const begin = p;
+  bool space = true;  // the last byte written was a space (or nothing was written)
+  for (char c : normalized) {
+    uint8_t kind = kByteKind[static_cast<unsigned char>(c)];
+    if (kind == kSpace) {
+      if (!space) *p++ = ' ';
+      space = true;
+    } else if (kind == kPunct) {
+      if (!space) *p++ = ' ';
+      *p++ = c;
+      *p++ = ' ';
+      space = true;
+    } else {
+      *p++ = c;
+      space = false;
+    }
+  }
+  if (p > begin && p[-1] == ' ') --p;
+  *p++ = '\n';  // fastText's end-of-line token, as in the training file
+  out->resize(static_cast<size_t>(p - begin));
+}
+
+// An input stream over a string it does not copy (fastText's Dictionary reads std::istream).
+class ViewStreamBuf : public std::streambuf {
+ public:
+  void Set(std::string_view s) {
+    char* p = const_cast<char*>(s.data());  // read only: no put area
+    setg(p, p, p + s.size());
+  }
+};
+
+}  // namespace
+
 std::string ClassifierInputFromNormalized(std::string_view normalized) {
   std::string out;
-  out.reserve(normalized.size() + 16);
-  for (char c : normalized) {
-    if (c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f') c = ' ';
-    bool punct = static_cast<unsigned char>(c) < 0x80 && std::ispunct(static_cast<unsigned char>(c));
-    if (punct && !out.empty() && out.back() != ' ') out += ' ';
-    if (c != ' ' || (!out.empty() && out.back() != ' ')) out += c;
-    if (punct) out += ' ';
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  out += '\n';  // fastText's end-of-line token, as in the training file
+  AppendClassifierInput(normalized, &out);
   return out;
 }
 
@@ -161,6 +258,7 @@ json ModelInfo::ToJson() const {
           {"source", source},
           {"training_accuracy", training_accuracy},
           {"options", options.ToJson()},
+          {"model_blake2b", model_digest},
           {"engine", "fastText 0.9.2, supervised, softmax"},
           {"input", "vigil normalized text (docs/analysis.md), punctuation split"}};
 }
@@ -171,14 +269,16 @@ Result<ModelInfo> ModelInfo::FromJson(const json& j) {
     m.name = j.at("name").get<std::string>();
     m.version = j.at("version").get<int>();
     m.labels = j.at("labels").get<std::vector<std::string>>();
-    for (const auto& [label, n] : j.at("label_counts").items()) m.label_counts.emplace_back(label, n.get<size_t>());
+    for (const auto& [label, n] : j.at("label_counts").items())
+      m.label_counts.emplace_back(label, n.get<size_t>());
     m.examples = j.at("examples").get<size_t>();
     m.created = j.at("created").get<std::string>();
     m.source = j.value("source", "");
     m.training_accuracy = j.value("training_accuracy", 0.0);
+    m.model_digest = j.at("model_blake2b").get<std::string>();
     const json& o = j.at("options");
-    m.options = {o.at("epoch"), o.at("lr"),     o.at("dim"),    o.at("word_ngrams"),
-                 o.at("minn"),  o.at("maxn"),   o.at("bucket"), o.at("seed")};
+    m.options = {o.at("epoch"), o.at("lr"),   o.at("dim"),    o.at("word_ngrams"),
+                 o.at("minn"),  o.at("maxn"), o.at("bucket"), o.at("seed")};
   } catch (const json::exception& e) {
     return Error::Invalid("metadata", e.what());
   }
@@ -188,12 +288,16 @@ Result<ModelInfo> ModelInfo::FromJson(const json& j) {
 Classifier::~Classifier() = default;
 
 Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
+  if (FileDigest(info.model_path) != info.model_digest)
+    return Error::Invalid(info.model_path,
+                          "does not match the BLAKE2b digest of its metadata (truncated or replaced)");
   std::shared_ptr<Classifier> c(new Classifier());
   c->ft_ = std::make_unique<fasttext::FastText>();
   try {
     c->ft_->loadModel(info.model_path);
   } catch (const std::exception& e) {
-    return Error::Invalid(info.model_path, std::string("cannot load the fastText model: ") + e.what());
+    return Error::Invalid(info.model_path,
+                          std::string("cannot load the fastText model: ") + e.what());
   }
   c->dict_ = c->ft_->getDictionary();
   for (int32_t id = 0; id < c->dict_->nlabels(); ++id) {
@@ -205,13 +309,14 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
   return std::shared_ptr<const Classifier>(std::move(c));
 }
 
-std::vector<LabelScore> Classifier::PredictInput(const std::string& input) const {
-  // Per-thread buffers: a stream costs more to build than a short post costs to classify.
-  thread_local std::istringstream in;
+std::vector<LabelScore> Classifier::PredictInput(std::string_view input) const {
+  // Per-thread buffers: building a stream costs more than classifying a short post.
+  thread_local ViewStreamBuf buf;
+  thread_local std::istream in(&buf);
   thread_local std::vector<int32_t> words, labels;
   thread_local fasttext::Predictions predictions;
+  buf.Set(input);
   in.clear();
-  in.str(input);
   words.clear();
   labels.clear();
   predictions.clear();
@@ -230,26 +335,24 @@ std::vector<LabelScore> Classifier::Predict(std::string_view text) const {
 }
 
 std::vector<LabelScore> Classifier::PredictNormalized(std::string_view normalized) const {
-  return PredictInput(ClassifierInputFromNormalized(normalized));
+  thread_local std::string input;
+  AppendClassifierInput(normalized, &input);
+  return PredictInput(input);
 }
 
 ModelStore::ModelStore(std::string models_dir) : models_dir_(std::move(models_dir)) {}
 
-Result<ModelInfo> ModelStore::Train(const std::string& name, const std::vector<LabeledExample>& examples,
+Result<ModelInfo> ModelStore::Train(const std::string& name,
+                                    const std::vector<LabeledExample>& examples,
                                     const TrainOptions& options, const std::string& source,
                                     const Clock& clock) const {
   if (!ValidModelName(name))
-    return Error::Invalid("name", "must be 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit");
+    return Error::Invalid(
+        "name", "must be 1-64 characters of a-z, 0-9, _ and -, starting with a letter or digit");
   std::map<std::string, size_t> counts;
   for (const auto& e : examples) ++counts[e.label];
   if (counts.size() < 2) return Error::Invalid("examples", "need examples of at least two labels");
-  if (options.epoch < 1 || options.epoch > 1000) return Error::Invalid("epoch", "must be 1-1000");
-  if (!(options.lr > 0 && options.lr <= 5)) return Error::Invalid("lr", "must be in (0, 5]");
-  if (options.dim < 2 || options.dim > 1000) return Error::Invalid("dim", "must be 2-1000");
-  if (options.word_ngrams < 1 || options.word_ngrams > 5) return Error::Invalid("word-ngrams", "must be 1-5");
-  if (options.minn < 0 || options.maxn < 0 || options.maxn > 10 || (options.maxn > 0 && options.minn > options.maxn))
-    return Error::Invalid("minn", "character n-grams need 0 <= minn <= maxn <= 10");
-  if (options.bucket < 1000 || options.bucket > 10'000'000) return Error::Invalid("bucket", "must be 1000-10000000");
+  if (auto st = ValidateOptions(options); !st) return st.error();
 
   auto existing = List();
   if (!existing) return existing.error();
@@ -279,24 +382,9 @@ Result<ModelInfo> ModelStore::Train(const std::string& name, const std::vector<L
       return Error::Internal("cannot write " + input_path);
     }
   }
-  fasttext::Args args;
-  args.input = input_path;
-  args.model = fasttext::model_name::sup;
-  args.loss = fasttext::loss_name::softmax;
-  args.minCount = 1;
-  args.epoch = options.epoch;
-  args.lr = options.lr;
-  args.dim = options.dim;
-  args.wordNgrams = options.word_ngrams;
-  args.minn = options.minn;
-  args.maxn = options.maxn;
-  args.bucket = options.bucket;
-  args.seed = options.seed;
-  args.thread = 1;
-  args.verbose = 0;
   fasttext::FastText ft;
   try {
-    ft.train(args);
+    ft.train(FastTextArgs(options, input_path));
     ft.saveModel(bin_tmp);
   } catch (const std::exception& e) {
     cleanup();
@@ -321,6 +409,7 @@ Result<ModelInfo> ModelStore::Train(const std::string& name, const std::vector<L
   info.source = source;
   info.options = options;
   info.model_path = stem + ".bin";
+  info.model_digest = FileDigest(info.model_path);
   auto loaded = Classifier::Load(info);
   if (!loaded) {
     cleanup();
@@ -359,8 +448,9 @@ Result<std::vector<ModelInfo>> ModelStore::List() const {
     }
   }
   if (ec) return Error::Internal("cannot read " + models_dir_ + ": " + ec.message());
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return std::tie(a.name, a.version) < std::tie(b.name, b.version); });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.name, a.version) < std::tie(b.name, b.version);
+  });
   return out;
 }
 
@@ -370,9 +460,11 @@ Result<ModelInfo> ModelStore::Resolve(std::string_view spec) const {
   int version = 0;
   if (at != std::string_view::npos) {
     version = VersionOf("v" + std::string(spec.substr(at + 1)) + ".json", ".json");
-    if (version == 0) return Error::Invalid("model", "expected NAME or NAME@VERSION (a positive number)");
+    if (version == 0)
+      return Error::Invalid("model", "expected NAME or NAME@VERSION (a positive number)");
   }
-  if (!ValidModelName(name)) return Error::Invalid("model", "no such model name: " + std::string(spec));
+  if (!ValidModelName(name))
+    return Error::Invalid("model", "no such model name: " + std::string(spec));
   auto all = List();
   if (!all) return all.error();
   const ModelInfo* found = nullptr;
@@ -399,7 +491,8 @@ Result<std::vector<std::shared_ptr<const Classifier>>> ModelStore::LoadActive() 
 ClassifierSet::ClassifierSet() : current_(std::make_shared<const Models>()) {}
 
 void ClassifierSet::Replace(Models models) {
-  std::atomic_store(&current_, std::shared_ptr<const Models>(std::make_shared<Models>(std::move(models))));
+  std::atomic_store(&current_,
+                    std::shared_ptr<const Models>(std::make_shared<Models>(std::move(models))));
 }
 
 }  // namespace vigil::analysis

@@ -19,7 +19,7 @@
 namespace fasttext {
 class Dictionary;
 class FastText;
-}
+}  // namespace fasttext
 
 namespace vigil::analysis {
 
@@ -63,14 +63,15 @@ struct TrainOptions {
 struct ModelInfo {
   std::string name;
   int version = 0;
-  std::vector<std::string> labels;              // sorted
+  std::vector<std::string> labels;                           // sorted
   std::vector<std::pair<std::string, size_t>> label_counts;  // training examples per label
   size_t examples = 0;
   std::string created;  // ISO-8601 UTC
   std::string source;   // the examples file it was trained from
   double training_accuracy = 0;
   TrainOptions options;
-  std::string model_path;  // the .bin
+  std::string model_digest;  // BLAKE2b-256 of the .bin (hex), checked before loading
+  std::string model_path;    // the .bin
   nlohmann::json ToJson() const;
   static Result<ModelInfo> FromJson(const nlohmann::json& j);
 };
@@ -92,7 +93,7 @@ class Classifier {
 
  private:
   Classifier() = default;
-  std::vector<LabelScore> PredictInput(const std::string& input) const;
+  std::vector<LabelScore> PredictInput(std::string_view input) const;
   ModelInfo info_;
   std::unique_ptr<fasttext::FastText> ft_;
   std::shared_ptr<const fasttext::Dictionary> dict_;

@@ -32,7 +32,8 @@ void FindThreshold(const std::vector<ScoredExample>& scored, double target, Labe
   std::vector<std::pair<double, bool>> by_score;  // score, is this label
   by_score.reserve(scored.size());
   for (const auto& e : scored) by_score.emplace_back(ScoreOf(e, l.label), e.label == l.label);
-  std::sort(by_score.begin(), by_score.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::sort(by_score.begin(), by_score.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
   size_t flagged = 0, hits = 0;
   for (size_t i = 0; i < by_score.size();) {
     double s = by_score[i].first;
@@ -71,9 +72,11 @@ EvalReport ComputeEvalReport(const std::vector<std::string>& model_labels,
   r.examples = scored.size();
   r.labels = model_labels;
   for (const auto& e : scored)
-    if (std::find(r.labels.begin(), r.labels.end(), e.label) == r.labels.end()) r.labels.push_back(e.label);
+    if (std::find(r.labels.begin(), r.labels.end(), e.label) == r.labels.end())
+      r.labels.push_back(e.label);
   auto index = [&](const std::string& label) {
-    return static_cast<size_t>(std::find(r.labels.begin(), r.labels.end(), label) - r.labels.begin());
+    return static_cast<size_t>(std::find(r.labels.begin(), r.labels.end(), label) -
+                               r.labels.begin());
   };
   r.confusion.assign(r.labels.size(), std::vector<size_t>(r.labels.size(), 0));
   size_t correct = 0;
@@ -101,7 +104,8 @@ EvalReport ComputeEvalReport(const std::vector<std::string>& model_labels,
   return r;
 }
 
-EvalReport Evaluate(const Classifier& c, const std::vector<LabeledExample>& examples, double target_precision) {
+EvalReport Evaluate(const Classifier& c, const std::vector<LabeledExample>& examples,
+                    double target_precision) {
   std::vector<ScoredExample> scored;
   scored.reserve(examples.size());
   for (const auto& e : examples) scored.push_back({e.label, c.Predict(e.text)});
@@ -116,11 +120,18 @@ json EvalReport::ToJson() const {
   for (const auto& l : per_label) {
     json t = nullptr;
     if (l.threshold)
-      t = {{"score", *l.threshold}, {"precision", l.precision_at_threshold},
-           {"recall", l.recall_at_threshold}, {"flagged", l.flagged_at_threshold}};
-    labels_json.push_back({{"label", l.label}, {"support", l.support}, {"predicted", l.predicted},
-                           {"correct", l.correct}, {"precision", l.precision}, {"recall", l.recall},
-                           {"f1", l.f1}, {"threshold", t}});
+      t = {{"score", *l.threshold},
+           {"precision", l.precision_at_threshold},
+           {"recall", l.recall_at_threshold},
+           {"flagged", l.flagged_at_threshold}};
+    labels_json.push_back({{"label", l.label},
+                           {"support", l.support},
+                           {"predicted", l.predicted},
+                           {"correct", l.correct},
+                           {"precision", l.precision},
+                           {"recall", l.recall},
+                           {"f1", l.f1},
+                           {"threshold", t}});
   }
   return {{"model", model},
           {"version", version},
@@ -128,23 +139,28 @@ json EvalReport::ToJson() const {
           {"accuracy", accuracy},
           {"target_precision", target_precision},
           {"labels", labels_json},
-          {"confusion", {{"labels", labels}, {"rows", "human label"}, {"columns", "top predicted label"},
-                         {"matrix", confusion}}}};
+          {"confusion",
+           {{"labels", labels},
+            {"rows", "human label"},
+            {"columns", "top predicted label"},
+            {"matrix", confusion}}}};
 }
 
 std::string EvalReport::ToText() const {
   size_t w = 10;
   for (const auto& l : labels) w = std::max(w, l.size() + 2);
-  std::string out = "model " + model + " v" + std::to_string(version) + ": " + std::to_string(examples) +
-                    " examples, accuracy " + Fixed(accuracy) + "\n\n";
-  out += Pad("label", w) + Pad("precision", 11, true) + Pad("recall", 9, true) + Pad("f1", 8, true) +
-         Pad("support", 9, true) + "   threshold for precision >= " + Fixed(target_precision, 2) + "\n";
+  std::string out = "model " + model + " v" + std::to_string(version) + ": " +
+                    std::to_string(examples) + " examples, accuracy " + Fixed(accuracy) + "\n\n";
+  out += Pad("label", w) + Pad("precision", 11, true) + Pad("recall", 9, true) +
+         Pad("f1", 8, true) + Pad("support", 9, true) +
+         "   threshold for precision >= " + Fixed(target_precision, 2) + "\n";
   for (const auto& l : per_label) {
     out += Pad(l.label, w) + Pad(Fixed(l.precision), 11, true) + Pad(Fixed(l.recall), 9, true) +
            Pad(Fixed(l.f1), 8, true) + Pad(std::to_string(l.support), 9, true) + "   ";
     if (l.threshold)
       out += Fixed(*l.threshold) + " (precision " + Fixed(l.precision_at_threshold) + ", recall " +
-             Fixed(l.recall_at_threshold) + ", " + std::to_string(l.flagged_at_threshold) + " flagged)";
+             Fixed(l.recall_at_threshold) + ", " + std::to_string(l.flagged_at_threshold) +
+             " flagged)";
     else
       out += "not reached";
     out += "\n";

@@ -14,15 +14,15 @@
 namespace vigil::analysis {
 
 struct ScoredExample {
-  std::string label;                // the human label
-  std::vector<LabelScore> scores;   // the model's, any order
+  std::string label;               // the human label
+  std::vector<LabelScore> scores;  // the model's, any order
 };
 
 struct LabelEval {
   std::string label;
-  size_t support = 0;     // examples with this human label
-  size_t predicted = 0;   // examples whose top label is this one
-  size_t correct = 0;     // both
+  size_t support = 0;    // examples with this human label
+  size_t predicted = 0;  // examples whose top label is this one
+  size_t correct = 0;    // both
   double precision = 0, recall = 0, f1 = 0;
   // The lowest score threshold reaching the target precision, and precision/recall/count there;
   // nullopt when no threshold does (or the label has no examples).

@@ -36,8 +36,8 @@ struct ExternalClassifierConfig {
   Millis backoff_ms = 250;          // before attempt n+1: backoff * 2^(n-1), plus up to 50% jitter
   int breaker_failures = 5;         // consecutive failed calls that open the breaker
   Millis breaker_cooldown_ms = 30000;
-  int64_t daily_budget = 10000;     // HTTP requests per UTC day (every attempt counts)
-  double min_score = 0.1;           // moderation: categories scoring less give no signal
+  int64_t daily_budget = 10000;  // HTTP requests per UTC day (every attempt counts)
+  double min_score = 0.1;        // moderation: categories scoring less give no signal
 };
 
 // Reads DIR/external_classifier.yaml; a missing file is the default (disabled). `getenv` reads
@@ -55,7 +55,8 @@ class ExternalClassifier {
  public:
   enum class BreakerState { kClosed, kOpen, kHalfOpen };
 
-  explicit ExternalClassifier(ExternalClassifierConfig config, const Clock& clock = SystemClock::Instance());
+  explicit ExternalClassifier(ExternalClassifierConfig config,
+                              const Clock& clock = SystemClock::Instance());
 
   // Classifies `text`. Errors: kUnavailable (disabled, breaker open, endpoint failing after the
   // retries, unusable answer) and kRateLimited (the day's budget is spent), with a human message.
@@ -71,10 +72,10 @@ class ExternalClassifier {
 
  private:
   struct Attempt;
-  Status Admit();                  // breaker and budget, before a call
-  bool TakeBudget();               // one request of today's budget
-  void Record(bool success);       // breaker bookkeeping after a call
-  void ReleaseTrial();             // a half-open trial that made no request
+  Status Admit();             // breaker and budget, before a call
+  bool TakeBudget();          // one request of today's budget
+  void Record(bool success);  // breaker bookkeeping after a call
+  void ReleaseTrial();        // a half-open trial that made no request
   Attempt Once(const std::string& body) const;
   std::string RequestBody(std::string_view text) const;
   Result<std::vector<ExternalLabel>> ParseAnswer(const std::string& body) const;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "analysis/analyzer.h"
+#include "http/route_roles.h"
 #include "intake/flag_parser.h"
 
 namespace vigil::http {
@@ -14,9 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<Role> kAnalysts = {Role::kAgent, Role::kSenior,      Role::kQa,
-                                  Role::kLegal, Role::kEngineering, Role::kAdmin,
-                                  Role::kIntegration};
 const std::set<Role> kListReaders = {Role::kSenior, Role::kQa, Role::kLegal, Role::kEngineering,
                                      Role::kAdmin};
 const std::set<Role> kListAdmins = {Role::kAdmin, Role::kEngineering};
@@ -87,7 +85,7 @@ void AddAnalysisRoutes(Server& server, Services& s) {
   // retries): those run on threads of their own, not on the server's I/O or worker threads.
   auto external_pool = std::make_shared<boost::asio::thread_pool>(4);
 
-  server.Add({"POST", "/v1/analyze", kAnalysts, false, false, 0,
+  server.Add({"POST", "/v1/analyze", kEveryone, false, false, 0,
               "Analyse a text: {text, language?} -> typed, explained signals (term-list matches, "
               "URLs, shorteners, listed domains, obfuscation, language) with byte spans in the "
               "original text. Nothing is stored.",

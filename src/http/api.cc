@@ -8,6 +8,7 @@
 #include "cases/suspensions.h"
 #include "events/audit.h"
 #include "http/console.h"
+#include "http/route_roles.h"
 #include "notify/webhook.h"
 #include "intake/flag_parser.h"
 
@@ -16,17 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::set<Role> kEveryone = {Role::kAgent, Role::kSenior,      Role::kQa,
-                                  Role::kLegal, Role::kEngineering, Role::kAdmin,
-                                  Role::kIntegration};
-const std::set<Role> kStaff = {Role::kAgent,       Role::kSenior, Role::kQa, Role::kLegal,
-                               Role::kEngineering, Role::kAdmin};
-const std::set<Role> kCaseReaders = {Role::kAgent, Role::kSenior, Role::kQa, Role::kLegal,
-                                     Role::kAdmin};
-const std::set<Role> kFlaggers = {Role::kIntegration, Role::kAdmin, Role::kSenior, Role::kAgent,
-                                  Role::kLegal};
-const std::set<Role> kAdminOnly = {Role::kAdmin};
-const std::set<Role> kAuditors = {Role::kAdmin, Role::kQa, Role::kLegal};
 
 Response Json(int status, const json& body) { return JsonResponse(status, body.dump()); }
 
@@ -556,7 +546,6 @@ std::function<void(Result<json>)> Reply(Respond respond, int status) {
   };
 }
 
-const std::set<Role> kReviewers = {Role::kAgent, Role::kSenior, Role::kLegal, Role::kAdmin};
 
 void AddWorkflowRoutes(Server& server, Services& s) {
   server.Add({"POST", "/v1/queues/{queue}/next", kReviewers, false, false, 0,

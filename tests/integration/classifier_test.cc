@@ -1,11 +1,13 @@
 // Classifiers end to end with the real binary: `vigil classifier train` on the shipped example
 // set (strict input errors write nothing), `list`, `eval` (text and JSON), and a served
-// POST /v1/analyze that carries classifier signals, with a new version picked up on reload.
+// POST /v1/analyze that carries classifier signals, with a new version picked up on reload, and
+// the external classifier adapter configured in the data directory against a local endpoint.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "support/scripted_endpoint.h"
 #include "support/test_support.h"
 
 namespace vigil::testing {
@@ -29,15 +31,15 @@ TEST(ClassifierCli, TrainListEvalAndStrictInput) {
   std::ofstream(tmp.Join("bad.ndjson")) << "{\"text\": \"buy followers\", \"label\": \"spam\"}\n"
                                         << "{\"text\": \"hello there\"}\n";
   std::string out;
-  EXPECT_EQ(RunVigilWithStderr("classifier train --data " + data + " --examples " + tmp.Join("bad.ndjson") +
-                                   " --name abuse",
+  EXPECT_EQ(RunVigilWithStderr("classifier train --data " + data + " --examples " +
+                                   tmp.Join("bad.ndjson") + " --name abuse",
                                &out),
             1);
   EXPECT_NE(out.find("line 2: label: required, a string"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(data + "/models"));
 
-  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples", kExamples + "train.ndjson", "--name",
-                      "abuse"},
+  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples",
+                      kExamples + "train.ndjson", "--name", "abuse"},
                      &out),
             0);
   EXPECT_NE(out.find("trained classifier abuse v1 on "), std::string::npos) << out;
@@ -54,7 +56,8 @@ TEST(ClassifierCli, TrainListEvalAndStrictInput) {
                       kExamples + "test.ndjson"},
                      &out),
             0);
-  for (const char* want : {"precision", "recall", "f1", "confusion matrix", "harassment", "threshold for precision >= 0.95"})
+  for (const char* want : {"precision", "recall", "f1", "confusion matrix", "harassment",
+                           "threshold for precision >= 0.95"})
     EXPECT_NE(out.find(want), std::string::npos) << want << "\n" << out;
 
   ASSERT_EQ(RunVigil({"classifier", "eval", "--data", data, "--model", "abuse@1", "--examples",
@@ -72,8 +75,8 @@ TEST(ClassifierCli, TrainListEvalAndStrictInput) {
     EXPECT_GE(l["threshold"]["precision"].get<double>(), 0.9);
   }
 
-  EXPECT_EQ(RunVigilWithStderr("classifier eval --data " + data + " --model abuse@7 --examples " + kExamples +
-                                   "test.ndjson",
+  EXPECT_EQ(RunVigilWithStderr("classifier eval --data " + data + " --model abuse@7 --examples " +
+                                   kExamples + "test.ndjson",
                                &out),
             1);
   EXPECT_NE(out.find("no model abuse@7"), std::string::npos) << out;
@@ -84,15 +87,16 @@ TEST(ClassifierApi, AnalyzeCarriesClassifierSignalsAndReloadPicksUpANewVersion) 
   std::string data;
   std::string token = SetUpServerWithToken(tmp, "integration", &data);
   std::string eng = CreateUserWithToken(data, "eng-1", "engineering");
-  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples", kExamples + "train.ndjson", "--name",
-                      "abuse"}),
+  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples",
+                      kExamples + "train.ndjson", "--name", "abuse"}),
             0);
 
   ServerProcess server;
   ASSERT_TRUE(server.Start(data));
   HttpClient c(server.port());
   c.set_token(token);
-  auto r = c.PostJson("/v1/analyze", {{"text", "D0UBLE y0ur B1TC01N in 24h!! send 0.1 BTC, get 0.2 back"}});
+  auto r = c.PostJson("/v1/analyze",
+                      {{"text", "D0UBLE y0ur B1TC01N in 24h!! send 0.1 BTC, get 0.2 back"}});
   ASSERT_EQ(r.status, 200) << r.body;
   json top, body = r.json();
   for (const auto& s : body["signals"])
@@ -105,8 +109,8 @@ TEST(ClassifierApi, AnalyzeCarriesClassifierSignalsAndReloadPicksUpANewVersion) 
   EXPECT_FALSE(top["why"].get<std::string>().empty());
 
   // A new version is used after POST /v1/classifiers:reload, without a restart.
-  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples", kExamples + "train.ndjson", "--name",
-                      "abuse", "--epoch", "40"}),
+  ASSERT_EQ(RunVigil({"classifier", "train", "--data", data, "--examples",
+                      kExamples + "train.ndjson", "--name", "abuse", "--epoch", "40"}),
             0);
   c.set_token(eng);
   auto reload = c.Post("/v1/classifiers:reload", "{}");
@@ -124,9 +128,61 @@ TEST(ClassifierApi, AnalyzeCarriesClassifierSignalsAndReloadPicksUpANewVersion) 
   bool v2_harassment = false;
   body = r.json();
   for (const auto& s : body["signals"])
-    v2_harassment |= s["name"] == "classifier" && s["detail"]["version"] == 2 && s["value"] == "harassment" &&
-                     s["detail"]["rank"] == 1;
+    v2_harassment |= s["name"] == "classifier" && s["detail"]["version"] == 2 &&
+                     s["value"] == "harassment" && s["detail"]["rank"] == 1;
   EXPECT_TRUE(v2_harassment) << r.body;
+}
+
+TEST(ClassifierApi, ExternalModerationEndpointThroughTheServerWithItsBreaker) {
+  ScriptedEndpoint endpoint;
+  endpoint.SetDefault({200, R"({"results": [{"flagged": true, "categories": {"harassment": true},
+                                 "category_scores": {"harassment": 0.91, "violence": 0.01}}]})"});
+  TempDir tmp("vigil-external-api");
+  std::string data;
+  std::string token = SetUpServerWithToken(tmp, "integration", &data);
+  std::string eng = CreateUserWithToken(data, "eng-1", "engineering");
+  std::ofstream(data + "/external_classifier.yaml")
+      << "enabled: true\nkind: moderation\nurl: " << endpoint.url("/v1/moderations")
+      << "\nmodel: omni-moderation-latest\ntimeout_ms: 1000\nmax_attempts: 1\nbreaker_failures: 1\n"
+         "breaker_cooldown_ms: 600000\ndaily_budget: 100\n";
+
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(data));
+  HttpClient c(server.port());
+  c.set_token(token);
+  auto find = [](const json& body, const std::string& name) {
+    for (const auto& s : body["signals"])
+      if (s["name"] == name) return s;
+    return json();
+  };
+  auto r = c.PostJson("/v1/analyze", {{"text", "you are a pathetic loser"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json external = find(r.json(), "external_classifier");
+  ASSERT_TRUE(external.is_object()) << r.body;
+  EXPECT_EQ(external["value"], "harassment");
+  EXPECT_EQ(external["score"], 0.91);
+  EXPECT_NE(external["why"].get<std::string>().find("flagged by the endpoint"), std::string::npos);
+  EXPECT_EQ(endpoint.last_body()["input"], "you are a pathetic loser");
+
+  // The endpoint fails: analysis still answers, says why, and the breaker stops further calls.
+  endpoint.SetDefault({500, "{}"});
+  r = c.PostJson("/v1/analyze", {{"text", "second"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json down = find(r.json(), "external_classifier_unavailable");
+  ASSERT_TRUE(down.is_object()) << r.body;
+  EXPECT_NE(down["why"].get<std::string>().find("HTTP 500"), std::string::npos) << down.dump();
+  r = c.PostJson("/v1/analyze", {{"text", "third"}});
+  down = find(r.json(), "external_classifier_unavailable");
+  ASSERT_TRUE(down.is_object()) << r.body;
+  EXPECT_NE(down["why"].get<std::string>().find("circuit breaker open"), std::string::npos)
+      << down.dump();
+  EXPECT_EQ(endpoint.requests(), 2);
+  c.set_token(eng);
+  auto listed = c.Get("/v1/classifiers");
+  ASSERT_EQ(listed.status, 200);
+  json state = listed.json()["external"];
+  EXPECT_EQ(state["breaker"], "open");
+  EXPECT_EQ(state["requests_today"], 2);
 }
 
 }  // namespace

@@ -22,7 +22,8 @@ std::string ReadAll(const std::string& path) {
 }
 
 std::vector<LabeledExample> ExampleFile(const std::string& name) {
-  auto parsed = ParseLabeledExamples(ReadAll(std::string(VIGIL_SOURCE_DIR) + "/examples/classifier/" + name));
+  auto parsed =
+      ParseLabeledExamples(ReadAll(std::string(VIGIL_SOURCE_DIR) + "/examples/classifier/" + name));
   EXPECT_TRUE(parsed.ok()) << parsed.error().field << ": " << parsed.error().message;
   return parsed.ok() ? parsed.value() : std::vector<LabeledExample>{};
 }
@@ -50,13 +51,16 @@ TEST(LabeledExamples, ParsesAndNamesTheLineAndFieldOfEveryError) {
   EXPECT_EQ(FieldOf(good + "{\"text\": \"  \", \"label\": \"spam\"}\n"), "line 2: text");
   EXPECT_EQ(FieldOf(good + "{\"text\": \"a\", \"label\": \"two words\"}\n"), "line 2: label");
   EXPECT_EQ(FieldOf(good + "{\"text\": \"a\", \"label\": \"\"}\n"), "line 2: label");
-  EXPECT_EQ(FieldOf(good + "{\"text\": \"a\", \"label\": \"spam\", \"lable\": \"x\"}\n"), "line 2: lable");
-  EXPECT_EQ(FieldOf(good + "{\"text\": \"\xff\", \"label\": \"spam\"}\n"), "line 2");  // invalid UTF-8 JSON
+  EXPECT_EQ(FieldOf(good + "{\"text\": \"a\", \"label\": \"spam\", \"lable\": \"x\"}\n"),
+            "line 2: lable");
+  EXPECT_EQ(FieldOf(good + "{\"text\": \"\xff\", \"label\": \"spam\"}\n"),
+            "line 2");  // invalid UTF-8 JSON
 }
 
 TEST(ClassifierInput, EvasionsReadLikeThePlainText) {
   EXPECT_EQ(ClassifierInput("FR33  M0NEY!!"), ClassifierInput("free money!!"));
-  EXPECT_EQ(ClassifierInput("fr\xD0\xB5\xD0\xB5 m\xE2\x80\x8Boney"), ClassifierInput("free money"));  // Cyrillic е, ZWSP
+  EXPECT_EQ(ClassifierInput("fr\xD0\xB5\xD0\xB5 m\xE2\x80\x8Boney"),
+            ClassifierInput("free money"));  // Cyrillic е, ZWSP
   EXPECT_EQ(ClassifierInput("f r e e   m o n e y"), ClassifierInput("free money"));
   // Punctuation becomes tokens of its own, so "money!" and "money" share the word.
   EXPECT_EQ(ClassifierInput("Hello, world!"), "helo , world !\n");
@@ -67,8 +71,9 @@ TEST(ClassifierEval, PrecisionRecallConfusionAndThresholdFromKnownScores) {
     return ScoredExample{std::move(label), {{"spam", spam}, {"benign", benign}}};
   };
   // Human label, then the model's scores. Top labels: spam x3 (2 right), benign x3 (2 right).
-  std::vector<ScoredExample> scored = {ex("spam", 0.95, 0.05), ex("spam", 0.80, 0.20), ex("benign", 0.60, 0.40),
-                                       ex("spam", 0.30, 0.70), ex("benign", 0.10, 0.90), ex("benign", 0.20, 0.80)};
+  std::vector<ScoredExample> scored = {ex("spam", 0.95, 0.05),   ex("spam", 0.80, 0.20),
+                                       ex("benign", 0.60, 0.40), ex("spam", 0.30, 0.70),
+                                       ex("benign", 0.10, 0.90), ex("benign", 0.20, 0.80)};
   EvalReport r = ComputeEvalReport({"benign", "spam"}, scored, 0.95);
   ASSERT_EQ(r.labels, (std::vector<std::string>{"benign", "spam"}));
   EXPECT_EQ(r.confusion, (std::vector<std::vector<size_t>>{{2, 1}, {1, 2}}));
@@ -152,6 +157,15 @@ TEST(Classifier, TrainsVersionsFromTheExampleSetAndResistsEvasions) {
   EvalReport report = Evaluate(c, ExampleFile("test.ndjson"), 0.95);
   EXPECT_GE(report.accuracy, 0.85) << report.ToText();
   for (const auto& l : report.per_label) EXPECT_GE(l.f1, 0.75) << report.ToText();
+
+  // A damaged model file is refused (fastText alone would load it and abort on a prediction).
+  std::filesystem::copy_file(tmp.Join("models/abuse/v2.bin"), tmp.Join("v2.bin.good"));
+  std::filesystem::resize_file(tmp.Join("models/abuse/v2.bin"), 100000);
+  auto damaged = store.LoadActive();
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().message.find("digest"), std::string::npos);
+  std::filesystem::copy_file(tmp.Join("v2.bin.good"), tmp.Join("models/abuse/v2.bin"),
+                             std::filesystem::copy_options::overwrite_existing);
 
   // The Analyzer turns the scores into explained signals.
   Analyzer analyzer(tmp.Join("lists"), {}, tmp.Join("models"));

@@ -3,127 +3,29 @@
 // half-open, closed again), the daily budget, configuration errors, and Analyzer signals.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <deque>
 #include <fstream>
-#include <mutex>
-#include <thread>
 
 #include "analysis/analyzer.h"
 #include "analysis/external_classifier.h"
+#include "support/scripted_endpoint.h"
 #include "support/test_support.h"
 
 namespace vigil::analysis {
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using nlohmann::json;
-using tcp = asio::ip::tcp;
+using testing::ScriptedEndpoint;
 
-// An OpenAI-compatible endpoint that answers each request with the next scripted step (or the
-// default one), each connection on its own thread so a slow answer does not hold up the next.
-class ScriptedEndpoint {
- public:
-  struct Step {
-    int status = 200;
-    std::string body;
-    int delay_ms = 0;
-  };
-
-  ScriptedEndpoint() : acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
-    loop_ = std::thread([this] { Accept(); });
-  }
-  ~ScriptedEndpoint() {
-    stop_ = true;
-    boost::system::error_code ec;
-    tcp::socket wake(io_);
-    wake.connect({asio::ip::make_address("127.0.0.1"), port()}, ec);  // unblocks accept()
-    loop_.join();
-    for (auto& t : connections_) t.join();
-  }
-
-  uint16_t port() const { return acceptor_.local_endpoint().port(); }
-  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port()) + path; }
-  void Push(Step s) {
-    std::lock_guard lock(mu_);
-    steps_.push_back(std::move(s));
-  }
-  void SetDefault(Step s) {
-    std::lock_guard lock(mu_);
-    default_ = std::move(s);
-  }
-  int requests() const { return requests_.load(); }
-  json last_body() const {
-    std::lock_guard lock(mu_);
-    return json::parse(last_body_, nullptr, false);
-  }
-  std::string last_authorization() const {
-    std::lock_guard lock(mu_);
-    return last_auth_;
-  }
-
- private:
-  void Accept() {
-    while (!stop_) {
-      tcp::socket socket(io_);
-      boost::system::error_code ec;
-      acceptor_.accept(socket, ec);
-      if (ec || stop_) break;
-      connections_.emplace_back([this, s = std::move(socket)]() mutable { Serve(std::move(s)); });
-    }
-  }
-  void Serve(tcp::socket socket) {
-    boost::system::error_code ec;
-    beast::flat_buffer buffer;
-    http::request<http::string_body> req;
-    http::read(socket, buffer, req, ec);
-    if (ec) return;
-    ++requests_;
-    Step step;
-    {
-      std::lock_guard lock(mu_);
-      last_body_ = req.body();
-      last_auth_ = std::string(req[http::field::authorization]);
-      if (steps_.empty()) {
-        step = default_;
-      } else {
-        step = steps_.front();
-        steps_.pop_front();
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(step.delay_ms));
-    http::response<http::string_body> res{static_cast<http::status>(step.status), 11};
-    res.set(http::field::content_type, "application/json");
-    res.body() = step.body;
-    res.prepare_payload();
-    http::write(socket, res, ec);
-    socket.shutdown(tcp::socket::shutdown_both, ec);
-  }
-
-  asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread loop_;
-  std::vector<std::thread> connections_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> requests_{0};
-  mutable std::mutex mu_;
-  std::deque<Step> steps_;
-  Step default_{200, "{}"};
-  std::string last_body_, last_auth_;
-};
-
-const std::string kModerationAnswer = R"({"id": "modr-1", "model": "omni-moderation-latest", "results": [{
+const std::string kModerationAnswer =
+    R"({"id": "modr-1", "model": "omni-moderation-latest", "results": [{
   "flagged": true, "categories": {"harassment": true, "violence": false, "spam": false},
   "category_scores": {"harassment": 0.91, "violence": 0.02, "spam": 0.15}}]})";
 
 std::string ChatAnswer(const std::string& content) {
-  return json{{"model", "local-llm"},
-              {"choices", json::array({{{"index", 0}, {"message", {{"role", "assistant"}, {"content", content}}}}})}}
+  return json{
+      {"model", "local-llm"},
+      {"choices",
+       json::array({{{"index", 0}, {"message", {{"role", "assistant"}, {"content", content}}}}})}}
       .dump();
 }
 
@@ -159,7 +61,8 @@ TEST_F(ExternalClassifierTest, ModerationScoresBecomeLabelsWithWhy) {
   ASSERT_EQ(labels->size(), 2u);  // violence 0.02 is under min_score
   EXPECT_EQ((*labels)[0].label, "harassment");
   EXPECT_DOUBLE_EQ((*labels)[0].score, 0.91);
-  EXPECT_NE((*labels)[0].why.find("flagged by the endpoint"), std::string::npos) << (*labels)[0].why;
+  EXPECT_NE((*labels)[0].why.find("flagged by the endpoint"), std::string::npos)
+      << (*labels)[0].why;
   EXPECT_EQ((*labels)[1].label, "spam");
   EXPECT_EQ(server.last_body()["input"], "you are a pathetic loser");
   EXPECT_EQ(server.last_body()["model"], "omni-moderation-latest");
@@ -174,7 +77,8 @@ TEST_F(ExternalClassifierTest, ChatPutsThePolicyInThePromptAndReadsTheLabel) {
   c.model = "local-llm";
   c.policy = "S1. Scams: offers that ask for money or credentials under false pretences.";
   c.labels = {"scam", "spam", "benign"};
-  server.Push({200, ChatAnswer("```json\n{\"label\": \"scam\", \"score\": 0.87, \"reason\": \"S1: asks for crypto\"}\n```")});
+  server.Push({200, ChatAnswer("```json\n{\"label\": \"scam\", \"score\": 0.87, \"reason\": \"S1: "
+                               "asks for crypto\"}\n```")});
   auto e = Make(c);
   auto labels = e->Classify("send 1 BTC get 2 back");
   ASSERT_TRUE(labels.ok()) << labels.error().message;
@@ -272,7 +176,8 @@ TEST_F(ExternalClassifierTest, DailyBudgetCountsRequestsAndRenewsAtMidnightUtc) 
   EXPECT_EQ(r.error().code, ErrorCode::kRateLimited);
   EXPECT_NE(r.error().message.find("daily budget of 2 requests"), std::string::npos);
   EXPECT_EQ(server.requests(), 2);
-  EXPECT_EQ(e->breaker_state(), ExternalClassifier::BreakerState::kClosed);  // not the endpoint's fault
+  EXPECT_EQ(e->breaker_state(),
+            ExternalClassifier::BreakerState::kClosed);  // not the endpoint's fault
 
   clock.Advance(24 * 3600 * 1000);
   EXPECT_TRUE(e->Classify("d").ok());
@@ -286,7 +191,8 @@ TEST_F(ExternalClassifierTest, AnalyzerGivesSignalsOrSaysWhyItCouldNotAsk) {
   c.max_attempts = 1;
   c.daily_budget = 1;
   analyzer.SetExternalClassifier(std::make_shared<ExternalClassifier>(c, clock));
-  auto has = [](const AnalysisResult& r, const std::string& name, const std::string& value) -> const Signal* {
+  auto has = [](const AnalysisResult& r, const std::string& name,
+                const std::string& value) -> const Signal* {
     for (const auto& s : r.signals)
       if (s.name == name && s.value == value) return &s;
     return nullptr;
@@ -310,24 +216,29 @@ TEST(ExternalClassifierConfigTest, OffByDefaultAndStrict) {
 
   auto load = [&](const std::string& yaml) {
     std::ofstream(tmp.Join("external_classifier.yaml")) << yaml;
-    return LoadExternalClassifierConfig(tmp.Join("external_classifier.yaml"), [](const char* name) -> const char* {
-      return std::string(name) == "MOD_KEY" ? "k-123" : nullptr;
-    });
+    return LoadExternalClassifierConfig(tmp.Join("external_classifier.yaml"),
+                                        [](const char* name) -> const char* {
+                                          return std::string(name) == "MOD_KEY" ? "k-123" : nullptr;
+                                        });
   };
   std::ofstream(tmp.Join("policy.md")) << "S1. No scams.";
-  auto ok = load("enabled: true\nkind: chat\nurl: http://127.0.0.1:9/v1/chat/completions\nmodel: m\n"
-                 "api_key_env: MOD_KEY\npolicy_file: policy.md\nlabels: [scam, benign]\ntimeout_ms: 500\n"
-                 "daily_budget: 100\n");
+  auto ok = load(
+      "enabled: true\nkind: chat\nurl: http://127.0.0.1:9/v1/chat/completions\nmodel: m\n"
+      "api_key_env: MOD_KEY\npolicy_file: policy.md\nlabels: [scam, benign]\ntimeout_ms: 500\n"
+      "daily_budget: 100\n");
   ASSERT_TRUE(ok.ok()) << ok.error().field << ": " << ok.error().message;
   EXPECT_EQ(ok->api_key, "k-123");
   EXPECT_EQ(ok->policy, "S1. No scams.");
   EXPECT_EQ(ok->daily_budget, 100);
   EXPECT_EQ(load("enabled: true\nkind: vibes\nurl: http://x/\n").error().field, "kind");
-  EXPECT_EQ(load("enabled: true\nurl: https://api.openai.com/v1/moderations\n").error().field, "url");
-  EXPECT_EQ(load("enabled: true\nurl: http://x/\napi_key_env: NOPE\n").error().field, "api_key_env");
+  EXPECT_EQ(load("enabled: true\nurl: https://api.openai.com/v1/moderations\n").error().field,
+            "url");
+  EXPECT_EQ(load("enabled: true\nurl: http://x/\napi_key_env: NOPE\n").error().field,
+            "api_key_env");
   EXPECT_EQ(load("enabled: true\nurl: http://x/\ntimeout: 5\n").error().field, "timeout");
   EXPECT_EQ(load("enabled: true\nurl: http://x/\ntimeout_ms: soon\n").error().field, "timeout_ms");
-  EXPECT_EQ(load("enabled: true\nkind: chat\nurl: http://x/\nlabels: [a]\n").error().field, "policy");
+  EXPECT_EQ(load("enabled: true\nkind: chat\nurl: http://x/\nlabels: [a]\n").error().field,
+            "policy");
   EXPECT_TRUE(load("enabled: false\nurl: nonsense\n").ok());  // not checked while off
 }
 
