@@ -234,7 +234,7 @@ void Appeals::Decide(const auth::Principal& p, int64_t appeal_id, AppealDecision
         if (!tx.CloseReopenedCase(a->case_id, version, now))
           return Error::Conflict("case_version", "the case changed");
         tx.CloseAppeal(appeal_id, in.overturn ? "overturned" : "upheld", actor, in.explanation, now);
-        QueueAppealNotices(tx, notices_, *a, c->content_id, in.overturn, new_actions,
+        QueueAppealNotices(tx, *notices_.Get(), *a, c->content_id, in.overturn, new_actions,
                            in.explanation, now);
         Emit(tx, "appeal.decided", a->case_id, actor, now, payload);
         *out = payload;

@@ -32,7 +32,7 @@ class Appeals {
  public:
   // `notices` must outlive this object (the case service's templates).
   Appeals(store::GroupCommitter& writer, const Config& config, const Clock& clock,
-          const notify::NoticeTemplates& notices, std::function<void()> outbox_written)
+          const notify::NoticeStore& notices, std::function<void()> outbox_written)
       : writer_(writer),
         config_(config),
         clock_(clock),
@@ -46,7 +46,7 @@ class Appeals {
   store::GroupCommitter& writer_;
   const Config& config_;
   const Clock& clock_;
-  const notify::NoticeTemplates& notices_;
+  const notify::NoticeStore& notices_;
   std::function<void()> outbox_written_;
 };
 

@@ -435,7 +435,8 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
         tx.EnqueueOutbox(e.type, hook.dump(), now);
         // Notices to the notifiers and the affected user leave with the decision.
         auto signals = tx.LoadCaseSignals(case_id, now, /*track_record=*/false);
-        for (const auto& n : DecisionNotices(notices_, signals, taxonomy_, c->content_id, d, now)) {
+        auto templates = notices_.Get();
+        for (const auto& n : DecisionNotices(*templates, signals, taxonomy_, c->content_id, d, now)) {
           json nj = {{"kind", n.kind}, {"to", n.to},           {"language", n.language},
                      {"subject", n.subject}, {"body", n.body}, {"case_id", case_id},
                      {"decision_id", *id}};
@@ -446,7 +447,7 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
                                    {{"decision_id", d.reverses}}));
         if (d.reverses) ReverseUnfoundedNotices(tx, config_, case_id, d.reverses, actor, now);
         if (d.notices_unfounded) {
-          auto marked = RecordUnfoundedNotices(tx, config_, notices_, case_id, *id, actor, now);
+          auto marked = RecordUnfoundedNotices(tx, config_, *templates, case_id, *id, actor, now);
           if (!marked.empty()) (*out)["reporters_marked_unfounded"] = marked;
         }
         if (outcome == "actioned" && d.strike_weight > 0) {

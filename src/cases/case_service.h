@@ -74,9 +74,8 @@ class CaseService {
   void MarkDirty(int64_t case_id);
   // Called after a commit that wrote outbox messages (wakes the delivery worker).
   void SetOutboxHook(std::function<void()> hook) { on_outbox_ = std::move(hook); }
-  // Notice templates in force (set once at start; the built-in ones by default).
-  void SetNoticeTemplates(notify::NoticeTemplates t) { notices_ = std::move(t); }
-  const notify::NoticeTemplates& notices() const { return notices_; }
+  // Notice templates in force (the built-in ones by default); replaceable at run time.
+  notify::NoticeStore& notices() { return notices_; }
   // The priority of a case that `flag` opens, from the flag alone (its reporter has no history).
   double ScoreNewCase(const Flag& flag, const Reason& reason, Millis received, Millis now) const;
   // Recomputes every listed case now, waiting for the commit (CLI import and demo).
@@ -110,7 +109,7 @@ class CaseService {
   std::condition_variable cv_;
   std::set<int64_t> dirty_;
   std::function<void()> on_outbox_;
-  notify::NoticeTemplates notices_ = notify::NoticeTemplates::Default();
+  notify::NoticeStore notices_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -35,7 +35,7 @@ Result<SuspensionDecision> ParseSuspensionDecision(const json& j) {
   return d;
 }
 
-void DecideSuspension(store::GroupCommitter& writer, const notify::NoticeTemplates& notices,
+void DecideSuspension(store::GroupCommitter& writer, const notify::NoticeStore& notices,
                       const Clock& clock, const auth::Principal& p, std::string account_id,
                       SuspensionDecision d, std::function<void()> outbox_written, JsonFn done) {
   auto out = std::make_shared<json>();
@@ -75,7 +75,7 @@ void DecideSuspension(store::GroupCommitter& writer, const notify::NoticeTemplat
         char facts[160];
         std::snprintf(facts, sizeof facts,
                       "repeated violations of our terms (active strike weight %.1f)", weight);
-        auto n = notices.Render(
+        auto n = notices.Get()->Render(
             "statement_of_reasons", "en",
             {{"account_id", account_id},
              {"content_id", "-"},

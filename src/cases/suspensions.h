@@ -25,7 +25,7 @@ Result<SuspensionDecision> ParseSuspensionDecision(const nlohmann::json& j);
 
 // Resolves the pending proposal for `account_id`: 404 for an unknown account, 409 when no
 // proposal is pending. `outbox_written` is called after a commit that queued messages.
-void DecideSuspension(store::GroupCommitter& writer, const notify::NoticeTemplates& notices,
+void DecideSuspension(store::GroupCommitter& writer, const notify::NoticeStore& notices,
                       const Clock& clock, const auth::Principal& p, std::string account_id,
                       SuspensionDecision d, std::function<void()> outbox_written, JsonFn done);
 

@@ -1,10 +1,14 @@
 #include "cli/services.h"
 
+#include <sodium.h>
 #include <sys/stat.h>
 
 #include <fstream>
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "events/chain.h"
 #include "store/sqlite_db.h"
 
 namespace vigil {
@@ -111,7 +115,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
       e.message = data_dir + "/notices.yaml: " + e.field + ": " + e.message;
       return e;
     }
-    s->cases->SetNoticeTemplates(std::move(t.value()));
+    s->cases->notices().Set(std::move(t.value()));
   }
   s->intake->SetReceipts(&s->cases->notices(), [o = s->outbox.get()] { o->Wake(); });
   s->appeals = std::make_unique<cases::Appeals>(*s->writer, s->config, *s->clock,
@@ -143,6 +147,52 @@ Status Services::ReloadQueues() {
   auto fresh = std::make_shared<const cases::QueueConfig>(std::move(q.value()));
   std::lock_guard lock(queues_mu_);
   queues_ = std::move(fresh);
+  return OkStatus();
+}
+
+std::string Services::NoticeTemplatesText() const {
+  std::ifstream in(data_dir + "/notices.yaml");
+  if (!in) return notify::NoticeTemplates::DefaultYaml();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status Services::SaveNoticeTemplates(const std::string& yaml, const std::string& actor) {
+  auto t = notify::NoticeTemplates::FromYaml(yaml);
+  if (!t) return t.error();
+  std::string path = data_dir + "/notices.yaml";
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << yaml;
+    out.flush();
+    if (!out) return Error{ErrorCode::kInternal, "", "cannot write " + tmp};
+  }
+  // The event first: if it cannot be recorded, the file is not replaced.
+  Status st = writer->Run([&](store::WriteTx& tx) -> Status {
+    unsigned char digest[16];
+    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(yaml.data()),
+                       yaml.size(), nullptr, 0);
+    events::Event e;
+    e.type = "notices.updated";
+    e.subject = "config:notices.yaml";
+    e.actor = actor;
+    e.ts = clock->Now();
+    e.payload = nlohmann::json{{"bytes", yaml.size()},
+                               {"blake2b_128", events::ToHex(std::string(
+                                                   reinterpret_cast<char*>(digest), sizeof digest))}}
+                    .dump();
+    tx.AppendEvent(e);
+    return OkStatus();
+  });
+  if (!st) {
+    std::remove(tmp.c_str());
+    return st;
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    return Error{ErrorCode::kInternal, "", "cannot replace " + path};
+  cases->notices().Set(std::move(t.value()));
   return OkStatus();
 }
 

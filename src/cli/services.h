@@ -42,6 +42,11 @@ struct Services {
   std::shared_ptr<const cases::QueueConfig> Queues() const;
   // Re-reads queues.yaml; on error nothing changes and the error names the file, path and line.
   Status ReloadQueues();
+  // notices.yaml as in force (the built-in text when the file is absent).
+  std::string NoticeTemplatesText() const;
+  // Validates `yaml`, writes notices.yaml (atomically) and puts it in force; an invalid text
+  // changes nothing. Records a notices.updated event by `actor`.
+  Status SaveNoticeTemplates(const std::string& yaml, const std::string& actor);
 
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   struct Options {

@@ -686,7 +686,7 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 if (!c) return;
                 Millis now = s.clock->Now();
                 json arr = json::array();
-                for (const auto& n : cases::DecisionNotices(s.cases->notices(),
+                for (const auto& n : cases::DecisionNotices(*s.cases->notices().Get(),
                                                             rtx->LoadCaseSignals(c->id, now, /*track_record=*/false),
                                                             s.taxonomy, c->content_id, d.value(), now))
                   arr.push_back({{"kind", n.kind}, {"to", n.to}, {"language", n.language},
@@ -843,6 +843,83 @@ Result<std::vector<std::string>> StringList(const json& b, const char* key) {
 }
 
 void AddAdminRoutes(Server& server, Services& s) {
+  const std::set<Role> kNoticeEditors = {Role::kSenior, Role::kLegal, Role::kAdmin};
+  server.Add({"GET", "/v1/notices", kNoticeEditors, false, false, 0,
+              "The notice templates in force (notices.yaml), with the kinds, placeholders and "
+              "actions they may use.",
+              "admin", [&s](Context&, Respond respond) {
+                json actions = json::array();
+                for (const char* a : kActionTypes) actions.push_back(a);
+                respond(Json(200, {{"yaml", s.NoticeTemplatesText()},
+                                   {"kinds", notify::NoticeKinds()},
+                                   {"variables", notify::NoticeVariables()},
+                                   {"actions", actions}}));
+              }});
+  server.Add({"POST", "/v1/notices:preview", kNoticeEditors, false, false, 0,
+              "Render a notice from templates being edited: {yaml (optional: the ones in "
+              "force), kind, language, action, variables (optional; samples otherwise)}. An "
+              "invalid text is a 422 naming where.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "yaml" && k != "kind" && k != "language" && k != "action" &&
+                      k != "variables")
+                    return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                for (const char* k : {"yaml", "kind", "language", "action"})
+                  if (b.contains(k) && !b[k].is_string())
+                    return respond(ProblemResponse(Error::Invalid(k, "must be a string")));
+                std::string kind = b.value("kind", "");
+                const auto& kinds = notify::NoticeKinds();
+                if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end())
+                  return respond(ProblemResponse(Error::Invalid("kind", "must be one of the notice kinds")));
+                std::shared_ptr<const notify::NoticeTemplates> templates;
+                if (b.contains("yaml")) {
+                  auto t = notify::NoticeTemplates::FromYaml(b["yaml"].get<std::string>());
+                  if (!t) {
+                    Error e = t.error();
+                    e.field = "yaml." + e.field;
+                    return respond(ProblemResponse(e));
+                  }
+                  templates = std::make_shared<const notify::NoticeTemplates>(std::move(t.value()));
+                } else {
+                  templates = s.cases->notices().Get();
+                }
+                auto vars = notify::SampleNoticeVariables();
+                if (b.contains("variables")) {
+                  if (!b["variables"].is_object())
+                    return respond(ProblemResponse(Error::Invalid("variables", "must be an object of strings")));
+                  for (const auto& [k, v] : b["variables"].items()) {
+                    if (!v.is_string())
+                      return respond(ProblemResponse(Error::Invalid("variables." + k, "must be a string")));
+                    vars[k] = v.get<std::string>();
+                  }
+                }
+                auto n = templates->Render(kind, b.value("language", "en"), vars, b.value("action", ""));
+                if (!n) return respond(ProblemResponse(n.error()));
+                respond(Json(200, {{"kind", n->kind}, {"language", n->language},
+                                   {"subject", n->subject}, {"body", n->body}}));
+              }});
+  server.Add({"PUT", "/v1/notices", kAdminOnly, false, true, 0,
+              "Replace notices.yaml: {yaml}. Validated first (422 naming where, nothing "
+              "changed); in force at once for new notices; a notices.updated event.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                const json& b = body.value();
+                for (const auto& [k, v] : b.items())
+                  if (k != "yaml") return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+                if (!b.contains("yaml") || !b["yaml"].is_string())
+                  return respond(ProblemResponse(Error::Invalid("yaml", "is required: the new notices.yaml")));
+                Status st = s.SaveNoticeTemplates(b["yaml"].get<std::string>(), ctx.principal.Actor());
+                if (!st) {
+                  Error e = st.error();
+                  if (e.code == ErrorCode::kInvalid) e.field = "yaml." + e.field;
+                  return respond(ProblemResponse(e));
+                }
+                respond(Json(200, {{"updated", true}}));
+              }});
   server.Add({"GET", "/v1/users", kAdminOnly, false, false, 0, "List users.", "admin",
               [&s](Context&, Respond respond) {
                 auto rtx = s.store->BeginRead();

@@ -288,7 +288,8 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, actor, iprincipal, idem = std::move(idem)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
-          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, scorer_, receipts_, actor, now);
+          auto templates = receipts_ ? receipts_->Get() : nullptr;
+          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, scorer_, templates.get(), actor, now);
           if (!r) return r.error();
           st->receipt = r.value();
           st->out.status = 201;
@@ -421,9 +422,10 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
         return WithIdempotency(tx, iprincipal, idem, now, &st->replay, [&]() -> Status {
           st->written.clear();
           st->written.reserve(st->valid.size());
+          auto templates = receipts_ ? receipts_->Get() : nullptr;
           for (const auto& line : st->valid)
             st->written.push_back(
-                WriteFlag(tx, line.flag, taxonomy_, router_, scorer_, receipts_, actor, now));
+                WriteFlag(tx, line.flag, taxonomy_, router_, scorer_, templates.get(), actor, now));
           st->fresh = true;
           if (!idem.key.empty()) {  // the answer to store with the key
             st->FillResults();

@@ -71,7 +71,7 @@ class Intake {
 
   // Receipt notices to notifiers with contact details (DSA Art. 16(4)) go to the outbox with the
   // flag; `hook` is called after a commit that queued one. Imports send none.
-  void SetReceipts(const notify::NoticeTemplates* templates, std::function<void()> hook) {
+  void SetReceipts(const notify::NoticeStore* templates, std::function<void()> hook) {
     receipts_ = templates;
     outbox_written_ = std::move(hook);
   }
@@ -93,7 +93,7 @@ class Intake {
   std::function<void(int64_t)> case_changed_;
   Router router_;
   Scorer scorer_;
-  const notify::NoticeTemplates* receipts_ = nullptr;
+  const notify::NoticeStore* receipts_ = nullptr;
   std::function<void()> outbox_written_;
   void OutboxWritten() const {
     if (outbox_written_) outbox_written_();

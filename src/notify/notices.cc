@@ -168,6 +168,32 @@ const std::vector<std::string>& NoticeVariables() {
   return vars;
 }
 
+const std::vector<std::string>& NoticeKinds() {
+  static const std::vector<std::string> kinds(std::begin(kKinds), std::end(kKinds));
+  return kinds;
+}
+
+std::map<std::string, std::string> SampleNoticeVariables() {
+  return {{"content_id", "post-123"},
+          {"account_id", "acct-9"},
+          {"reason_title", "Harassment or bullying"},
+          {"received_at", "2026-11-25T09:30:00Z"},
+          {"actions", "remove"},
+          {"scope", "worldwide"},
+          {"duration", "indefinite"},
+          {"facts", "The post repeatedly insults a named person."},
+          {"explanation", "Removed under our harassment policy, clause H2."},
+          {"ground", "our terms of service, policy harassment version 3, clause H2"},
+          {"triggered_by", "a notice"},
+          {"automated_detection", "no"},
+          {"automated_decision", "not_automated"},
+          {"appeal_info", "reply to this message or use the appeal form of the service"},
+          {"decision_date", "2026-11-25T10:00:00Z"},
+          {"unfounded_count", "3"},
+          {"deprioritized_until", "2026-12-25T10:00:00Z"},
+          {"appeal_outcome", "overturned"}};
+}
+
 const char* NoticeTemplates::DefaultYaml() { return kDefaultYaml; }
 
 const NoticeTemplates& NoticeTemplates::Default() {

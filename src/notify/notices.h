@@ -7,6 +7,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,8 +25,11 @@ struct Notice {
   std::string body;
 };
 
-// The placeholders templates may use.
+// The placeholders templates may use, and the notice kinds.
 const std::vector<std::string>& NoticeVariables();
+const std::vector<std::string>& NoticeKinds();
+// Plausible values for every placeholder, for previews of templates being edited.
+std::map<std::string, std::string> SampleNoticeVariables();
 
 class NoticeTemplates {
  public:
@@ -44,6 +49,26 @@ class NoticeTemplates {
     std::string subject, body;
   };
   std::map<std::string, std::map<std::string, Template>> by_kind_;  // kind -> language -> text
+};
+
+// The templates in force, replaceable while the server runs (an admin edits notices.yaml through
+// the API). Readers take a snapshot and keep it for the whole rendering.
+class NoticeStore {
+ public:
+  NoticeStore() : current_(std::make_shared<NoticeTemplates>(NoticeTemplates::Default())) {}
+  std::shared_ptr<const NoticeTemplates> Get() const {
+    std::lock_guard lock(mu_);
+    return current_;
+  }
+  void Set(NoticeTemplates t) {
+    auto next = std::make_shared<const NoticeTemplates>(std::move(t));
+    std::lock_guard lock(mu_);
+    current_ = std::move(next);
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const NoticeTemplates> current_;
 };
 
 }  // namespace vigil::notify

@@ -272,10 +272,24 @@ try {
   await signIn(page, base, "admin", PASSWORD);
   await page.getByRole("link", { name: "Admin" }).click();
   await page.getByRole("cell", { name: "e2e.senior", exact: true }).waitFor();
+  // Every section loaded (the notice preview comes last) before the screen is checked.
+  await page.getByRole("heading", { name: "Why we restricted post-123" }).waitFor();
   await screen("admin");
   await check("admin: reload queues.yaml", async () => {
     await page.getByRole("button", { name: "Reload queues.yaml" }).click();
     await page.getByText("queues.yaml reloaded.").waitFor();
+  });
+  await check("admin: notice templates with live preview, invalid text named, saved", async () => {
+    const area = page.getByLabel("notices.yaml");
+    const text = await area.inputValue();
+    await area.fill(text.replace("Why we restricted {{content_id}}", "Decision about {{content_id}}"));
+    await page.getByRole("heading", { name: "Decision about post-123" }).waitFor();
+    await area.fill(text.replace("Why we restricted {{content_id}}", "Decision about {{content_idd}}"));
+    await page.getByText("content_idd").first().waitFor();
+    await area.fill(text.replace("Why we restricted {{content_id}}", "Decision about {{content_id}}"));
+    await page.getByRole("button", { name: "Save templates" }).click();
+    await page.getByText("Notice templates saved; new notices use them.").waitFor();
+    await screen("admin-notices");
   });
 } catch (e) {
   failed++;

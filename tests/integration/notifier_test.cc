@@ -154,3 +154,66 @@ TEST_F(NotifierTest, TrustedFlaggersAreNotMarkedByTheUserProcedure) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// Notice templates as an admin edits them: read, previewed live while editing (invalid text
+// named), saved (in force at once, an event), and a bad save changes nothing.
+TEST_F(NotifierTest, NoticeTemplatesAreEditedWithLivePreview) {
+  auto admin = Client(admin_);
+  json current = admin->Get("/v1/notices").json();
+  std::string yaml = current["yaml"];
+  ASSERT_NE(yaml.find("statement_of_reasons:"), std::string::npos);
+  EXPECT_NE(std::find(current["kinds"].begin(), current["kinds"].end(), "appeal_outcome"),
+            current["kinds"].end());
+
+  std::string edited = yaml;
+  std::string from = "Why we restricted {{content_id}}";
+  ASSERT_NE(edited.find(from), std::string::npos);
+  edited.replace(edited.find(from), from.size(), "Decision on {{content_id}} ({{reason_title}})");
+  auto preview = admin->PostJson("/v1/notices:preview", {{"yaml", edited},
+                                                         {"kind", "statement_of_reasons"},
+                                                         {"language", "en"}});
+  ASSERT_EQ(preview.status, 200) << preview.body;
+  EXPECT_EQ(preview.json()["subject"], "Decision on post-123 (Harassment or bullying)");
+
+  std::string broken = edited;
+  size_t subject_at = broken.find("Decision on {{content_id}} ({{reason_title}})");
+  broken.replace(broken.find("{{reason_title}}", subject_at), 16, "{{reasn_title}}");
+  auto bad = admin->PostJson("/v1/notices:preview", {{"yaml", broken}, {"kind", "statement_of_reasons"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["field"], "yaml.statement_of_reasons.en");
+  auto bad_save = admin->Request("PUT", "/v1/notices", json{{"yaml", broken}}.dump());
+  EXPECT_EQ(bad_save.status, 422);
+  EXPECT_EQ(admin->Get("/v1/notices").json()["yaml"], yaml);  // unchanged
+
+  auto a1 = Client(a1_);
+  EXPECT_EQ(a1->Request("PUT", "/v1/notices", json{{"yaml", edited}}.dump()).status, 403);
+  auto saved = admin->Request("PUT", "/v1/notices", json{{"yaml", edited}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(admin->Get("/v1/notices").json()["yaml"], edited);
+  // In force for the next decision's notices.
+  json flag = SampleFlag("tpl-1", "u1");
+  flag["content"]["author"] = {{"id", "acct-author"}};
+  int64_t id = Flag(flag);
+  auto notices = admin->PostJson("/v1/cases/" + std::to_string(id) + "/notices:preview",
+                                 {{"actions", {"remove"}}});
+  ASSERT_EQ(notices.status, 200) << notices.body;
+  bool found = false;
+  json rendered = notices.json();
+  for (const auto& n : rendered["notices"])
+    found = found || n["subject"] == "Decision on tpl-1 (Spam)";
+  EXPECT_TRUE(found) << notices.body;
+  // And it survives a restart (the file was written).
+  server_.Stop();
+  ASSERT_TRUE(server_.Start(data_));
+  EXPECT_EQ(Client(admin_)->Get("/v1/notices").json()["yaml"], edited);
+  json events = Client(admin_)->Get("/v1/events?limit=1000").json();
+  int updated = 0;
+  for (const auto& e : events["events"]) updated += e["type"] == "notices.updated";
+  EXPECT_EQ(updated, 1);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from "react";
+import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { api, get, post, qs } from "../api";
 import { ErrorBox } from "../components/ErrorBox";
 import { duration, useLoad, when } from "../util";
@@ -34,6 +34,7 @@ export default function AdminPage() {
       <Tokens />
       <Queues />
       <Webhooks />
+      <NoticeTemplates />
     </section>
   );
 }
@@ -216,6 +217,79 @@ function Webhooks() {
           ))}
         </tbody>
       </table>
+      {a.view}
+    </section>
+  );
+}
+
+interface NoticeInfo { yaml: string; kinds: string[]; actions: string[]; variables: string[] }
+interface NoticePreview { subject: string; body: string; language: string }
+
+// notices.yaml in a text area with a live preview of one notice, rendered by the server from the
+// text being edited (so the preview is exactly what would be sent); saving validates again.
+function NoticeTemplates() {
+  const info = useLoad(() => get<NoticeInfo>("/v1/notices"), []);
+  const [text, setText] = useState<string | null>(null);
+  const [kind, setKind] = useState("statement_of_reasons");
+  const [language, setLanguage] = useState("en");
+  const [action, setAction] = useState("");
+  const [preview, setPreview] = useState<NoticePreview | null>(null);
+  const [previewError, setPreviewError] = useState<unknown>(null);
+  const a = useAction();
+  const yaml = text ?? info.data?.yaml ?? "";
+  useEffect(() => {
+    if (!yaml) return;
+    let live = true;
+    const t = setTimeout(() => {
+      post<NoticePreview>("/v1/notices:preview", { yaml, kind, language, action: action || undefined })
+        .then((r) => live && (setPreview(r), setPreviewError(null)))
+        .catch((e) => live && (setPreview(null), setPreviewError(e)));
+    }, 250);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [yaml, kind, language, action]);
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    a.run(() => api("PUT", "/v1/notices", { yaml }).then(() => { setText(null); info.reload(); }),
+      "Notice templates saved; new notices use them.");
+  };
+  return (
+    <section aria-labelledby="notices-h">
+      <h2 id="notices-h">Notice templates</h2>
+      <ErrorBox error={info.error} />
+      <p className="muted">Placeholders: {info.data?.variables.map((v) => `{{${v}}}`).join(" ")}</p>
+      <form onSubmit={save} aria-label="Edit notice templates">
+        <label>notices.yaml
+          <textarea name="notices_yaml" rows={16} value={yaml} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+        </label>
+        <div className="row">
+          <label>Preview kind
+            <select name="preview_kind" value={kind} onChange={(e) => setKind(e.target.value)}>
+              {info.data?.kinds.map((k) => <option key={k} value={k}>{k}</option>)}
+            </select>
+          </label>
+          <label>Language<input name="preview_language" value={language} onChange={(e) => setLanguage(e.target.value)} size={4} /></label>
+          <label>Action
+            <select name="preview_action" value={action} onChange={(e) => setAction(e.target.value)}>
+              <option value="">(any)</option>
+              {info.data?.actions.map((x) => <option key={x} value={x}>{x}</option>)}
+            </select>
+          </label>
+          <button type="submit">Save templates</button>
+        </div>
+      </form>
+      <div aria-live="polite" aria-label="Notice preview">
+        <ErrorBox error={previewError} />
+        {preview && (
+          <article className="notice-preview">
+            <h3>{preview.subject}</h3>
+            <pre>{preview.body}</pre>
+            <p className="muted">language: {preview.language}</p>
+          </article>
+        )}
+      </div>
       {a.view}
     </section>
   );
