@@ -11,6 +11,7 @@
 #include "cli/case_commands.h"
 #include "cli/classifier_commands.h"
 #include "cli/lists_commands.h"
+#include "cli/policy_commands.h"
 #include "cli/services.h"
 #include "cli/transfer.h"
 #include "events/audit.h"
@@ -262,6 +263,7 @@ void Register(CLI::App& app) {
   RegisterCase(app);        // list, show, next, decide, escalate, ... through the API
   RegisterLists(app);       // lists check, import, export, normalize
   RegisterClassifier(app);  // classifier train, list, eval, predict
+  RegisterPolicy(app);      // policy check, render, eval
 }
 
 int SetExit(int code) { return g_exit = code; }
