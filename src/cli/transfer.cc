@@ -76,7 +76,7 @@ ImportTally ImportStream(Services& s, std::istream& in, int64_t total_lines) {
       if (r.is_null()) continue;  // blank line
       if (r["status"] == 201) {
         ++tally.accepted;
-        tally.cases.insert(r["flag"]["case_id"].get<int64_t>());
+        if (!r.value("scored", false)) tally.cases.insert(r["flag"]["case_id"].get<int64_t>());
       } else {
         ++tally.rejected;
         if (tally.rejected <= 20)
@@ -281,7 +281,7 @@ void RegisterDemo(CLI::App& app) {
       for (const auto& r : s.intake->ImportLines(auth::Principal::Cli(), chunk, i + 1)) {
         if (r["status"] == 201) {
           ++accepted;
-          cases.insert(r["flag"]["case_id"].get<int64_t>());
+          if (!r.value("scored", false)) cases.insert(r["flag"]["case_id"].get<int64_t>());
         } else {
           ++rejected;
           if (rejected <= 5) std::fprintf(stderr, "demo line rejected: %s\n", r.dump().c_str());

@@ -494,6 +494,7 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
           results[i] = r ? LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()))
                          : LineResult(first_line_no + i, HttpStatus(r.error().code), "error",
                                       Problem(r.error()));
+          if (r && r->scored) results[i]["scored"] = true;  // its case needs no rescoring
         }
         return OkStatus();
       },

@@ -77,7 +77,8 @@ class Intake {
   }
 
   // For trusted local paths (CLI import, demo): no rate limits, import fields allowed.
-  // Writes all valid lines, returns per-line results like SubmitBatch (blocking).
+  // Writes all valid lines, returns per-line results like SubmitBatch (blocking); a line whose
+  // flag opened a case already scored carries "scored": true.
   std::vector<nlohmann::json> ImportLines(const auth::Principal& p,
                                           const std::vector<std::string>& lines,
                                           size_t first_line_no);
