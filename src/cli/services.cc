@@ -1,6 +1,5 @@
 #include "cli/services.h"
 
-#include <sodium.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -8,7 +7,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "events/chain.h"
 #include "store/sqlite_db.h"
 
 namespace vigil {
@@ -158,30 +156,26 @@ std::string Services::NoticeTemplatesText() const {
   return ss.str();
 }
 
-Status Services::SaveNoticeTemplates(const std::string& yaml, const std::string& actor) {
-  auto t = notify::NoticeTemplates::FromYaml(yaml);
-  if (!t) return t.error();
-  std::string path = data_dir + "/notices.yaml";
+Status Services::ReplaceConfigFile(const std::string& name, const std::string& text,
+                                   const std::string& actor) {
+  std::string path = data_dir + "/" + name;
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
-    out << yaml;
+    out << text;
     out.flush();
     if (!out) return Error{ErrorCode::kInternal, "", "cannot write " + tmp};
   }
-  // The event first: if it cannot be recorded, the file is not replaced.
+  // The event first: a change that cannot be recorded is not made.
   Status st = writer->Run([&](store::WriteTx& tx) -> Status {
-    unsigned char digest[16];
-    crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(yaml.data()),
-                       yaml.size(), nullptr, 0);
     events::Event e;
-    e.type = "notices.updated";
-    e.subject = "config:notices.yaml";
+    e.type = "config.updated";
+    e.subject = "config:" + name;
     e.actor = actor;
     e.ts = clock->Now();
-    e.payload = nlohmann::json{{"bytes", yaml.size()},
-                               {"blake2b_128", events::ToHex(std::string(
-                                                   reinterpret_cast<char*>(digest), sizeof digest))}}
+    e.payload = nlohmann::json{{"file", name},
+                               {"bytes", text.size()},
+                               {"blake2b_128", intake::HashRequest(text)}}
                     .dump();
     tx.AppendEvent(e);
     return OkStatus();
@@ -192,7 +186,32 @@ Status Services::SaveNoticeTemplates(const std::string& yaml, const std::string&
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     return Error{ErrorCode::kInternal, "", "cannot replace " + path};
+  return OkStatus();
+}
+
+Status Services::SaveNoticeTemplates(const std::string& yaml, const std::string& actor) {
+  auto t = notify::NoticeTemplates::FromYaml(yaml);
+  if (!t) return t.error();
+  if (auto st = ReplaceConfigFile("notices.yaml", yaml, actor); !st) return st;
   cases->notices().Set(std::move(t.value()));
+  return OkStatus();
+}
+
+std::string Services::QueuesText() const {
+  std::ifstream in(data_dir + "/queues.yaml");
+  if (!in) return cases::QueueConfig::DefaultYaml();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status Services::SaveQueues(const std::string& yaml, const std::string& actor) {
+  auto q = cases::QueueConfig::FromYaml(yaml, &taxonomy);
+  if (!q) return q.error();
+  if (auto st = ReplaceConfigFile("queues.yaml", yaml, actor); !st) return st;
+  auto fresh = std::make_shared<const cases::QueueConfig>(std::move(q.value()));
+  std::lock_guard lock(queues_mu_);
+  queues_ = std::move(fresh);
   return OkStatus();
 }
 

@@ -45,8 +45,12 @@ struct Services {
   // notices.yaml as in force (the built-in text when the file is absent).
   std::string NoticeTemplatesText() const;
   // Validates `yaml`, writes notices.yaml (atomically) and puts it in force; an invalid text
-  // changes nothing. Records a notices.updated event by `actor`.
+  // changes nothing. Records a config.updated event by `actor`.
   Status SaveNoticeTemplates(const std::string& yaml, const std::string& actor);
+  // queues.yaml as in force, and its replacement (validated against the taxonomy first; in
+  // force at once; an invalid text changes nothing).
+  std::string QueuesText() const;
+  Status SaveQueues(const std::string& yaml, const std::string& actor);
 
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   struct Options {
@@ -58,6 +62,9 @@ struct Services {
   ~Services();
 
  private:
+  // Writes DIR/<name> atomically after recording a config.updated event by `actor`.
+  Status ReplaceConfigFile(const std::string& name, const std::string& text,
+                           const std::string& actor);
   mutable std::mutex queues_mu_;
   std::shared_ptr<const cases::QueueConfig> queues_;
 };

@@ -539,6 +539,26 @@ void AddReadRoutes(Server& server, Services& s) {
               }});
 }
 
+// PUT of a configuration file as {yaml}: the save validates (errors are named under "yaml."),
+// records the change and puts it in force.
+void PutConfigText(Context& ctx, const Respond& respond, const char* file,
+                   const std::function<Status(const std::string& text, const std::string& actor)>& save) {
+  auto body = JsonBody(ctx.req);
+  if (!body) return respond(ProblemResponse(body.error()));
+  const json& b = body.value();
+  for (const auto& [k, v] : b.items())
+    if (k != "yaml") return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
+  if (!b.contains("yaml") || !b["yaml"].is_string())
+    return respond(ProblemResponse(Error::Invalid("yaml", std::string("is required: the new ") + file)));
+  Status st = save(b["yaml"].get<std::string>(), ctx.principal.Actor());
+  if (!st) {
+    Error e = st.error();
+    if (e.code == ErrorCode::kInvalid) e.field = "yaml." + e.field;
+    return respond(ProblemResponse(e));
+  }
+  respond(Json(200, {{"updated", true}}));
+}
+
 std::function<void(Result<json>)> Reply(Respond respond, int status) {
   return [respond, status](Result<json> r) {
     if (!r) return respond(ProblemResponse(r.error()));
@@ -822,6 +842,19 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 }
                 respond(Json(200, {{"queues", arr}, {"tiers", TiersJson(*queues)}}));
               }});
+  server.Add({"GET", "/v1/queues/config", {Role::kSenior, Role::kAdmin}, false, false, 0,
+              "queues.yaml as in force: queues, teams, SLAs, routing rules and escalation tiers.",
+              "admin", [&s](Context&, Respond respond) {
+                respond(Json(200, {{"yaml", s.QueuesText()}}));
+              }});
+  server.Add({"PUT", "/v1/queues/config", kAdminOnly, false, true, 0,
+              "Replace queues.yaml: {yaml}. Validated against the taxonomy first (422 naming the "
+              "path and line, nothing changed); in force at once; a config.updated event.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                PutConfigText(ctx, respond, "queues.yaml", [&s](const std::string& t, const std::string& a) {
+                  return s.SaveQueues(t, a);
+                });
+              }});
   server.Add({"POST", "/v1/queues:reload", kAdminOnly, false, true, 0,
               "Reload queues.yaml (routing, SLAs, tiers); an invalid file changes nothing and "
               "the error names the path and line.",
@@ -903,22 +936,11 @@ void AddAdminRoutes(Server& server, Services& s) {
               }});
   server.Add({"PUT", "/v1/notices", kAdminOnly, false, true, 0,
               "Replace notices.yaml: {yaml}. Validated first (422 naming where, nothing "
-              "changed); in force at once for new notices; a notices.updated event.",
+              "changed); in force at once for new notices; a config.updated event.",
               "admin", [&s](Context& ctx, Respond respond) {
-                auto body = JsonBody(ctx.req);
-                if (!body) return respond(ProblemResponse(body.error()));
-                const json& b = body.value();
-                for (const auto& [k, v] : b.items())
-                  if (k != "yaml") return respond(ProblemResponse(Error::Invalid(k, "unknown field")));
-                if (!b.contains("yaml") || !b["yaml"].is_string())
-                  return respond(ProblemResponse(Error::Invalid("yaml", "is required: the new notices.yaml")));
-                Status st = s.SaveNoticeTemplates(b["yaml"].get<std::string>(), ctx.principal.Actor());
-                if (!st) {
-                  Error e = st.error();
-                  if (e.code == ErrorCode::kInvalid) e.field = "yaml." + e.field;
-                  return respond(ProblemResponse(e));
-                }
-                respond(Json(200, {{"updated", true}}));
+                PutConfigText(ctx, respond, "notices.yaml", [&s](const std::string& t, const std::string& a) {
+                  return s.SaveNoticeTemplates(t, a);
+                });
               }});
   server.Add({"GET", "/v1/users", kAdminOnly, false, false, 0, "List users.", "admin",
               [&s](Context&, Respond respond) {

@@ -291,6 +291,17 @@ try {
     await page.getByText("Notice templates saved; new notices use them.").waitFor();
     await screen("admin-notices");
   });
+  await check("admin: queues.yaml edited in the console, an invalid text refused", async () => {
+    const area = page.locator('textarea[name="queues_yaml"]');
+    const text = await area.inputValue();
+    await area.fill(text + "\nbogus_key: 1\n");
+    await page.getByRole("button", { name: "Save queues.yaml" }).click();
+    await page.getByText("bogus_key").first().waitFor();
+    await area.fill(text.replace("title: General", "title: General review"));
+    await page.getByRole("button", { name: "Save queues.yaml" }).click();
+    await page.getByText("queues.yaml saved; routing and SLAs in force.").waitFor();
+    await page.getByRole("cell", { name: "General review (general)" }).waitFor();
+  });
 } catch (e) {
   failed++;
   console.error(e);

@@ -211,7 +211,8 @@ TEST_F(NotifierTest, NoticeTemplatesAreEditedWithLivePreview) {
   EXPECT_EQ(Client(admin_)->Get("/v1/notices").json()["yaml"], edited);
   json events = Client(admin_)->Get("/v1/events?limit=1000").json();
   int updated = 0;
-  for (const auto& e : events["events"]) updated += e["type"] == "notices.updated";
+  for (const auto& e : events["events"])
+    updated += e["type"] == "config.updated" && e["subject"] == "config:notices.yaml";
   EXPECT_EQ(updated, 1);
 }
 

@@ -559,3 +559,40 @@ TEST_F(WorkflowTest, CasesOfTheSameAuthor) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// An admin edits queues.yaml through the API: a bad text is refused naming where and changes
+// nothing; a good one is in force at once (new routing) and survives a restart.
+TEST_F(WorkflowTest, QueueConfigurationIsEditedThroughTheApi) {
+  auto admin = Client(admin_);
+  std::string yaml = admin->Get("/v1/queues/config").json()["yaml"];
+  ASSERT_NE(yaml.find("routing:"), std::string::npos) << yaml;
+  auto bad = admin->Request("PUT", "/v1/queues/config",
+                            json{{"yaml", "queues:\n  - name: x\n    colour: blue\n"}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["field"].get<std::string>().rfind("yaml.", 0), 0u) << bad.body;
+  EXPECT_EQ(admin->Get("/v1/queues/config").json()["yaml"], yaml);
+  EXPECT_EQ(Client(a1_)->Request("PUT", "/v1/queues/config", json{{"yaml", yaml}}.dump()).status, 403);
+
+  // Route spam to a new queue served by the agents' team, ahead of the other rules.
+  std::string edited = yaml;
+  size_t queues_at = edited.find("queues:\n");
+  ASSERT_NE(queues_at, std::string::npos);
+  edited.insert(queues_at + 8,
+                "  - name: spam_desk\n    teams: [trust-safety]\n"
+                "    sla:\n      default: {first_action: 24h, resolution: 72h}\n");
+  size_t routing_at = edited.find("routing:\n");
+  ASSERT_NE(routing_at, std::string::npos);
+  edited.insert(routing_at + 9, "  - {match: {reason: [spam]}, queue: spam_desk}\n");
+  auto saved = admin->Request("PUT", "/v1/queues/config", json{{"yaml", edited}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+  EXPECT_EQ(Case(Flag(SampleFlag("qc-1", "u1")))["queue"], "spam_desk");
+  server_.Stop();
+  ASSERT_TRUE(server_.Start(data_));
+  EXPECT_EQ(Client(admin_)->Get("/v1/queues/config").json()["yaml"], edited);
+}
+
+}  // namespace
+}  // namespace vigil::testing

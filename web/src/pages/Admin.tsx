@@ -133,9 +133,10 @@ function Queues() {
   return (
     <section aria-labelledby="queues-admin-h">
       <h2 id="queues-admin-h">Queues, SLAs, tiers and reasons</h2>
-      <p>Edit <code>queues.yaml</code> in the data directory, then reload it; an invalid file changes nothing and the error names the path and line.</p>
+      <p>Edit <code>queues.yaml</code> (queues, teams, SLA windows, routing rules, escalation tiers) below, or on disk and reload it; an invalid text changes nothing and the error names the path and line.</p>
       <button onClick={() => a.run(() => post("/v1/queues:reload").then(q.reload), "queues.yaml reloaded.")}>Reload queues.yaml</button>
       {a.view}
+      <QueuesEditor onSaved={q.reload} />
       <ErrorBox error={q.error || tax.error} />
       <table>
         <caption>Queues and their default SLA</caption>
@@ -292,5 +293,28 @@ function NoticeTemplates() {
       </div>
       {a.view}
     </section>
+  );
+}
+
+// queues.yaml as text, saved through the API (validated against the taxonomy by the server).
+function QueuesEditor({ onSaved }: { onSaved: () => void }) {
+  const cfg = useLoad(() => get<{ yaml: string }>("/v1/queues/config"), []);
+  const [text, setText] = useState<string | null>(null);
+  const a = useAction();
+  const yaml = text ?? cfg.data?.yaml ?? "";
+  const save = (e: FormEvent) => {
+    e.preventDefault();
+    a.run(() => api("PUT", "/v1/queues/config", { yaml }).then(() => { setText(null); cfg.reload(); onSaved(); }),
+      "queues.yaml saved; routing and SLAs in force.");
+  };
+  return (
+    <form onSubmit={save} aria-label="Edit queues, routing and SLAs">
+      <ErrorBox error={cfg.error} />
+      <label>queues.yaml
+        <textarea name="queues_yaml" rows={14} value={yaml} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      </label>
+      <button type="submit">Save queues.yaml</button>
+      {a.view}
+    </form>
   );
 }
