@@ -71,6 +71,8 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
     s->taxonomy = Taxonomy::Default();
   }
   if (auto st = s->ReloadQueues(); !st) return st.error();
+  s->policies = std::make_unique<policy::PolicyLibrary>(data_dir + "/policies");
+  if (auto st = s->policies->Reload(); !st) return st.error();
   try {
     s->store = store::OpenSqliteStore(data_dir);
   } catch (const store::StoreError& e) {

@@ -14,6 +14,7 @@
 #include "cases/queues.h"
 #include "cases/sla_sweeper.h"
 #include "notify/outbox.h"
+#include "policy/library.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/intake.h"
@@ -36,6 +37,7 @@ struct Services {
   std::unique_ptr<cases::Appeals> appeals;
   std::unique_ptr<cases::SlaSweeper> sla;      // sweeps periodically only in `vigil serve`
   std::unique_ptr<notify::OutboxWorker> outbox;  // delivers continuously only in `vigil serve`
+  std::unique_ptr<policy::PolicyLibrary> policies;  // DATA/policies, loaded by Open
   std::unique_ptr<ManualClock> test_clock;     // set when serving with --test-clock
 
   // The queue configuration in force (queues.yaml); replaced whole by ReloadQueues.
