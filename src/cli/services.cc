@@ -208,12 +208,38 @@ std::string Services::QueuesText() const {
 }
 
 Status Services::SaveQueues(const std::string& yaml, const std::string& actor) {
+  std::lock_guard config_lock(config_mu_);
   auto q = cases::QueueConfig::FromYaml(yaml, &taxonomy);
   if (!q) return q.error();
   if (auto st = ReplaceConfigFile("queues.yaml", yaml, actor); !st) return st;
   auto fresh = std::make_shared<const cases::QueueConfig>(std::move(q.value()));
   std::lock_guard lock(queues_mu_);
   queues_ = std::move(fresh);
+  return OkStatus();
+}
+
+std::string Services::TaxonomyText() const {
+  std::ifstream in(data_dir + "/taxonomy.yaml");
+  if (!in) return Taxonomy::DefaultYaml();
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Status Services::SaveTaxonomy(const std::string& yaml, const std::string& actor) {
+  std::lock_guard config_lock(config_mu_);
+  auto t = Taxonomy::FromYaml(yaml);
+  if (!t) return t.error();
+  for (const auto& old : taxonomy.reasons())
+    if (!t->Find(old.code))
+      return Error::Invalid("reasons", "reason code '" + old.code +
+                                           "' is in use and cannot be removed; change its title or "
+                                           "severity instead");
+  if (auto q = cases::QueueConfig::FromYaml(QueuesText(), &t.value()); !q)
+    return Error::Invalid("reasons", "queues.yaml would no longer be valid: " + q.error().field +
+                                         ": " + q.error().message);
+  if (auto st = ReplaceConfigFile("taxonomy.yaml", yaml, actor); !st) return st;
+  taxonomy.Replace(t.value());
   return OkStatus();
 }
 

@@ -53,6 +53,11 @@ struct Services {
   // force at once; an invalid text changes nothing).
   std::string QueuesText() const;
   Status SaveQueues(const std::string& yaml, const std::string& actor);
+  // taxonomy.yaml as in force, and its replacement. A reason code in force cannot be removed
+  // (flags and cases cite it; change its title or severity instead) and queues.yaml must stay
+  // valid against the new reasons; an invalid text changes nothing. In force at once.
+  std::string TaxonomyText() const;
+  Status SaveTaxonomy(const std::string& yaml, const std::string& actor);
 
   // Opens an initialised data directory: loads vigil.yaml and taxonomy.yaml, migrates the schema.
   struct Options {
@@ -67,6 +72,7 @@ struct Services {
   // Writes DIR/<name> atomically after recording a config.updated event by `actor`.
   Status ReplaceConfigFile(const std::string& name, const std::string& text,
                            const std::string& actor);
+  std::mutex config_mu_;  // one configuration change at a time (queues are checked against reasons)
   mutable std::mutex queues_mu_;
   std::shared_ptr<const cases::QueueConfig> queues_;
 };

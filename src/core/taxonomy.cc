@@ -61,8 +61,29 @@ const Taxonomy& Taxonomy::Default() {
   return t;
 }
 
+Taxonomy::Taxonomy() : Taxonomy(Reasons{}) {}
+
+Taxonomy::Taxonomy(Reasons reasons) : state_(std::make_shared<State>()) {
+  state_->versions.push_back(std::make_unique<const Reasons>(std::move(reasons)));
+  state_->current.store(state_->versions.back().get(), std::memory_order_release);
+}
+
+Taxonomy::Taxonomy(const Taxonomy& other) : Taxonomy(other.reasons()) {}
+
+Taxonomy& Taxonomy::operator=(const Taxonomy& other) {
+  if (this != &other) *this = Taxonomy(other.reasons());
+  return *this;
+}
+
+void Taxonomy::Replace(const Taxonomy& fresh) {
+  auto copy = std::make_unique<const Reasons>(fresh.reasons());
+  std::lock_guard lock(state_->mu);
+  state_->current.store(copy.get(), std::memory_order_release);
+  state_->versions.push_back(std::move(copy));
+}
+
 Result<Taxonomy> Taxonomy::FromYaml(const std::string& text) {
-  Taxonomy t;
+  Reasons reasons;
   try {
     YAML::Node root = YAML::Load(text);
     YAML::Node list = root["reasons"];
@@ -82,18 +103,19 @@ Result<Taxonomy> Taxonomy::FromYaml(const std::string& text) {
       if (r.severity < 1 || r.severity > 5)
         return Error::Invalid(where + ".severity", "must be between 1 and 5");
       r.queue = n["queue"] ? n["queue"].as<std::string>() : "general";
-      if (t.Find(r.code)) return Error::Invalid(where + ".code", "duplicate code " + r.code);
-      t.reasons_.push_back(std::move(r));
+      for (const auto& seen : reasons)
+        if (seen.code == r.code) return Error::Invalid(where + ".code", "duplicate code " + r.code);
+      reasons.push_back(std::move(r));
     }
   } catch (const YAML::Exception& e) {
     return Error::Invalid("taxonomy", std::string("YAML: ") + e.what());
   }
-  if (t.reasons_.empty()) return Error::Invalid("reasons", "at least one reason is required");
-  return t;
+  if (reasons.empty()) return Error::Invalid("reasons", "at least one reason is required");
+  return Taxonomy(std::move(reasons));
 }
 
 const Reason* Taxonomy::Find(std::string_view code) const {
-  for (const auto& r : reasons_)
+  for (const auto& r : reasons())
     if (r.code == code) return &r;
   return nullptr;
 }

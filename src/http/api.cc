@@ -855,6 +855,20 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                   return s.SaveQueues(t, a);
                 });
               }});
+  server.Add({"GET", "/v1/taxonomy/config", {Role::kSenior, Role::kAdmin}, false, false, 0,
+              "taxonomy.yaml as in force: reason codes with title, DSA category and severity.",
+              "admin", [&s](Context&, Respond respond) {
+                respond(Json(200, {{"yaml", s.TaxonomyText()}}));
+              }});
+  server.Add({"PUT", "/v1/taxonomy/config", kAdminOnly, false, true, 0,
+              "Replace taxonomy.yaml: {yaml}. Codes in force cannot be removed and queues.yaml "
+              "must stay valid (422 naming the field, nothing changed); in force at once for new "
+              "flags and priority; a config.updated event.",
+              "admin", [&s](Context& ctx, Respond respond) {
+                PutConfigText(ctx, respond, "taxonomy.yaml", [&s](const std::string& t, const std::string& a) {
+                  return s.SaveTaxonomy(t, a);
+                });
+              }});
   server.Add({"POST", "/v1/queues:reload", kAdminOnly, false, true, 0,
               "Reload queues.yaml (routing, SLAs, tiers); an invalid file changes nothing and "
               "the error names the path and line.",

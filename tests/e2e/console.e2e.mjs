@@ -299,8 +299,20 @@ try {
     await page.getByText("bogus_key").first().waitFor();
     await area.fill(text.replace("title: General", "title: General review"));
     await page.getByRole("button", { name: "Save queues.yaml" }).click();
-    await page.getByText("queues.yaml saved; routing and SLAs in force.").waitFor();
+    await page.getByText("queues.yaml saved and in force.").waitFor();
     await page.getByRole("cell", { name: "General review (general)" }).waitFor();
+  });
+  await check("admin: reason taxonomy edited, removing a code in use refused", async () => {
+    const area = page.locator('textarea[name="taxonomy_yaml"]');
+    const text = await area.inputValue();
+    await area.fill(text.split("\n").filter((l) => !l.includes("code: spam,")).join("\n"));
+    await page.getByRole("button", { name: "Save taxonomy.yaml" }).click();
+    await page.getByText("'spam' is in use").first().waitFor();
+    await area.fill(text.replace("title: Impersonation,", "title: Impersonation of a person or brand,"));
+    await page.getByRole("button", { name: "Save taxonomy.yaml" }).click();
+    await page.getByText("taxonomy.yaml saved and in force.").waitFor();
+    await page.getByRole("cell", { name: "Impersonation of a person or brand" }).waitFor();
+    await screen("admin-taxonomy");
   });
 } catch (e) {
   failed++;

@@ -596,3 +596,62 @@ TEST_F(WorkflowTest, QueueConfigurationIsEditedThroughTheApi) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// The reason taxonomy edited by an admin: new codes and severities are in force at once for
+// intake and priority; a code in use cannot be removed; a bad text changes nothing.
+TEST_F(WorkflowTest, TaxonomyIsEditedThroughTheApi) {
+  auto admin = Client(admin_);
+  std::string yaml = admin->Get("/v1/taxonomy/config").json()["yaml"];
+  ASSERT_NE(yaml.find("code: spam,"), std::string::npos) << yaml;
+  EXPECT_EQ(Client(a1_)->Request("PUT", "/v1/taxonomy/config", json{{"yaml", yaml}}.dump()).status, 403);
+
+  std::string no_spam;
+  for (size_t at = 0, nl; at < yaml.size(); at = nl + 1) {
+    nl = yaml.find('\n', at);
+    if (nl == std::string::npos) nl = yaml.size();
+    std::string line = yaml.substr(at, nl - at);
+    if (line.find("code: spam,") == std::string::npos) no_spam += line + "\n";
+  }
+  auto removed = admin->Request("PUT", "/v1/taxonomy/config", json{{"yaml", no_spam}}.dump());
+  EXPECT_EQ(removed.status, 422);
+  EXPECT_EQ(removed.json()["field"], "yaml.reasons") << removed.body;
+  EXPECT_NE(removed.body.find("'spam' is in use"), std::string::npos) << removed.body;
+  std::string bad_category = yaml + "  - {code: counterfeit, title: Counterfeit, dsa_category: NOPE}\n";
+  auto bad = admin->Request("PUT", "/v1/taxonomy/config", json{{"yaml", bad_category}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.json()["field"].get<std::string>().find(".dsa_category"), std::string::npos) << bad.body;
+  EXPECT_EQ(admin->Get("/v1/taxonomy/config").json()["yaml"], yaml);
+
+  json counterfeit = SampleFlag("tx-1", "u1");
+  counterfeit["reason"] = "counterfeit";
+  EXPECT_EQ(Client(intake_)->PostJson("/v1/flags", counterfeit).status, 422);
+  double spam_before = Case(Flag(SampleFlag("tx-0", "u1")))["priority"];
+
+  std::string edited = yaml;
+  size_t spam_at = edited.find("severity: 1", edited.find("code: spam,"));
+  ASSERT_NE(spam_at, std::string::npos);
+  edited.replace(spam_at, 11, "severity: 5");
+  edited += "  - {code: counterfeit, title: Counterfeit goods, "
+            "dsa_category: STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS, severity: 3}\n";
+  auto saved = admin->Request("PUT", "/v1/taxonomy/config", json{{"yaml", edited}}.dump());
+  ASSERT_EQ(saved.status, 200) << saved.body;
+
+  int64_t severe = Flag(SampleFlag("tx-2", "u1"));
+  WaitForPriority(severe);
+  EXPECT_GT(Case(severe)["priority"].get<double>(), spam_before);
+  EXPECT_EQ(Case(Flag(counterfeit))["reason"], "counterfeit");
+  json reasons = Client(a1_)->Get("/v1/taxonomy").json()["reasons"];
+  bool listed = false;
+  for (const auto& r : reasons) listed = listed || r["code"] == "counterfeit";
+  EXPECT_TRUE(listed) << reasons.dump();
+
+  server_.Stop();
+  ASSERT_TRUE(server_.Start(data_));
+  EXPECT_EQ(Client(admin_)->Get("/v1/taxonomy/config").json()["yaml"], edited);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -119,5 +119,25 @@ TEST(Taxonomy, RejectsUnknownDsaCategoryNamingTheEntry) {
   EXPECT_TRUE(Taxonomy::Default().Find("spam"));
 }
 
+// Replace() is seen by every holder of a reference; what a reader got before stays valid.
+TEST(Taxonomy, ReplaceKeepsEarlierReasonsValid) {
+  Taxonomy t = Taxonomy::FromYaml("reasons:\n  - {code: a, dsa_category: STATEMENT_CATEGORY_VIOLENCE}\n").value();
+  const Taxonomy& held = t;
+  const Reason* before = held.Find("a");
+  const std::vector<Reason>* list_before = &held.reasons();
+  ASSERT_NE(before, nullptr);
+  t.Replace(Taxonomy::FromYaml("reasons:\n  - {code: a, dsa_category: STATEMENT_CATEGORY_VIOLENCE, severity: 4}\n"
+                               "  - {code: b, dsa_category: STATEMENT_CATEGORY_SCAMS_AND_FRAUD}\n")
+                .value());
+  EXPECT_EQ(before->severity, 1);  // still readable
+  EXPECT_EQ(list_before->size(), 1u);
+  EXPECT_EQ(held.Find("a")->severity, 4);
+  ASSERT_NE(held.Find("b"), nullptr);
+  Taxonomy copy = held;
+  t.Replace(Taxonomy::Default());
+  EXPECT_NE(copy.Find("b"), nullptr);  // a copy is independent
+  EXPECT_EQ(held.Find("b"), nullptr);
+}
+
 }  // namespace
 }  // namespace vigil::intake

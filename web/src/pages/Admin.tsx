@@ -136,7 +136,8 @@ function Queues() {
       <p>Edit <code>queues.yaml</code> (queues, teams, SLA windows, routing rules, escalation tiers) below, or on disk and reload it; an invalid text changes nothing and the error names the path and line.</p>
       <button onClick={() => a.run(() => post("/v1/queues:reload").then(q.reload), "queues.yaml reloaded.")}>Reload queues.yaml</button>
       {a.view}
-      <QueuesEditor onSaved={q.reload} />
+      <ConfigEditor path="/v1/queues/config" file="queues.yaml" name="queues_yaml"
+        label="Edit queues, routing and SLAs" onSaved={q.reload} />
       <ErrorBox error={q.error || tax.error} />
       <table>
         <caption>Queues and their default SLA</caption>
@@ -167,6 +168,9 @@ function Queues() {
           ))}
         </tbody>
       </table>
+      <p>Reason codes in force cannot be removed (flags and cases cite them); change a title, DSA category or severity, or add codes.</p>
+      <ConfigEditor path="/v1/taxonomy/config" file="taxonomy.yaml" name="taxonomy_yaml"
+        label="Edit the reason taxonomy" onSaved={tax.reload} />
     </section>
   );
 }
@@ -296,24 +300,27 @@ function NoticeTemplates() {
   );
 }
 
-// queues.yaml as text, saved through the API (validated against the taxonomy by the server).
-function QueuesEditor({ onSaved }: { onSaved: () => void }) {
-  const cfg = useLoad(() => get<{ yaml: string }>("/v1/queues/config"), []);
+// A configuration file as text, saved through the API (validated by the server; an invalid
+// text changes nothing and the error names the field or line).
+function ConfigEditor({ path, file, name, label, onSaved }: {
+  path: string; file: string; name: string; label: string; onSaved: () => void;
+}) {
+  const cfg = useLoad(() => get<{ yaml: string }>(path), [path]);
   const [text, setText] = useState<string | null>(null);
   const a = useAction();
   const yaml = text ?? cfg.data?.yaml ?? "";
   const save = (e: FormEvent) => {
     e.preventDefault();
-    a.run(() => api("PUT", "/v1/queues/config", { yaml }).then(() => { setText(null); cfg.reload(); onSaved(); }),
-      "queues.yaml saved; routing and SLAs in force.");
+    a.run(() => api("PUT", path, { yaml }).then(() => { setText(null); cfg.reload(); onSaved(); }),
+      `${file} saved and in force.`);
   };
   return (
-    <form onSubmit={save} aria-label="Edit queues, routing and SLAs">
+    <form onSubmit={save} aria-label={label}>
       <ErrorBox error={cfg.error} />
-      <label>queues.yaml
-        <textarea name="queues_yaml" rows={14} value={yaml} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+      <label>{file}
+        <textarea name={name} rows={14} value={yaml} onChange={(e) => setText(e.target.value)} spellCheck={false} />
       </label>
-      <button type="submit">Save queues.yaml</button>
+      <button type="submit">Save {file}</button>
       {a.view}
     </form>
   );
