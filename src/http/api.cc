@@ -559,6 +559,16 @@ void PutConfigText(Context& ctx, const Respond& respond, const char* file,
   respond(Json(200, {{"updated", true}}));
 }
 
+// GET (senior, admin) and PUT (admin) of a configuration file edited as YAML text.
+void AddConfigFileRoutes(Server& server, const char* path, const char* file, const char* get_doc,
+                         const char* put_doc, std::function<std::string()> text,
+                         std::function<Status(const std::string&, const std::string&)> save) {
+  server.Add({"GET", path, {Role::kSenior, Role::kAdmin}, false, false, 0, get_doc, "admin",
+              [text](Context&, Respond respond) { respond(Json(200, {{"yaml", text()}})); }});
+  server.Add({"PUT", path, kAdminOnly, false, true, 0, put_doc, "admin",
+              [file, save](Context& ctx, Respond respond) { PutConfigText(ctx, respond, file, save); }});
+}
+
 std::function<void(Result<json>)> Reply(Respond respond, int status) {
   return [respond, status](Result<json> r) {
     if (!r) return respond(ProblemResponse(r.error()));
@@ -842,33 +852,19 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 }
                 respond(Json(200, {{"queues", arr}, {"tiers", TiersJson(*queues)}}));
               }});
-  server.Add({"GET", "/v1/queues/config", {Role::kSenior, Role::kAdmin}, false, false, 0,
-              "queues.yaml as in force: queues, teams, SLAs, routing rules and escalation tiers.",
-              "admin", [&s](Context&, Respond respond) {
-                respond(Json(200, {{"yaml", s.QueuesText()}}));
-              }});
-  server.Add({"PUT", "/v1/queues/config", kAdminOnly, false, true, 0,
-              "Replace queues.yaml: {yaml}. Validated against the taxonomy first (422 naming the "
-              "path and line, nothing changed); in force at once; a config.updated event.",
-              "admin", [&s](Context& ctx, Respond respond) {
-                PutConfigText(ctx, respond, "queues.yaml", [&s](const std::string& t, const std::string& a) {
-                  return s.SaveQueues(t, a);
-                });
-              }});
-  server.Add({"GET", "/v1/taxonomy/config", {Role::kSenior, Role::kAdmin}, false, false, 0,
-              "taxonomy.yaml as in force: reason codes with title, DSA category and severity.",
-              "admin", [&s](Context&, Respond respond) {
-                respond(Json(200, {{"yaml", s.TaxonomyText()}}));
-              }});
-  server.Add({"PUT", "/v1/taxonomy/config", kAdminOnly, false, true, 0,
-              "Replace taxonomy.yaml: {yaml}. Codes in force cannot be removed and queues.yaml "
-              "must stay valid (422 naming the field, nothing changed); in force at once for new "
-              "flags and priority; a config.updated event.",
-              "admin", [&s](Context& ctx, Respond respond) {
-                PutConfigText(ctx, respond, "taxonomy.yaml", [&s](const std::string& t, const std::string& a) {
-                  return s.SaveTaxonomy(t, a);
-                });
-              }});
+  AddConfigFileRoutes(server, "/v1/queues/config", "queues.yaml",
+                      "queues.yaml as in force: queues, teams, SLAs, routing rules and escalation tiers.",
+                      "Replace queues.yaml: {yaml}. Validated against the taxonomy first (422 naming the "
+                      "path and line, nothing changed); in force at once; a config.updated event.",
+                      [&s] { return s.QueuesText(); },
+                      [&s](const std::string& t, const std::string& a) { return s.SaveQueues(t, a); });
+  AddConfigFileRoutes(server, "/v1/taxonomy/config", "taxonomy.yaml",
+                      "taxonomy.yaml as in force: reason codes with title, DSA category and severity.",
+                      "Replace taxonomy.yaml: {yaml}. Codes in force cannot be removed and queues.yaml "
+                      "must stay valid (422 naming the field, nothing changed); in force at once for "
+                      "new flags and priority; a config.updated event.",
+                      [&s] { return s.TaxonomyText(); },
+                      [&s](const std::string& t, const std::string& a) { return s.SaveTaxonomy(t, a); });
   server.Add({"POST", "/v1/queues:reload", kAdminOnly, false, true, 0,
               "Reload queues.yaml (routing, SLAs, tiers); an invalid file changes nothing and "
               "the error names the path and line.",
