@@ -207,6 +207,7 @@ void RegisterPolicy(CLI::App& app) {
   RegisterCheck(*policy);
   RegisterRender(*policy);
   RegisterEval(*policy);
+  RegisterBacktest(*policy);
 }
 
 }  // namespace vigil::cli

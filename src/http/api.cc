@@ -4,6 +4,7 @@
 
 #include "cases/case_service.h"
 #include "http/analysis_routes.h"
+#include "http/backtest_routes.h"
 #include "cases/decision_notices.h"
 #include "cases/suspensions.h"
 #include "events/audit.h"
@@ -1153,6 +1154,7 @@ void AddApiRoutes(Server& server, Services& s) {
   AddReadRoutes(server, s);
   AddWorkflowRoutes(server, s);
   AddAnalysisRoutes(server, s);
+  AddBacktestRoutes(server, s);
   if (s.test_clock) {
     server.Add({"POST", "/v1/test/clock", kAdminOnly, false, true, 0,
                 "Testing only (vigil serve --test-clock): move the clock forward by {advance: "

@@ -36,7 +36,8 @@ FlagRow LoadFlag(const Stmt& s);
   "a.display_name, ct.created_at, ct.views, ct.followers, ct.shares, ct.language, "          \
   "ct.metadata, ct.received_at"
 #define VIGIL_CONTENT_FROM " FROM content ct LEFT JOIN accounts a ON a.id = ct.author_id "
-ContentRow LoadContent(const Stmt& s);
+// The VIGIL_CONTENT_COLUMNS starting at column `at`.
+ContentRow LoadContent(const Stmt& s, int at = 0);
 events::Event LoadEvent(const Stmt& s);
 // Shared by the read and write halves (sqlite_cases.cc).
 std::optional<CaseRow> QueryCase(SqliteConn& db, int64_t id);

@@ -112,21 +112,21 @@ FlagRow LoadFlag(const Stmt& s) {
   return f;
 }
 
-ContentRow LoadContent(const Stmt& s) {
+ContentRow LoadContent(const Stmt& s, int at) {
   ContentRow r;
-  r.pk = s.Int(0);
+  r.pk = s.Int(at + 0);
   auto& c = r.item;
-  c.id = s.Text(1);
-  c.type = ParseContentType(s.Text(2)).value_or(ContentType::kText);
-  c.text = s.Text(3);
-  c.url = s.Text(4);
-  c.media = MediaFromJson(s.Text(5));
-  if (!s.IsNull(6)) c.author = Account{s.Text(6), s.OptInt(7), s.Text(8)};
-  c.created_at = s.OptInt(9);
-  c.reach = {s.Int(10), s.Int(11), s.Int(12)};
-  c.language = s.Text(13);
-  c.metadata_json = s.IsNull(14) ? "{}" : s.Text(14);
-  r.received_at = s.Int(15);
+  c.id = s.Text(at + 1);
+  c.type = ParseContentType(s.Text(at + 2)).value_or(ContentType::kText);
+  c.text = s.Text(at + 3);
+  c.url = s.Text(at + 4);
+  c.media = MediaFromJson(s.Text(at + 5));
+  if (!s.IsNull(at + 6)) c.author = Account{s.Text(at + 6), s.OptInt(at + 7), s.Text(at + 8)};
+  c.created_at = s.OptInt(at + 9);
+  c.reach = {s.Int(at + 10), s.Int(at + 11), s.Int(at + 12)};
+  c.language = s.Text(at + 13);
+  c.metadata_json = s.IsNull(at + 14) ? "{}" : s.Text(at + 14);
+  r.received_at = s.Int(at + 15);
   return r;
 }
 
@@ -307,6 +307,72 @@ class SqliteReadTx final : public ReadTx {
       c.escalated = !s.IsNull(7);
       fn(c);
     }
+  }
+  void ScanCaseHistory(Millis since, const std::function<void(HistoryCase&)>& fn) override {
+    auto cs = db_->Prepare("SELECT c.id, c.reason, c.opened_at, " VIGIL_CONTENT_COLUMNS
+                           " FROM cases c JOIN content ct ON ct.id = c.content_id"
+                           " LEFT JOIN accounts a ON a.id = ct.author_id"
+                           " WHERE c.opened_at >= ?1 ORDER BY c.id");
+    cs.Bind(1, since);
+    // Flags and decisions of the same cases, in case order, merged below. Cases are opened in id
+    // order, so the first case id bounds both scans.
+    auto fs = db_->Prepare(
+        "SELECT f.case_id, f.received_at, f.source, f.reason, r.platform_id, f.duplicate"
+        " FROM flags f LEFT JOIN accounts r ON r.id = f.reporter_id"
+        " WHERE f.case_id >= ?1 ORDER BY f.case_id, f.id");
+    auto ds = db_->Prepare(
+        "SELECT case_id, id, actions, reverses, created_at, automated_decision FROM decisions"
+        " WHERE case_id >= ?1 ORDER BY case_id, id");
+    bool started = false, flag_row = false, decision_row = false;
+    HistoryCase h;
+    while (cs.Step()) {
+      h.id = cs.Int(0);
+      h.reason = cs.Text(1);
+      h.opened_at = cs.Int(2);
+      h.content = LoadContent(cs, 3);
+      h.flags.clear();
+      h.decisions.clear();
+      if (!started) {
+        fs.Bind(1, h.id);
+        ds.Bind(1, h.id);
+        flag_row = fs.Step();
+        decision_row = ds.Step();
+        started = true;
+      }
+      while (flag_row && fs.Int(0) < h.id) flag_row = fs.Step();
+      while (flag_row && fs.Int(0) == h.id) {
+        HistoryFlag f;
+        f.received_at = fs.Int(1);
+        f.source = ParseFlagSource(fs.Text(2)).value_or(FlagSource::kUser);
+        f.reason = fs.Text(3);
+        f.reporter_id = fs.Text(4);
+        f.duplicate = fs.Int(5) != 0;
+        h.flags.push_back(std::move(f));
+        flag_row = fs.Step();
+      }
+      while (decision_row && ds.Int(0) < h.id) decision_row = ds.Step();
+      while (decision_row && ds.Int(0) == h.id) {
+        HistoryDecision d;
+        d.id = ds.Int(1);
+        auto acts = nlohmann::json::parse(ds.Text(2), nullptr, false);
+        if (acts.is_array())
+          for (const auto& a : acts)
+            if (a.is_object() && a.contains("type") && a["type"].is_string())
+              d.action_types.push_back(a["type"].get<std::string>());
+        d.reverses = ds.IsNull(3) ? 0 : ds.Int(3);
+        d.created_at = ds.Int(4);
+        d.automated_decision = ds.Text(5);
+        h.decisions.push_back(std::move(d));
+        decision_row = ds.Step();
+      }
+      fn(h);
+    }
+  }
+  void ScanStrikes(const std::function<void(const HistoryStrike&)>& fn) override {
+    auto s = db_->Prepare(
+        "SELECT a.platform_id, s.weight, s.created_at, s.expires_at, s.reversed"
+        " FROM strikes s JOIN accounts a ON a.id = s.account_id ORDER BY s.id");
+    while (s.Step()) fn({s.Text(0), s.Double(1), s.Int(2), s.Int(3), s.Int(4) != 0});
   }
   std::vector<QueueStats> OpenQueueStats(Millis now) override {
     std::vector<QueueStats> out;

@@ -221,6 +221,38 @@ struct ContentRow {
   Millis received_at = 0;
 };
 
+// A case as a backtest replays it (ReadTx::ScanCaseHistory): the content, every flag and every
+// decision, oldest first.
+struct HistoryFlag {
+  Millis received_at = 0;
+  FlagSource source = FlagSource::kUser;
+  std::string reason;
+  std::string reporter_id;  // platform account id, "" when anonymous
+  bool duplicate = false;
+};
+struct HistoryDecision {
+  int64_t id = 0;
+  std::vector<std::string> action_types;  // in the order decided
+  int64_t reverses = 0;
+  Millis created_at = 0;
+  std::string automated_decision;  // fully | partially | not_automated
+};
+struct HistoryCase {
+  int64_t id = 0;
+  std::string reason;
+  Millis opened_at = 0;
+  ContentRow content;
+  std::vector<HistoryFlag> flags;
+  std::vector<HistoryDecision> decisions;
+};
+// A strike as recorded (ReadTx::ScanStrikes).
+struct HistoryStrike {
+  std::string account_id;  // platform account id
+  double weight = 0;
+  Millis created_at = 0, expires_at = 0;
+  bool reversed = false;
+};
+
 struct CaseFilter {
   std::string status;                 // "" = any
   std::vector<std::string> queues;    // empty = any
@@ -366,6 +398,10 @@ class ReadTx {
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
   virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
+  // Every case opened at or after `since`, by id, with its content, flags and decisions;
+  // streamed (three ordered scans merged by case id), so a million cases never load at once.
+  virtual void ScanCaseHistory(Millis since, const std::function<void(HistoryCase&)>& fn) = 0;
+  virtual void ScanStrikes(const std::function<void(const HistoryStrike&)>& fn) = 0;
   virtual std::vector<WebhookRow> ListWebhooks() = 0;
   virtual std::vector<AppealRow> AppealsOfCase(int64_t case_id) = 0;
   // Misuse marks are counted from `misuse_since` (the configured window).

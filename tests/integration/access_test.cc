@@ -70,6 +70,7 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"PUT /v1/queues/config", {"admin"}},
     {"GET /v1/taxonomy/config", {"senior", "admin"}},
     {"PUT /v1/taxonomy/config", {"admin"}},
+    {"POST /v1/policies/{id}/backtest", {"senior", "qa", "admin"}},
     {"POST /v1/analyze", {"agent", "senior", "qa", "legal", "engineering", "admin", "integration"}},
     {"GET /v1/lists", {"senior", "qa", "legal", "engineering", "admin"}},
     {"POST /v1/lists:reload", {"engineering", "admin"}},
