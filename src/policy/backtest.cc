@@ -179,8 +179,8 @@ BacktestReport RunBacktest(store::ReadTx& tx, const Taxonomy& taxonomy, const Po
           Result r;
           r.case_id = item.case_id;
           r.human = item.human;
-          r.candidate = WalkLabel(Walk(candidate, snap), &r.leaf);
-          if (baseline) r.baseline = WalkLabel(Walk(*baseline, snap), nullptr);
+          r.candidate = WalkLabel(WalkOutcome(candidate, snap), &r.leaf);
+          if (baseline) r.baseline = WalkLabel(WalkOutcome(*baseline, snap), nullptr);
           results[t].push_back(r);
         }
       }

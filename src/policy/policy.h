@@ -113,6 +113,10 @@ struct WalkResult {
 WalkResult Walk(const Policy& p, const Snapshot& snap,
                 const std::map<std::string, std::string>& answers = {});
 
+// The same walk without answers and without the trace: the outcome or the question only, for
+// backtests that walk millions of cases.
+WalkResult WalkOutcome(const Policy& p, const Snapshot& snap);
+
 // Mermaid flowchart text of the tree.
 std::string RenderMermaid(const Policy& p);
 

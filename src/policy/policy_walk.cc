@@ -188,16 +188,25 @@ void Merge(Outcome& acc, const Outcome& o) {
 
 }  // namespace
 
-WalkResult Walk(const Policy& p, const Snapshot& snap,
-                const std::map<std::string, std::string>& answers) {
+namespace {
+
+// `trace` false: only the outcome (the trace formats every value seen, which dominates the cost
+// of a walk).
+WalkResult WalkImpl(const Policy& p, const Snapshot& snap,
+                    const std::map<std::string, std::string>& answers, bool trace) {
   WalkResult r;
   int cur = p.nodes.empty() ? -1 : 0;
   for (size_t steps = 0; cur >= 0 && steps <= p.nodes.size(); ++steps) {
     const TreeNode& n = p.nodes[cur];
-    TraceEntry t{n.id, "", "", {}};
+    TraceEntry t;
+    if (trace) t.node = n.id;
     switch (n.type) {
       case NodeType::kCondition: {
         bool v = n.expr.Test(snap);
+        if (!trace) {
+          cur = v ? n.on_true : n.on_false;
+          break;
+        }
         t.what = n.expr.source();
         t.result = v ? "true" : "false";
         for (SignalId id : n.expr.signals_read())
@@ -219,23 +228,29 @@ WalkResult Walk(const Policy& p, const Snapshot& snap,
           for (const auto& [answer, node] : n.answers)
             if (answer == given->second) target = node;
         if (target < 0) {
-          t.result = given == answers.end() ? "waiting for a reviewer"
-                                            : "unknown answer '" + given->second + "'";
-          r.trace.push_back(std::move(t));
+          if (trace) {
+            t.result = given == answers.end() ? "waiting for a reviewer"
+                                              : "unknown answer '" + given->second + "'";
+            r.trace.push_back(std::move(t));
+          }
           r.status = WalkResult::Status::kQuestion;
           r.question = cur;
           return r;
         }
-        t.result = given->second;
-        r.trace.push_back(std::move(t));
+        if (trace) {
+          t.result = given->second;
+          r.trace.push_back(std::move(t));
+        }
         cur = target;
         break;
       }
       case NodeType::kStep:
         Merge(r.outcome, n.outcome);
-        t.what = Describe(n.outcome);
-        t.result = n.next >= 0 ? "continue" : "outcome";
-        r.trace.push_back(std::move(t));
+        if (trace) {
+          t.what = Describe(n.outcome);
+          t.result = n.next >= 0 ? "continue" : "outcome";
+          r.trace.push_back(std::move(t));
+        }
         if (n.next < 0) {
           r.status = WalkResult::Status::kOutcome;
           r.leaf = cur;
@@ -247,6 +262,18 @@ WalkResult Walk(const Policy& p, const Snapshot& snap,
   }
   r.status = WalkResult::Status::kNoMatch;
   return r;
+}
+
+}  // namespace
+
+WalkResult Walk(const Policy& p, const Snapshot& snap,
+                const std::map<std::string, std::string>& answers) {
+  return WalkImpl(p, snap, answers, true);
+}
+
+WalkResult WalkOutcome(const Policy& p, const Snapshot& snap) {
+  static const std::map<std::string, std::string> kNoAnswers;
+  return WalkImpl(p, snap, kNoAnswers, false);
 }
 
 std::string RenderMermaid(const Policy& p) {

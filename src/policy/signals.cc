@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 namespace vigil::policy {
 
@@ -67,10 +68,16 @@ const std::vector<SignalInfo>& SignalSchema() {
 }
 
 std::optional<SignalId> FindSignal(std::string_view name) {
-  const auto& s = SignalSchema();
-  for (size_t i = 0; i < s.size(); ++i)
-    if (name == s[i].name) return static_cast<SignalId>(i);
-  return std::nullopt;
+  // Hashed: snapshots are filled by name for every event.
+  static const std::unordered_map<std::string_view, SignalId> index = [] {
+    std::unordered_map<std::string_view, SignalId> m;
+    const auto& schema = SignalSchema();
+    for (size_t i = 0; i < schema.size(); ++i) m.emplace(schema[i].name, static_cast<SignalId>(i));
+    return m;
+  }();
+  auto it = index.find(name);
+  if (it == index.end()) return std::nullopt;
+  return it->second;
 }
 
 namespace {
