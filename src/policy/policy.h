@@ -113,7 +113,10 @@ struct WalkResult {
 WalkResult Walk(const Policy& p, const Snapshot& snap,
                 const std::map<std::string, std::string>& answers = {});
 
-// Mermaid flowchart text of the tree.
+// One line for a step's outcome: "remove, clause H2, notice sor_removal, strike 1".
+std::string DescribeOutcome(const Outcome& o);
+
+// Mermaid flowchart text of the tree (render.h adds a highlighted path and SVG).
 std::string RenderMermaid(const Policy& p);
 
 }  // namespace vigil::policy
