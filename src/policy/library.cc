@@ -136,6 +136,8 @@ Status PolicyLibrary::SyncFiles() {
     Status st = writer_->Run([&](store::WriteTx& tx) -> Status {
       Millis now = clock_->Now();
       for (const auto& c : changed) {
+        // Another process (a CLI command next to the server) may have recorded it meanwhile.
+        if (auto latest = tx.GetPolicyVersion(c.id, 0); latest && latest->yaml == c.text) continue;
         auto state = tx.GetPolicyState(c.id);
         int version = state ? state->latest_version + 1 : 1;
         std::string reason = c.fresh ? "new file " + c.file : c.file + " changed on disk";
