@@ -9,6 +9,7 @@ pkgs=(
   libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libicu-dev libhyperscan-dev libcld2-dev libfasttext-dev publicsuffix
+  libgraphviz-dev  # policy flowcharts as SVG (gvc + the dot layout plugin)
   python3 curl
   chromium  # the console's end-to-end tests and benchmark drive it headless
 )

@@ -33,11 +33,22 @@ Result<policy::BacktestReport> RunPolicyBacktest(Services& s, const BacktestRequ
       return Error::Invalid("yaml", "the draft's id is '" + loaded.policy.id + "', not '" +
                                         req.policy_id + "'");
     candidate = std::make_shared<const policy::Policy>(std::move(loaded.policy));
+  } else if (req.version && s.policies->versioned()) {
+    auto stored = s.policies->Parsed(req.policy_id, *req.version);
+    if (!stored) {
+      Error e = stored.error();
+      e.field = e.code == ErrorCode::kNotFound ? "version" : e.field;
+      if (e.code == ErrorCode::kNotFound)
+        e.message = "policy '" + req.policy_id + "' has no version " + std::to_string(*req.version);
+      return e;
+    }
+    candidate = stored.value();
+    version = *req.version;
   } else {
-    if (!active) return Error{ErrorCode::kNotFound, "policy", "no policy '" + req.policy_id + "' in " + s.policies->dir()};
+    if (!active) return Error{ErrorCode::kNotFound, "policy", "no active policy '" + req.policy_id + "'"};
     if (req.version && *req.version != active_version)
       return Error{ErrorCode::kNotFound, "version", "policy '" + req.policy_id + "' has no version " +
-                                            std::to_string(*req.version)};
+                                                        std::to_string(*req.version)};
     candidate = active;
     version = active_version;
   }

@@ -9,6 +9,7 @@
 
 #include "cli/transfer.h"  // SetExit
 #include "policy/policy.h"
+#include "policy/render.h"
 
 namespace vigil::cli {
 namespace {
@@ -71,16 +72,27 @@ void RegisterCheck(CLI::App& policy) {
 }
 
 void RegisterRender(CLI::App& policy) {
-  auto* cmd = policy.add_subcommand("render", "Print a policy's decision tree as a flowchart");
+  auto* cmd = policy.add_subcommand(
+      "render", "Print a policy's decision tree as a flowchart (Mermaid text or SVG), "
+                "optionally with a path through it highlighted");
   auto file = std::make_shared<std::string>();
   auto format = std::make_shared<std::string>("mermaid");
+  auto path = std::make_shared<std::string>();
   cmd->add_option("file", *file, "Policy file")->required();
-  cmd->add_option("--format", *format, "mermaid (SVG is planned)")
-      ->check(CLI::IsMember({"mermaid"}));
+  cmd->add_option("--format", *format, "mermaid or svg (Graphviz)")
+      ->check(CLI::IsMember({"mermaid", "svg"}));
+  cmd->add_option("--path", *path,
+                  "Node ids to highlight, comma-separated, as a trace lists them "
+                  "(tree[0],questions.degrading)");
   cmd->callback([=] {
     auto p = LoadPolicy(*file);
     if (!p) return (void)PolicyFail(p.error().field + ": " + p.error().message, 1);
-    std::fputs(RenderMermaid(p.value()).c_str(), stdout);
+    auto nodes = ResolvePath(p.value(), SplitPath(*path));
+    if (!nodes) return (void)PolicyFail("--path: " + nodes.error().message, 2);
+    if (*format == "mermaid") return (void)std::fputs(RenderMermaid(p.value(), *nodes).c_str(), stdout);
+    auto svg = RenderSvg(p.value(), *nodes);
+    if (!svg) return (void)PolicyFail(svg.error().message, 1);
+    std::fputs(svg->c_str(), stdout);
   });
 }
 
@@ -208,6 +220,7 @@ void RegisterPolicy(CLI::App& app) {
   RegisterRender(*policy);
   RegisterEval(*policy);
   RegisterBacktest(*policy);
+  RegisterPolicyVersions(*policy);
 }
 
 }  // namespace vigil::cli

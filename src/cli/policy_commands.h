@@ -1,4 +1,4 @@
-// `vigil policy check/render/eval`: the policy library (docs/policy-language.md) from the
+// `vigil policy check/render/eval` and the version commands: the policy library (docs/policy-language.md) from the
 // command line. `check` exits 1 when any file has a problem, naming file:line:column.
 #pragma once
 
@@ -17,6 +17,8 @@ struct Services;
 namespace vigil::cli {
 
 void RegisterPolicy(CLI::App& app);
+// versions|diff|activate|rollback|shadow on a data directory (policy_version_commands.cc).
+void RegisterPolicyVersions(CLI::App& policy);
 
 // What `vigil policy backtest` and POST /v1/policies/{id}/backtest run.
 struct BacktestRequest {

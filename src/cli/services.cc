@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "policy/starter.h"
 #include "store/sqlite_db.h"
 
 namespace vigil {
@@ -25,6 +26,20 @@ Status WriteIfMissing(const std::string& path, const char* text) {
   return OkStatus();
 }
 
+// The starter library, only into a directory that does not exist yet: a deployment that
+// removed or replaced the starter policies keeps its choice.
+Status SeedPolicies(const std::string& dir) {
+  if (Exists(dir)) return OkStatus();
+  if (mkdir(dir.c_str(), 0750) != 0) return Error::Internal("cannot create " + dir);
+  for (const auto& p : policy::StarterPolicies()) {
+    std::string path = dir + "/" + std::string(p.file);
+    std::ofstream out(path, std::ios::binary);
+    out << p.text;
+    if (!out) return Error::Internal("cannot write " + path);
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Status InitDataDir(const std::string& data_dir) {
@@ -36,7 +51,8 @@ Status InitDataDir(const std::string& data_dir) {
   if (auto s = WriteIfMissing(data_dir + "/notices.yaml", notify::NoticeTemplates::DefaultYaml());
       !s)
     return s;
-  return WriteIfMissing(data_dir + "/taxonomy.yaml", Taxonomy::DefaultYaml());
+  if (auto s = WriteIfMissing(data_dir + "/taxonomy.yaml", Taxonomy::DefaultYaml()); !s) return s;
+  return SeedPolicies(data_dir + "/policies");
 }
 
 Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir) {
@@ -71,14 +87,16 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
     s->taxonomy = Taxonomy::Default();
   }
   if (auto st = s->ReloadQueues(); !st) return st.error();
-  s->policies = std::make_unique<policy::PolicyLibrary>(data_dir + "/policies");
-  if (auto st = s->policies->Reload(); !st) return st.error();
   try {
     s->store = store::OpenSqliteStore(data_dir);
   } catch (const store::StoreError& e) {
     return Error{ErrorCode::kUnavailable, "--data", e.what()};
   }
   s->writer = std::make_unique<store::GroupCommitter>(*s->store, s->config.max_group_commit);
+  // Versions live in the store; changed files in DATA/policies become new versions here.
+  s->policies = std::make_unique<policy::PolicyLibrary>(data_dir + "/policies", *s->store,
+                                                        *s->writer, *s->clock);
+  if (auto st = s->policies->Reload(); !st) return st.error();
   s->authn = std::make_unique<auth::Authenticator>(*s->store, *s->clock);
   s->accounts = std::make_unique<auth::Accounts>(*s->writer, s->authn.get(), *s->clock);
   s->intake = std::make_unique<intake::Intake>(*s->writer, s->taxonomy, s->config, *s->clock);

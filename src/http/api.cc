@@ -9,6 +9,7 @@
 #include "cases/suspensions.h"
 #include "events/audit.h"
 #include "http/console.h"
+#include "http/policy_routes.h"
 #include "http/route_roles.h"
 #include "notify/webhook.h"
 #include "intake/flag_parser.h"
@@ -611,6 +612,8 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 if (!body) return respond(ProblemResponse(body.error()));
                 auto d = cases::ParseDecision(body.value());
                 if (!d) return respond(ProblemResponse(d.error()));
+                if (auto st = s.policies->PinVersion(d->policy_id, d->policy_version); !st)
+                  return respond(ProblemResponse(st.error()));
                 auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
                 if (!c) return;
                 s.cases->Decide(ctx.principal, c->id, std::move(d.value()), Reply(respond, 201));
@@ -630,6 +633,8 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 b["case_version"] = 0;  // per case below
                 auto d = cases::ParseDecision(b);
                 if (!d) return respond(ProblemResponse(d.error()));
+                if (auto st = s.policies->PinVersion(d->policy_id, d->policy_version); !st)
+                  return respond(ProblemResponse(st.error()));
                 struct Pending {
                   std::mutex mu;
                   json results;
@@ -1155,6 +1160,7 @@ void AddApiRoutes(Server& server, Services& s) {
   AddWorkflowRoutes(server, s);
   AddAnalysisRoutes(server, s);
   AddBacktestRoutes(server, s);
+  AddPolicyRoutes(server, s);
   if (s.test_clock) {
     server.Add({"POST", "/v1/test/clock", kAdminOnly, false, true, 0,
                 "Testing only (vigil serve --test-clock): move the clock forward by {advance: "

@@ -40,8 +40,12 @@ nlohmann::json OpenApiDocument(const Server& server) {
                        {"413", problem}, {"422", problem}, {"429", problem}};
     if (r.pattern == "/v1/stream")
       op["responses"]["200"]["content"] = {{"text/event-stream", {{"schema", {{"type", "string"}}}}}};
+    if (r.pattern == "/v1/policies/{id}/render")
+      op["responses"]["200"]["content"] = {{"image/svg+xml", {{"schema", {{"type", "string"}}}}},
+                                           {"text/plain", {{"schema", {{"type", "string"}}}}}};
     if (r.pattern == "/v1/flags" || r.pattern == "/v1/content" || r.pattern == "/v1/users" ||
-        r.pattern == "/v1/tokens")
+        r.pattern == "/v1/tokens" || (r.method == "POST" && (r.pattern == "/v1/policies" ||
+                                                             r.pattern == "/v1/policies/{id}/versions")))
       op["responses"]["201"] = {{"description", "Created (durably committed)"}};
     paths[r.pattern][method] = op;
   }

@@ -117,7 +117,10 @@ WalkResult Walk(const Policy& p, const Snapshot& snap,
 // backtests that walk millions of cases.
 WalkResult WalkOutcome(const Policy& p, const Snapshot& snap);
 
-// Mermaid flowchart text of the tree.
+// One line for a step's outcome: "remove, clause H2, notice sor_removal, strike 1".
+std::string DescribeOutcome(const Outcome& o);
+
+// Mermaid flowchart text of the tree (render.h adds a highlighted path and SVG).
 std::string RenderMermaid(const Policy& p);
 
 }  // namespace vigil::policy

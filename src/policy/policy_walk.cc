@@ -149,9 +149,7 @@ std::vector<Issue> CheckPolicy(const Policy& p) {
   return issues;
 }
 
-namespace {
-
-std::string Describe(const Outcome& o) {
+std::string DescribeOutcome(const Outcome& o) {
   std::string s;
   auto add = [&](const std::string& part) { s += (s.empty() ? "" : ", ") + part; };
   if (!o.actions.empty()) {
@@ -169,6 +167,8 @@ std::string Describe(const Outcome& o) {
   if (o.needs_human_review) add("needs human review");
   return s;
 }
+
+namespace {
 
 // Steps on the way to a leaf add up: priority and strikes sum, actions append, the latest
 // tier/queue/notice/clause wins, notes are kept in order.
@@ -247,7 +247,7 @@ WalkResult WalkImpl(const Policy& p, const Snapshot& snap,
       case NodeType::kStep:
         Merge(r.outcome, n.outcome);
         if (trace) {
-          t.what = Describe(n.outcome);
+          t.what = DescribeOutcome(n.outcome);
           t.result = n.next >= 0 ? "continue" : "outcome";
           r.trace.push_back(std::move(t));
         }
@@ -305,7 +305,7 @@ std::string RenderMermaid(const Policy& p) {
           out += "  " + id + " -->|" + answer + "| n" + std::to_string(node) + "\n";
         break;
       case NodeType::kStep: {
-        std::string label = Describe(n.outcome);
+        std::string label = DescribeOutcome(n.outcome);
         if (n.next >= 0) {
           out += "  " + id + "(" + esc(label.empty() ? "continue" : label) + ")\n";
           out += "  " + id + " --> n" + std::to_string(n.next) + "\n";

@@ -49,6 +49,16 @@ std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t app
 std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,
                                    int limit);
 std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id);
+// Policy versions (sqlite_policies.cc). QueryPolicyVersions: one version (version > 0), the
+// latest (version 0, with_text), or every version without text (version 0, !with_text).
+std::optional<PolicyStateRow> QueryPolicyState(SqliteConn& db, const std::string& policy_id);
+std::vector<PolicyStateRow> QueryPolicies(SqliteConn& db);
+std::vector<PolicyVersionRow> QueryPolicyVersions(SqliteConn& db, const std::string& policy_id,
+                                                  int version, bool with_text);
+int InsertPolicyVersionRow(SqliteConn& db, const PolicyVersionRow& v, int64_t event_seq);
+void ActivatePolicyRow(SqliteConn& db, const std::string& policy_id, int version, Millis now);
+std::optional<int> RollBackPolicyRow(SqliteConn& db, const std::string& policy_id);
+void SetPolicyShadowRow(SqliteConn& db, const std::string& policy_id, int version);
 #define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
 
 // A pool of read-only connections so concurrent readers never wait for each other or the writer.

@@ -273,6 +273,16 @@ class SqliteReadTx final : public ReadTx {
     p.standing = QueryReporterStanding(*db_, p.pk, misuse_since);
     return p;
   }
+  std::vector<PolicyStateRow> ListPolicies() override { return QueryPolicies(*db_); }
+  std::vector<PolicyVersionRow> PolicyVersions(const std::string& policy_id) override {
+    return QueryPolicyVersions(*db_, policy_id, 0, false);
+  }
+  std::optional<PolicyVersionRow> GetPolicyVersion(const std::string& policy_id,
+                                                   int version) override {
+    auto rows = QueryPolicyVersions(*db_, policy_id, version, true);
+    if (rows.empty()) return std::nullopt;
+    return rows[0];
+  }
   std::vector<AppealRow> AppealsOfCase(int64_t case_id) override {
     return QueryAppeals(*db_, case_id, 0);
   }

@@ -247,6 +247,34 @@ INSERT INTO case_reporters_new SELECT case_id, reporter_id FROM case_reporters;
 DROP TABLE case_reporters;
 ALTER TABLE case_reporters_new RENAME TO case_reporters;
 )SQL"},
+      {12, "policy versions: every version's text, the active and shadow version, activations", R"SQL(
+CREATE TABLE policy_versions (
+  policy_id  TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  yaml       TEXT NOT NULL,
+  author     TEXT NOT NULL,
+  reason     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  event_seq  INTEGER NOT NULL REFERENCES events(seq),
+  PRIMARY KEY (policy_id, version)
+);
+CREATE TABLE policies (
+  id             TEXT PRIMARY KEY,
+  latest_version INTEGER NOT NULL,
+  active_version INTEGER,
+  shadow_version INTEGER
+);
+-- Every activation in order; a rollback marks the newest one rolled back and returns to the
+-- one before it, so repeated rollbacks walk back through history.
+CREATE TABLE policy_activations (
+  id           INTEGER PRIMARY KEY,
+  policy_id    TEXT NOT NULL,
+  version      INTEGER NOT NULL,
+  activated_at INTEGER NOT NULL,
+  rolled_back  INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX policy_activations_policy ON policy_activations(policy_id, id);
+)SQL"},
   };
   return migrations;
 }

@@ -285,6 +285,27 @@ class SqliteWriteTx final : public WriteTx {
         .Exec();
     return db_.LastInsertId();
   }
+  int InsertPolicyVersion(const PolicyVersionRow& v, int64_t event_seq) override {
+    return InsertPolicyVersionRow(db_, v, event_seq);
+  }
+  std::optional<PolicyStateRow> GetPolicyState(const std::string& policy_id) override {
+    return QueryPolicyState(db_, policy_id);
+  }
+  std::optional<PolicyVersionRow> GetPolicyVersion(const std::string& policy_id,
+                                                   int version) override {
+    auto rows = QueryPolicyVersions(db_, policy_id, version, true);
+    if (rows.empty()) return std::nullopt;
+    return rows[0];
+  }
+  void ActivatePolicyVersion(const std::string& policy_id, int version, Millis now) override {
+    ActivatePolicyRow(db_, policy_id, version, now);
+  }
+  std::optional<int> RollBackPolicyActivation(const std::string& policy_id) override {
+    return RollBackPolicyRow(db_, policy_id);
+  }
+  void SetPolicyShadow(const std::string& policy_id, int version) override {
+    SetPolicyShadowRow(db_, policy_id, version);
+  }
   std::optional<AppealRow> GetAppeal(int64_t id) override {
     auto rows = QueryAppeals(db_, 0, id);
     if (rows.empty()) return std::nullopt;

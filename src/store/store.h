@@ -265,6 +265,24 @@ struct CaseFilter {
   int limit = 50;
 };
 
+// One stored version of a policy: its full YAML text and who made it, when and why.
+struct PolicyVersionRow {
+  std::string policy_id;
+  int version = 0;
+  std::string yaml;  // empty in listings
+  std::string author;
+  std::string reason;
+  Millis created_at = 0;
+};
+
+// Which versions of a policy exist and run (0: none).
+struct PolicyStateRow {
+  std::string policy_id;
+  int latest_version = 0;
+  int active_version = 0;
+  int shadow_version = 0;
+};
+
 class WriteTx {
  public:
   virtual ~WriteTx() = default;
@@ -362,6 +380,21 @@ class WriteTx {
   // Marks the case's SLA as breached; false when it already was.
   virtual bool RecordSlaBreach(int64_t case_id, Millis now) = 0;
 
+  // Policy versions. InsertPolicyVersion stores the next version of `v.policy_id` (1 for a new
+  // policy) and returns its number.
+  virtual int InsertPolicyVersion(const PolicyVersionRow& v, int64_t event_seq) = 0;
+  virtual std::optional<PolicyStateRow> GetPolicyState(const std::string& policy_id) = 0;
+  // `version` 0: the latest.
+  virtual std::optional<PolicyVersionRow> GetPolicyVersion(const std::string& policy_id,
+                                                           int version) = 0;
+  // Makes `version` the active one and records the activation.
+  virtual void ActivatePolicyVersion(const std::string& policy_id, int version, Millis now) = 0;
+  // Undoes the newest activation and makes the one before it active again; returns that
+  // version, or nullopt (and nothing changed) when there is no earlier activation.
+  virtual std::optional<int> RollBackPolicyActivation(const std::string& policy_id) = 0;
+  // `version` 0: no shadow.
+  virtual void SetPolicyShadow(const std::string& policy_id, int version) = 0;
+
   virtual std::optional<IdempotencyRow> FindIdempotency(const std::string& principal,
                                                         const std::string& key) = 0;
   virtual void SaveIdempotency(const std::string& principal, const std::string& key,
@@ -417,6 +450,14 @@ class ReadTx {
   virtual std::vector<events::Event> EventsOfSubject(const std::string& subject, int limit) = 0;
   // Every event about the case and its flags, in log order.
   virtual std::vector<events::Event> CaseTimeline(int64_t case_id, int limit) = 0;
+
+  // Every policy with its versions in force, ordered by id.
+  virtual std::vector<PolicyStateRow> ListPolicies() = 0;
+  // A policy's versions, oldest first, without their text.
+  virtual std::vector<PolicyVersionRow> PolicyVersions(const std::string& policy_id) = 0;
+  // `version` 0: the latest.
+  virtual std::optional<PolicyVersionRow> GetPolicyVersion(const std::string& policy_id,
+                                                           int version) = 0;
 
   // Streams in id/seq order; the callback returns false to stop.
   virtual void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) = 0;

@@ -262,11 +262,72 @@ try {
   await check("engineering: no review screens at all", async () => {
     await signIn(page, base, "eng.eli", "vigil-demo-password");
     const nav = await page.getByRole("navigation", { name: "Main" }).innerText();
-    assert.deepEqual(nav.split(/\s+/).filter(Boolean), ["Settings"]);
+    assert.deepEqual(nav.split(/\s+/).filter(Boolean), ["Policies", "Settings"]);
     await page.goto(`${base}/cases/${decidedByAgent}`);
     await page.getByRole("heading", { name: "Not here" }).waitFor();
     await signOut(page);
   });
+
+  // --- Policies: the library, a flowchart beside its guidelines, versions edited by a senior.
+  await check("agent: policies are read-only", async () => {
+    await signIn(page, base, "e2e.agent", PASSWORD);
+    await page.getByRole("link", { name: "Policies" }).click();
+    await page.locator("table.policies tbody tr").first().waitFor();
+    await page.locator("table.policies tbody a").first().click();
+    await page.locator("[data-policy-ready]").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Save version" }).count(), 0);
+    assert.equal(await page.getByRole("button", { name: "Roll back" }).count(), 0);
+    await signOut(page);
+  });
+  await signIn(page, base, "e2e.senior", PASSWORD);
+  await page.getByRole("link", { name: "Policies" }).click();
+  await page.locator('table.policies a[href="/policies/harassment"]').waitFor();
+  await screen("policies");
+  await check("senior: an invalid edit refused with its line, a new version activated, diffed, rolled back", async () => {
+    await page.locator('table.policies a[href="/policies/harassment"]').click();
+    await page.locator('[data-policy-ready="harassment@1"]').waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector(".flowchart img");
+      return img && img.complete && img.naturalWidth > 0;
+    });
+    await screen("policy");
+    const area = page.locator('textarea[name="policy_yaml"]');
+    const text = await area.inputValue();
+    await area.fill(text + "\nbogus_key: 1\n");
+    await page.locator('input[name="policy_yaml_reason"]').fill("e2e: an invalid edit");
+    await page.getByRole("button", { name: "Save version" }).click();
+    await page.getByText(/harassment\.yaml:\d+:\d+/).waitFor();
+    await page.getByRole("list", { name: "Validation issues" }).getByText("bogus_key").waitFor();
+    await area.fill(text + "\n# e2e: a clarified version\n");
+    await page.locator('input[name="policy_yaml_reason"]').fill("e2e: clarified");
+    await page.getByRole("button", { name: "Save version" }).click();
+    await page.getByText("Saved harassment version 2.").waitFor();
+    await page.locator('input[name="change_reason"]').fill("e2e: try the clarified text");
+    await page.getByRole("button", { name: "Activate version 2" }).click();
+    await page.getByText("Version 2 is active.").waitFor();
+    await page.locator('[data-policy-ready="harassment@2"]').waitFor();
+    await page.locator("pre.diff .diff-add", { hasText: "# e2e: a clarified version" }).waitFor();
+    await screen("policy-versions");
+    await page.getByRole("button", { name: "Roll back" }).click();
+    await page.getByText("Rolled back to the previously active version.").waitFor();
+    await page.locator('[data-policy-ready="harassment@1"]').waitFor();
+  });
+  await check("a decision's path highlighted in the flowchart", async () => {
+    await page.goto(`${base}/policies/harassment?path=tree[0],tree[0].then`);
+    const img = page.getByRole("img", { name: /with a decision's path highlighted/ });
+    await img.waitFor();
+    assert.match(decodeURIComponent(await img.getAttribute("src")), /path=tree\[0\],tree\[0\]\.then/);
+    await page.waitForFunction(() => {
+      const i = document.querySelector(".flowchart img");
+      return i && i.complete && i.naturalWidth > 0;
+    });
+    const svg = await (await fetch(base + "/v1/policies/harassment/render?format=svg&path=tree[0],tree[0].then", {
+      headers: { Cookie: (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ") },
+    })).text();
+    assert.equal((svg.match(/class="node path"/g) || []).length, 2, svg.slice(0, 300));
+    await screen("policy-path", { keyboard: false });
+  });
+  await signOut(page);
 
   // --- Admin.
   await signIn(page, base, "admin", PASSWORD);

@@ -76,6 +76,19 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/lists:reload", {"engineering", "admin"}},
     {"GET /v1/classifiers", {"senior", "qa", "legal", "engineering", "admin"}},
     {"POST /v1/classifiers:reload", {"engineering", "admin"}},
+    {"GET /v1/policies", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"GET /v1/policies/{id}", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"GET /v1/policies/{id}/versions", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"GET /v1/policies/{id}/diff", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"GET /v1/policies/{id}/render", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"POST /v1/policies", {"senior", "admin"}},
+    {"POST /v1/policies/{id}/versions", {"senior", "admin"}},
+    {"POST /v1/policies:check", {"senior", "admin"}},
+    {"POST /v1/policies/{id}/activate", {"senior", "admin"}},
+    {"POST /v1/policies/{id}/rollback", {"senior", "admin"}},
+    {"POST /v1/policies/{id}/shadow", {"senior", "admin"}},
+    {"POST /v1/policies/{id}/shadow:stop", {"senior", "admin"}},
+    {"POST /v1/policies:reload", {"senior", "admin"}},
 };
 
 class AccessTest : public ::testing::Test {

@@ -16,12 +16,15 @@ const AppealsPage = lazy(() => import("./pages/Appeals"));
 const AppealPage = lazy(() => import("./pages/Appeal"));
 const AdminPage = lazy(() => import("./pages/Admin"));
 const SettingsPage = lazy(() => import("./pages/Settings"));
+const PoliciesPage = lazy(() => import("./pages/Policies"));
+const PolicyPage = lazy(() => import("./pages/Policies").then((m) => ({ default: m.PolicyPage })));
 
 const nav: { to: string; label: string; cap?: Capability }[] = [
   { to: "/queues", label: "Queues", cap: "queues" },
   { to: "/escalations", label: "Escalations", cap: "escalations" },
   { to: "/search", label: "Search", cap: "search" },
   { to: "/appeals", label: "Appeals", cap: "appealsView" },
+  { to: "/policies", label: "Policies", cap: "policiesView" },
   { to: "/admin", label: "Admin", cap: "admin" },
   { to: "/settings", label: "Settings" },
 ];
@@ -92,6 +95,8 @@ function Screen({ me }: { me: Me }) {
   if (path === "/appeals" && can(me, "appealsView")) return <AppealsPage />;
   if ((m = match("/appeals/:caseId", path)) && can(me, "appealsView"))
     return <AppealPage caseId={Number(m.caseId)} />;
+  if (path === "/policies" && can(me, "policiesView")) return <PoliciesPage />;
+  if ((m = match("/policies/:id", path)) && can(me, "policiesView")) return <PolicyPage id={m.id} />;
   if (path === "/admin" && can(me, "admin")) return <AdminPage />;
   if (path === "/settings") return <SettingsPage />;
   if (path === "/")

@@ -4,6 +4,7 @@ import type { Me, Role } from "./types";
 
 const reviewers: Role[] = ["agent", "senior", "legal", "admin"];
 const caseReaders: Role[] = ["agent", "senior", "qa", "legal", "admin"];
+const staff: Role[] = ["agent", "senior", "qa", "legal", "engineering", "admin"];
 
 const table = {
   queues: caseReaders,
@@ -21,6 +22,8 @@ const table = {
   fileAppeal: ["senior", "admin"] as Role[],
   admin: ["admin"] as Role[],
   live: caseReaders,
+  policiesView: staff,
+  policiesEdit: ["senior", "admin"] as Role[],
 };
 export type Capability = keyof typeof table;
 
