@@ -73,6 +73,7 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/lists:reload", {"engineering", "admin"}},
     {"GET /v1/classifiers", {"senior", "qa", "legal", "engineering", "admin"}},
     {"POST /v1/classifiers:reload", {"engineering", "admin"}},
+    {"GET /v1/analysis/report", {"senior", "qa", "admin"}},
 };
 
 class AccessTest : public ::testing::Test {
