@@ -10,6 +10,7 @@
 
 #include "cli/services.h"
 #include "intake/demo_data.h"
+#include "intake/demo_lists.h"
 #include "intake/flag_parser.h"
 
 namespace vigil::cli {
@@ -238,6 +239,12 @@ void RegisterDemo(CLI::App& app) {
     auto opened = Services::Open(*dir);
     if (!opened) return (void)Fail(opened.error().field + ": " + opened.error().message);
     Services& s = *opened.value();
+    // Starter term lists, so the demo's analysis and `vigil analysis report` find something;
+    // a data directory that has lists of its own keeps them.
+    auto lists = intake::InstallStarterLists(*dir + "/lists");
+    if (!lists) return (void)Fail(lists.error().field + ": " + lists.error().message);
+    if (*lists > 0)
+      std::printf("installed %d starter term lists into %s/lists\n", *lists, dir->c_str());
     if (*if_empty && s.store->BeginRead()->CountFlags() > 0) {
       std::printf("demo data already loaded in %s\n", dir->c_str());
       return;

@@ -124,6 +124,11 @@ TEST(Cli, DemoLoadsARealisticDataSetOnce) {
   InitDataDir(dir);
   ASSERT_EQ(RunCapturingAll({"demo", "--data", dir, "--items", "400"}, &out), 0) << out;
   EXPECT_NE(out.find("0 rejected"), std::string::npos) << out;
+  // The starter term lists come with the demo and the served analysis finds them valid.
+  EXPECT_NE(out.find("starter term lists into"), std::string::npos) << out;
+  std::string lists;
+  ASSERT_EQ(RunVigil({"lists", "export", "--data", dir, "--name", "scam-phrases"}, &lists), 0);
+  EXPECT_NE(lists.find("double your crypto"), std::string::npos) << lists;
   ASSERT_EQ(RunCapturingAll({"demo", "--data", dir, "--if-empty"}, &out), 0);
   EXPECT_NE(out.find("already loaded"), std::string::npos) << out;
   std::string exported;
