@@ -76,14 +76,16 @@ ReportBuilder::ReportBuilder(const Analyzer& analyzer, ReportOptions options)
 
 uint16_t ReportBuilder::PredictorId(const std::string& name, const std::string& kind,
                                     bool classifier) {
-  auto [it, fresh] = ids_.emplace(name, static_cast<uint16_t>(predictors_.size()));
-  if (fresh) {
-    Predictor p;
-    p.name = name, p.kind = kind, p.classifier = classifier;
-    if (classifier) p.bins[0].assign(kBins + 1, 0), p.bins[1].assign(kBins + 1, 0);
-    predictors_.push_back(std::move(p));
-  }
-  return it->second;
+  // find first: emplace would allocate a node for every lookup, and lookups are per signal
+  // per case.
+  if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+  uint16_t id = static_cast<uint16_t>(predictors_.size());
+  ids_.emplace(name, id);
+  Predictor p;
+  p.name = name, p.kind = kind, p.classifier = classifier;
+  if (classifier) p.bins[0].assign(kBins + 1, 0), p.bins[1].assign(kBins + 1, 0);
+  predictors_.push_back(std::move(p));
+  return id;
 }
 
 void ReportBuilder::Add(const DecidedCase& c) {
