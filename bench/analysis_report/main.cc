@@ -8,14 +8,14 @@
 //      automation at the target precision, examples read back);
 // and prints the ratio b/a, which is the cost of the report beyond the analysis it must do.
 // Options: --cases N (100000), --keep DIR (build the data directory there and keep it).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <unistd.h>
 
 #include "analysis/analysis_report.h"
 #include "cli/services.h"
@@ -28,7 +28,9 @@ using namespace vigil;
 using Steady = std::chrono::steady_clock;
 using intake::demo::Cat;
 
-double Since(Steady::time_point t) { return std::chrono::duration<double>(Steady::now() - t).count(); }
+double Since(Steady::time_point t) {
+  return std::chrono::duration<double>(Steady::now() - t).count();
+}
 
 // Writes `n` decided cases straight through the store (one event per decision, as the case
 // service writes them), 5,000 to a transaction.
@@ -78,11 +80,17 @@ int main(int argc, char** argv) {
   std::string keep;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--cases") cases = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (a == "--keep") keep = argv[i + 1];
+    if (a == "--cases")
+      cases = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (a == "--keep")
+      keep = argv[i + 1];
   }
   namespace fs = std::filesystem;
-  std::string dir = keep.empty() ? (fs::temp_directory_path() / ("vigil-bench-report-" + std::to_string(getpid()))).string() : keep;
+  std::string dir =
+      keep.empty()
+          ? (fs::temp_directory_path() / ("vigil-bench-report-" + std::to_string(getpid())))
+                .string()
+          : keep;
   bool fresh = !fs::exists(dir + "/vigil.db");
   if (!InitDataDir(dir).ok()) return 1;
   auto opened = Services::Open(dir);
@@ -129,9 +137,10 @@ int main(int argc, char** argv) {
   std::printf("baseline (scan + Analyze only): %.2f s, %.0f cases/s\n", baseline, rows / baseline);
   std::printf("analysis report:                %.2f s, %.0f cases/s, %.2fx the baseline's time\n",
               seconds, report.cases / seconds, seconds / baseline);
-  std::printf("automation at precision >= %.2f: %zu cases (%zu right, %zu wrong) using %zu signals\n",
-              report.options.target_precision, report.automatable.cases, report.automatable.correct,
-              report.automatable.wrong, report.automatable.by.size());
+  std::printf(
+      "automation at precision >= %.2f: %zu cases (%zu right, %zu wrong) using %zu signals\n",
+      report.options.target_precision, report.automatable.cases, report.automatable.correct,
+      report.automatable.wrong, report.automatable.by.size());
   if (keep.empty()) fs::remove_all(dir);
   return rows == report.cases ? 0 : 1;
 }

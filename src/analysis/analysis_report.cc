@@ -46,9 +46,15 @@ void Fill(SignalStats& s, size_t tp, size_t fp, size_t actioned, const ReportOpt
 }
 
 json StatsJson(const SignalStats& s) {
-  json j = {{"signal", s.signal},       {"kind", s.kind},   {"support", s.support},
-            {"tp", s.tp},               {"fp", s.fp},       {"fn", s.fn},
-            {"precision", s.precision}, {"recall", s.recall}, {"meets_target", s.meets_target},
+  json j = {{"signal", s.signal},
+            {"kind", s.kind},
+            {"support", s.support},
+            {"tp", s.tp},
+            {"fp", s.fp},
+            {"fn", s.fn},
+            {"precision", s.precision},
+            {"recall", s.recall},
+            {"meets_target", s.meets_target},
             {"false_positive_cases", s.false_positive_cases}};
   if (s.threshold) j["threshold"] = *s.threshold;
   return j;
@@ -162,7 +168,8 @@ AnalysisReport ReportBuilder::Finish() const {
       continue;
     }
     // Cumulative counts from the top bin down: "score >= bin/100".
-    std::vector<size_t> above[2] = {std::vector<size_t>(kBins + 2, 0), std::vector<size_t>(kBins + 2, 0)};
+    std::vector<size_t> above[2] = {std::vector<size_t>(kBins + 2, 0),
+                                    std::vector<size_t>(kBins + 2, 0)};
     for (int b = kBins; b >= 0; --b)
       for (int a = 0; a < 2; ++a) above[a][b] = above[a][b + 1] + p.bins[a][b];
     for (double t : options_.thresholds) {
@@ -204,7 +211,8 @@ AnalysisReport ReportBuilder::Finish() const {
     bool automated = false;
     for (uint32_t i = c.begin; i < c.begin + c.count; ++i) {
       uint32_t id = hits_[i] >> 8, bin = hits_[i] & 0xFF;
-      if (auto_bin[id] >= 0 && (!predictors_[id].classifier || static_cast<int>(bin) >= auto_bin[id]))
+      if (auto_bin[id] >= 0 &&
+          (!predictors_[id].classifier || static_cast<int>(bin) >= auto_bin[id]))
         automated = true;
       if (c.actioned) continue;
       for (const auto& [row, from] : rows_of[id]) {
@@ -306,8 +314,9 @@ std::string AnalysisReport::ToText() const {
 Result<Millis> ResolveSince(std::string_view since, Millis now, const std::string& field) {
   if (auto d = ParseDuration(since)) return now - *d;
   if (auto t = ParseIso8601(since)) return *t;
-  return Error::Invalid(field, "expected a duration back from now such as 30d, or an ISO-8601 "
-                               "time such as 2026-11-01T00:00:00Z");
+  return Error::Invalid(field,
+                        "expected a duration back from now such as 30d, or an ISO-8601 "
+                        "time such as 2026-11-01T00:00:00Z");
 }
 
 Status ValidateReportOptions(const ReportOptions& o) {

@@ -33,7 +33,7 @@ struct ReportOptions {
   // A signal needs to have fired on this many decided cases before it counts as reaching the
   // target: 3 of 3 is not evidence enough to automate on.
   size_t min_support = 10;
-  size_t examples = 10;  // misses shown each way
+  size_t examples = 10;                                               // misses shown each way
   std::vector<double> thresholds = {0.5, 0.7, 0.8, 0.9, 0.95, 0.99};  // classifier rows
 };
 
@@ -45,13 +45,15 @@ struct DecidedCase {
 };
 
 struct SignalStats {
-  std::string signal;  // "list:scam-phrases", "category:scam", "domain_block", "classifier:abuse/scam"
-  std::string kind;    // list, category, domain_block, domain_watch, url_shortener, obfuscation, classifier
+  std::string
+      signal;  // "list:scam-phrases", "category:scam", "domain_block", "classifier:abuse/scam"
+  std::string
+      kind;  // list, category, domain_block, domain_watch, url_shortener, obfuscation, classifier
   std::optional<double> threshold;  // classifier rows: fires when score >= threshold
   size_t support = 0;               // decided cases it fired on (tp + fp)
   size_t tp = 0, fp = 0, fn = 0;    // against "actioned"
   double precision = 0, recall = 0;
-  bool meets_target = false;  // precision >= target with support >= min_support
+  bool meets_target = false;                  // precision >= target with support >= min_support
   std::vector<int64_t> false_positive_cases;  // a few cases it fired on that people left up
 };
 

@@ -39,9 +39,9 @@ struct Range {
 
 // One part of a conjunction, with where it is written.
 struct Part {
-  std::string key;   // the signal side, canonical ("classifier.score(\"scam\")")
+  std::string key;  // the signal side, canonical ("classifier.score(\"scam\")")
   bool is_range = false;
-  Range range;       // is_range
+  Range range;        // is_range
   bool truth = true;  // a fact
   bool duration = false;
   int line = 0, column = 0;
@@ -184,7 +184,8 @@ bool AsRange(const AstNode& n, bool negated, Part* out) {
 Part MakePart(const AstNode& n) {
   Part p;
   p.line = n.line, p.column = n.column;
-  if (n.kind == NodeKind::kBinary && n.kids.size() == 2) p.line = n.kids[0]->line, p.column = n.kids[0]->column;
+  if (n.kind == NodeKind::kBinary && n.kids.size() == 2)
+    p.line = n.kids[0]->line, p.column = n.kids[0]->column;
   p.text = Canon(n);
   if (AsRange(n, false, &p)) return p;
   const AstNode* fact = &n;
@@ -307,8 +308,8 @@ class Linter {
         Range both = it->second.Intersect(part.range);
         if (both.Empty()) {
           Report(node, part.line, part.column, "contradiction",
-                 "`" + part.text + "` contradicts an earlier comparison of " + part.key +
-                     " in " + p_.nodes[node].id + ": no value satisfies both, so " + what +
+                 "`" + part.text + "` contradicts an earlier comparison of " + part.key + " in " +
+                     p_.nodes[node].id + ": no value satisfies both, so " + what +
                      " is never true");
           c.contradictory = true;
         }
@@ -404,10 +405,10 @@ class Linter {
       if (!b.usable || shadowed_.count(n)) continue;
       if (Implies(b, a)) {
         shadowed_.insert(n);
-        std::string why = Implies(a, b) ? " repeats the condition of " + fn.id
-                                           : " is shadowed by " + fn.id +
-                                                 ": whenever its condition is true, so is " +
-                                                 fn.id + "'s";
+        std::string why = Implies(a, b)
+                              ? " repeats the condition of " + fn.id
+                              : " is shadowed by " + fn.id +
+                                    ": whenever its condition is true, so is " + fn.id + "'s";
         Report(n, b.dnf[0].line, b.dnf[0].column, "overlap",
                bn.id + why + "; the first match wins, so " + bn.id + ".then never runs");
         continue;

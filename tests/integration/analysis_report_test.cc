@@ -51,22 +51,22 @@ TEST_F(AnalysisReportTest, ComparesEverySignalWithTheDecisionsPeopleMade) {
   // People actioned harassment no list knows about: the misses automation would make.
   std::vector<int64_t> harassment, scams, psas, phishing, benign;
   for (int i = 0; i < 4; ++i)
-    harassment.push_back(Open("h" + std::to_string(i),
-                              "nobody likes you, just delete your account already " + std::to_string(i),
-                              "harassment"));
+    harassment.push_back(Open(
+        "h" + std::to_string(i),
+        "nobody likes you, just delete your account already " + std::to_string(i), "harassment"));
   for (int i = 0; i < 12; ++i)
-    scams.push_back(Open("s" + std::to_string(i),
-                         "Double your crypto in 24h! Send any amount, get 2x back #" + std::to_string(i),
-                         "scam"));
+    scams.push_back(Open(
+        "s" + std::to_string(i),
+        "Double your crypto in 24h! Send any amount, get 2x back #" + std::to_string(i), "scam"));
   for (int i = 0; i < 2; ++i)
-    psas.push_back(Open("p" + std::to_string(i),
-                        "PSA: anyone promising to double your crypto is lying, report them " +
-                            std::to_string(i),
-                        "scam"));
+    psas.push_back(Open(
+        "p" + std::to_string(i),
+        "PSA: anyone promising to double your crypto is lying, report them " + std::to_string(i),
+        "scam"));
   for (int i = 0; i < 6; ++i)
-    phishing.push_back(Open("f" + std::to_string(i),
-                            "Claim your prize now at https://prize-claim.xyz/win?id=" + std::to_string(i),
-                            "scam"));
+    phishing.push_back(Open(
+        "f" + std::to_string(i),
+        "Claim your prize now at https://prize-claim.xyz/win?id=" + std::to_string(i), "scam"));
   for (int i = 0; i < 6; ++i)
     benign.push_back(Open("b" + std::to_string(i),
                           "Finally tried the new ramen place, worth the wait " + std::to_string(i),
@@ -105,7 +105,8 @@ TEST_F(AnalysisReportTest, ComparesEverySignalWithTheDecisionsPeopleMade) {
   EXPECT_NEAR((*list)["precision"].get<double>(), 11.0 / 14, 1e-9);
   EXPECT_NEAR((*list)["recall"].get<double>(), 11.0 / 21, 1e-9);
   EXPECT_FALSE((*list)["meets_target"].get<bool>());
-  std::set<int64_t> fps((*list)["false_positive_cases"].begin(), (*list)["false_positive_cases"].end());
+  std::set<int64_t> fps((*list)["false_positive_cases"].begin(),
+                        (*list)["false_positive_cases"].end());
   EXPECT_EQ(fps, (std::set<int64_t>{psas[0], psas[1], reversed}));
   const json* category = Row(report, "category:scam");
   ASSERT_NE(category, nullptr);
@@ -166,7 +167,8 @@ TEST_F(AnalysisReportTest, ComparesEverySignalWithTheDecisionsPeopleMade) {
   for (const auto& e : report["false_negatives"]) EXPECT_EQ(e["outcome"], "actioned");
 
   // The CLI prints the same report.
-  ASSERT_EQ(RunVigil({"analysis", "report", "--data", data_, "--min-support", "5", "--json"}, &out), 0)
+  ASSERT_EQ(RunVigil({"analysis", "report", "--data", data_, "--min-support", "5", "--json"}, &out),
+            0)
       << out;
   json cli = json::parse(out);
   EXPECT_EQ(cli["cases"], report["cases"]);
@@ -198,11 +200,13 @@ TEST_F(AnalysisReportTest, RolesAndBadParametersAreRefused) {
   }
   std::string out;
   auto with_stderr = [&](const std::string& args) {
-    return RunCommand({"sh", "-c", BinaryPath() + " analysis report --data " + data_ + " " + args + " 2>&1"},
-                      &out);
+    return RunCommand(
+        {"sh", "-c", BinaryPath() + " analysis report --data " + data_ + " " + args + " 2>&1"},
+        &out);
   };
   EXPECT_EQ(with_stderr("--target-precision 0"), 2);
-  EXPECT_NE(out.find("--target-precision: must be above 0 and at most 1"), std::string::npos) << out;
+  EXPECT_NE(out.find("--target-precision: must be above 0 and at most 1"), std::string::npos)
+      << out;
   EXPECT_EQ(with_stderr("--since 'last week'"), 2);
   EXPECT_NE(out.find("--since: expected a duration"), std::string::npos) << out;
   // An empty data directory reports nothing to compare with.

@@ -1,6 +1,8 @@
 // The starter term lists embedded for `vigil demo`: every list parses and compiles, they find
 // the demo's violating posts in the categories the starter policies test, they stay quiet on
 // its benign and political posts, and installing never overwrites lists a directory has.
+#include "intake/demo_lists.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,7 +11,6 @@
 #include <set>
 
 #include "analysis/analyzer.h"
-#include "intake/demo_lists.h"
 #include "intake/demo_texts.h"
 #include "support/test_support.h"
 
@@ -87,7 +88,8 @@ TEST(StarterLists, FindTheDemoViolationsAndLeaveBenignPostsAlone) {
         EXPECT_TRUE(Found(text, std::string(lang)).empty()) << text;
       }
   // The scam posts' links are on the demo's block list.
-  std::string scam = "Your parcel could not be delivered. Pay the fee here: https://parcel-fee.example/x1";
+  std::string scam =
+      "Your parcel could not be delivered. Pay the fee here: https://parcel-fee.example/x1";
   EXPECT_TRUE(Found(scam, "en").count("domain_block"));
 }
 

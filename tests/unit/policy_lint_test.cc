@@ -122,19 +122,20 @@ TEST(PolicyLint, SiblingRangesOverlappingForDifferentOutcomes) {
 }
 
 TEST(PolicyLint, StricterThresholdFirstAndSameOutcomesAreFine) {
-  ExpectProblems("  - if: classifier.score(\"scam\") >= 0.95\n"
-                 "    then: { action: remove }\n"
-                 "  - if: classifier.score(\"scam\") >= 0.7\n"
-                 "    then: { queue: spam }\n"
-                 "  - if: author.account_age < 7d and flags.count >= 3\n"
-                 "    then: { queue: spam }\n"
-                 "  - if: author.account_age < 14d and author.account_age > 3d and flags.count >= 3\n"
-                 "    then: { queue: spam }\n"
-                 "  - if: author.strikes >= 2 or analysis.domain_block\n"
-                 "    then: { action: remove }\n"
-                 "  - if: author.strikes >= 1 and reporter.trusted\n"
-                 "    then: { action: remove }\n",
-                 {});
+  ExpectProblems(
+      "  - if: classifier.score(\"scam\") >= 0.95\n"
+      "    then: { action: remove }\n"
+      "  - if: classifier.score(\"scam\") >= 0.7\n"
+      "    then: { queue: spam }\n"
+      "  - if: author.account_age < 7d and flags.count >= 3\n"
+      "    then: { queue: spam }\n"
+      "  - if: author.account_age < 14d and author.account_age > 3d and flags.count >= 3\n"
+      "    then: { queue: spam }\n"
+      "  - if: author.strikes >= 2 or analysis.domain_block\n"
+      "    then: { action: remove }\n"
+      "  - if: author.strikes >= 1 and reporter.trusted\n"
+      "    then: { action: remove }\n",
+      {});
 }
 
 TEST(PolicyLint, BlockScalarsNameTheBlockAndThePlaceInside) {

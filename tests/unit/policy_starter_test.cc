@@ -22,7 +22,8 @@ constexpr int64_t kDay = 24 * kHour;
 
 std::map<std::string, Policy> LoadLibrary() {
   std::map<std::string, Policy> out;
-  for (const auto& e : std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) + "/policies")) {
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) + "/policies")) {
     if (e.path().extension() != ".yaml") continue;
     LoadResult r = LoadPolicyFile(e.path().string());
     for (const auto& i : r.issues) ADD_FAILURE() << i.ToString();
@@ -96,10 +97,10 @@ std::vector<std::pair<std::string, Snapshot>> Snapshots() {
 
 // Walks every path a reviewer can take from `snap`: at each question, each answer in turn.
 // Calls `leaf` with the answers given and the walk's result for every path that ends.
-void EveryPath(const Policy& p, const Snapshot& snap, std::map<std::string, std::string> answers,
-               const std::function<void(const std::map<std::string, std::string>&,
-                                        const WalkResult&)>& leaf,
-               int depth = 0) {
+void EveryPath(
+    const Policy& p, const Snapshot& snap, std::map<std::string, std::string> answers,
+    const std::function<void(const std::map<std::string, std::string>&, const WalkResult&)>& leaf,
+    int depth = 0) {
   ASSERT_LT(depth, 32) << p.id << ": answers never end";
   WalkResult r = Walk(p, snap, answers);
   ASSERT_NE(r.status, WalkResult::Status::kNoMatch) << p.id << ": a walk ended without outcome";
@@ -127,8 +128,10 @@ TEST(StarterLibrary, HasEveryPolicyTheDemoPromisesWithGuidelinesAndExamples) {
     bool violating = false, allowed = false;
     for (const auto& e : p.examples) {
       EXPECT_FALSE(e.why.empty()) << id << ": " << e.text;
-      if (e.decision == "no_violation") allowed = true;
-      else violating = true;
+      if (e.decision == "no_violation")
+        allowed = true;
+      else
+        violating = true;
       if (!e.clause.empty()) {
         EXPECT_TRUE(p.clauses.count(e.clause)) << id << ": " << e.clause;
       }
@@ -154,13 +157,15 @@ TEST(StarterLibrary, EverySnapshotAndEveryAnswerEndsInADecision) {
         EXPECT_TRUE(r.outcome.decides()) << id << " / " << name;
         if (!r.outcome.clause.empty()) clauses_reached[id].insert(r.outcome.clause);
         if (!r.outcome.notice.empty()) {
-          EXPECT_NE(std::find(p.notices.begin(), p.notices.end(), r.outcome.notice), p.notices.end());
+          EXPECT_NE(std::find(p.notices.begin(), p.notices.end(), r.outcome.notice),
+                    p.notices.end());
         }
       });
     }
     // Every clause the policy defines is reachable by some walk.
     for (const auto& [clause, text] : p.clauses)
-      EXPECT_TRUE(clauses_reached[id].count(clause)) << id << ": clause " << clause << " never reached";
+      EXPECT_TRUE(clauses_reached[id].count(clause))
+          << id << ": clause " << clause << " never reached";
   }
   EXPECT_GT(paths, 150u);
 }
