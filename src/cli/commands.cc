@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/analysis_commands.h"
 #include "cli/case_commands.h"
 #include "cli/classifier_commands.h"
 #include "cli/lists_commands.h"
@@ -264,6 +265,7 @@ void Register(CLI::App& app) {
   RegisterLists(app);       // lists check, import, export, normalize
   RegisterClassifier(app);  // classifier train, list, eval, predict
   RegisterPolicy(app);      // policy check, render, eval
+  RegisterAnalysis(app);    // analysis report
 }
 
 int SetExit(int code) { return g_exit = code; }

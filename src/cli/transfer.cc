@@ -2,14 +2,19 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/services.h"
 #include "intake/demo_data.h"
+#include "intake/demo_lists.h"
+#include "intake/demo_texts.h"
 #include "intake/flag_parser.h"
 
 namespace vigil::cli {
@@ -213,6 +218,54 @@ void RegisterExport(CLI::App& app) {
   });
 }
 
+// Decides a share of the demo's open cases the way a senior reviewer would: violations
+// removed, the rest no_violation, 5% the other way (reviewers and labels disagree), through the
+// case service like any decision. Child-safety and legal cases are left for their specialists.
+// Gives `vigil analysis report` decided cases to compare the starter lists with.
+size_t DecideDemoCases(Services& s, const intake::DemoDataSet& data, double share, uint64_t seed) {
+  std::map<std::string, bool> violates(data.violations.begin(), data.violations.end());
+  auto user = s.store->BeginRead()->FindUserByName("senior.sam");
+  if (!user || share <= 0) return 0;
+  auth::Principal reviewer;
+  reviewer.kind = auth::Principal::Kind::kSession;
+  reviewer.user_id = user->id, reviewer.user_name = user->name, reviewer.role = user->role;
+  reviewer.teams = user->teams;
+  intake::demo::Rng rng(seed ^ 0x5eedULL);
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t pending = 0, decided = 0;
+  store::CaseFilter f;
+  f.status = "open", f.limit = 500;
+  for (;;) {
+    auto page = s.store->BeginRead()->ListCases(f);
+    if (page.empty()) break;
+    f.after_id = page.back().id;
+    for (const auto& c : page) {
+      auto truth = violates.find(c.content_id);
+      if (truth == violates.end() || c.queue == "child_safety" || c.queue == "legal") continue;
+      if (!rng.Chance(share)) continue;
+      bool remove = truth->second != rng.Chance(0.05);
+      cases::DecisionInput d;
+      d.actions = {{remove ? "remove" : "no_violation", std::nullopt, {}}};
+      d.case_version = c.version;
+      d.explanation =
+          remove ? "Violates the policy (demo decision)" : "No violation (demo decision)";
+      {
+        std::lock_guard lock(mu);
+        ++pending;
+      }
+      s.cases->Decide(reviewer, c.id, std::move(d), [&](Result<nlohmann::json> r) {
+        std::lock_guard lock(mu);
+        decided += r.ok();
+        if (--pending == 0) cv.notify_all();
+      });
+    }
+  }
+  std::unique_lock lock(mu);
+  cv.wait(lock, [&] { return pending == 0; });
+  return decided;
+}
+
 struct DemoUser {
   const char* name;
   Role role;
@@ -234,10 +287,22 @@ void RegisterDemo(CLI::App& app) {
   cmd->add_option("--seed", *seed, "Random seed (same seed, same data)")->capture_default_str();
   cmd->add_option("--password", *password, "Password of the demo users")->capture_default_str();
   cmd->add_flag("--if-empty", *if_empty, "Do nothing when the data directory already has flags");
+  auto decided = std::make_shared<double>(0.2);
+  cmd->add_option(
+         "--decided", *decided,
+         "Share of the open cases a demo senior reviewer decides (for vigil analysis report)")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
   cmd->callback([=] {
     auto opened = Services::Open(*dir);
     if (!opened) return (void)Fail(opened.error().field + ": " + opened.error().message);
     Services& s = *opened.value();
+    // Starter term lists, so the demo's analysis and `vigil analysis report` find something;
+    // a data directory that has lists of its own keeps them.
+    auto lists = intake::InstallStarterLists(*dir + "/lists");
+    if (!lists) return (void)Fail(lists.error().field + ": " + lists.error().message);
+    if (*lists > 0)
+      std::printf("installed %d starter term lists into %s/lists\n", *lists, dir->c_str());
     if (*if_empty && s.store->BeginRead()->CountFlags() > 0) {
       std::printf("demo data already loaded in %s\n", dir->c_str());
       return;
@@ -290,9 +355,12 @@ void RegisterDemo(CLI::App& app) {
       progress.Update(static_cast<int64_t>(std::min(lines.size(), i + 5000)));
     }
     RecomputePriorities(s, cases);
-    std::printf("demo data loaded into %s: %lld flags on %zu content items (%lld rejected)\n",
-                dir->c_str(), static_cast<long long>(accepted), *items,
-                static_cast<long long>(rejected));
+    size_t decisions = DecideDemoCases(s, data, *decided, *seed);
+    std::printf(
+        "demo data loaded into %s: %lld flags on %zu content items (%lld rejected), "
+        "%zu cases decided\n",
+        dir->c_str(), static_cast<long long>(accepted), *items, static_cast<long long>(rejected),
+        decisions);
     std::printf("demo users (password '%s'): agent.alex, agent.bo, senior.sam, qa.quinn, "
                 "legal.lee, eng.eli; integration client: demo-platform "
                 "(vigil token create --data %s --user demo-platform)\n",

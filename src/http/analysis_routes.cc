@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
 
+#include "analysis/analysis_report.h"
 #include "analysis/analyzer.h"
 #include "http/route_roles.h"
 #include "intake/flag_parser.h"
@@ -18,6 +19,7 @@ using nlohmann::json;
 const std::set<Role> kListReaders = {Role::kSenior, Role::kQa, Role::kLegal, Role::kEngineering,
                                      Role::kAdmin};
 const std::set<Role> kListAdmins = {Role::kAdmin, Role::kEngineering};
+const std::set<Role> kReportReaders = {Role::kSenior, Role::kQa, Role::kAdmin};
 
 constexpr size_t kMaxAnalyzeText = 64 * 1024;
 
@@ -65,6 +67,36 @@ json ListsJson(const analysis::TermMatcher& m) {
                    {"entries", l.entries.size()}});
   }
   return arr;
+}
+
+// ?since=30d&target_precision=0.9&min_support=10&examples=10; errors name the parameter.
+Result<std::pair<Millis, analysis::ReportOptions>> ReportQuery(
+    const std::map<std::string, std::string>& query, Millis now) {
+  analysis::ReportOptions o;
+  std::string since = "30d";
+  for (const auto& [key, value] : query) {
+    try {
+      size_t used = 0;
+      if (key == "since") {
+        since = value;
+      } else if (key == "target_precision") {
+        o.target_precision = std::stod(value, &used);
+      } else if (key == "min_support" || key == "examples") {
+        long long n = std::stoll(value, &used);
+        if (n < 0) return Error::Invalid(key, "must be a whole number, 0 or more");
+        (key == "min_support" ? o.min_support : o.examples) = static_cast<size_t>(n);
+      } else {
+        return Error::Invalid(key, "unknown parameter (since, target_precision, min_support, examples)");
+      }
+      if (key != "since" && used != value.size()) return Error::Invalid(key, "must be a number");
+    } catch (const std::exception&) {  // std::stod/stoll signal bad input only by throwing
+      return Error::Invalid(key, "must be a number");
+    }
+  }
+  if (auto st = analysis::ValidateReportOptions(o); !st) return st.error();
+  auto from = analysis::ResolveSince(since, now, "since");
+  if (!from) return from.error();
+  return std::make_pair(*from, o);
 }
 
 }  // namespace
@@ -130,6 +162,24 @@ void AddAnalysisRoutes(Server& server, Services& s) {
                 if (auto st = analyzer->Reload(); !st) return respond(ProblemResponse(st.error()));
                 auto m = analyzer->lists();
                 respond(Json(200, {{"reloaded", true}, {"lists", ListsJson(*m)}, {"patterns", m->pattern_count()}}));
+              }});
+  server.Add({"GET", "/v1/analysis/report", kReportReaders, false, true, 0,
+              "Replay the content of cases decided since `since` (default 30d) through the lists "
+              "and models in force and compare every signal and classifier threshold with the "
+              "human decisions: precision, recall, support, what automation could decide at "
+              "`target_precision` (default 0.9, with at least `min_support` cases), and misses "
+              "both ways with case ids. Same JSON as `vigil analysis report --json`.",
+              "analysis", [&s](Context& ctx, Respond respond) {
+                auto q = ReportQuery(ctx.req.query, s.clock->Now());
+                if (!q) return respond(ProblemResponse(q.error()));
+                // The analysis in force, without the external classifier: a replay of thousands
+                // of cases must not spend its budget.
+                analysis::Analyzer replay(s.data_dir + "/lists", {}, s.data_dir + "/models");
+                for (auto st : {replay.Reload(), replay.ReloadClassifiers()})
+                  if (!st) return respond(ProblemResponse(st.error()));
+                auto rtx = s.store->BeginRead();
+                auto report = analysis::ReplayDecidedCases(*rtx, replay, q->first, q->second);
+                respond(Json(200, report.ToJson()));
               }});
   server.Add({"GET", "/v1/classifiers", kListReaders, false, false, 0,
               "The classifiers in force: the latest version of every model in DATA/models (labels, "

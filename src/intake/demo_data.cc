@@ -587,6 +587,10 @@ DemoDataSet Generator::Run() {
     f["received_at"] = FormatIso8601(r.t);
     out.flags.push_back(std::move(f));
   }
+  for (size_t i = 0; i < items_.size(); ++i)
+    if (sent[i])
+      out.violations.emplace_back(items_[i].content["id"].get<std::string>(),
+                                  demo::IsViolation(items_[i].cat));
   return out;
 }
 

@@ -27,6 +27,9 @@ struct DemoDataSet {
   std::vector<std::string> trusted_flaggers;  // reporter ids used with source trusted_flagger
   std::vector<std::string> mass_reporters;    // ids of the abusive mass-reporter accounts
   std::string burst_marker;  // a substring present in every near-identical burst post
+  // Every flagged content id with whether it really violates (the ground truth of the
+  // synthetic data), so the demo can decide some cases the way a reviewer would.
+  std::vector<std::pair<std::string, bool>> violations;
 };
 
 // Same options, byte-identical output (the generator uses no clock and no entropy source).

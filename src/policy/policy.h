@@ -45,6 +45,9 @@ struct TreeNode {
   Position pos;
   // kCondition: if `expr` then `on_true` else `on_false` (-1: no rule matched).
   Expression expr;
+  // Where the condition's text starts in the file; {0, 0} for block scalars (`>-`, `|`), whose
+  // folding hides the exact position (lint then names `pos` and the position inside the text).
+  Position expr_pos;
   int on_true = -1, on_false = -1;
   // kQuestion
   std::string name, ask, guidance;
@@ -74,7 +77,7 @@ struct Issue {
   std::string file;
   Position pos;
   std::string kind;  // yaml, schema, syntax, type_error, unknown_signal, unreachable, no_outcome,
-                     // cycle, overlap, automation
+                     // cycle, overlap, contradiction, redundant, automation
   std::string message;
   std::string ToString() const;
 };
@@ -89,7 +92,8 @@ LoadResult LoadPolicyFile(const std::string& path);
 // Errors as one Error (Invalid, field "file:line:col") for callers that want Result.
 Result<Policy> LoadPolicy(const std::string& path);
 
-// Lint beyond loading: unreachable nodes, steps that decide nothing.
+// Lint beyond loading: unreachable nodes, steps that decide nothing, rules shadowed by or
+// overlapping earlier ones, contradictory and redundant comparisons (policy_lint.cc).
 std::vector<Issue> CheckPolicy(const Policy& p);
 
 struct TraceEntry {

@@ -162,6 +162,11 @@ class Loader {
     return p;
   }
 
+  bool IsBlockScalar(const YAML::Node& v) const {
+    size_t off = static_cast<size_t>(v.Mark().pos);
+    return off < text_.size() && (text_[off] == '|' || text_[off] == '>');
+  }
+
   Expression CompileCondition(const YAML::Node& v) {
     if (!v.IsScalar()) {
       Report(At(v), "schema", "'if' must be an expression");
@@ -170,8 +175,7 @@ class Loader {
     Position start = ExpressionStart(v);
     // Block scalars fold or strip their indentation, so positions inside them cannot be mapped
     // back to the file exactly: report the block's start and the position inside the expression.
-    size_t off = static_cast<size_t>(v.Mark().pos);
-    bool block = off < text_.size() && (text_[off] == '|' || text_[off] == '>');
+    bool block = IsBlockScalar(v);
     auto e = block ? Expression::Compile(v.Scalar())
                    : Expression::Compile(v.Scalar(), start.line, start.column);
     if (!e) {
@@ -216,6 +220,7 @@ class Loader {
         TreeNode c;
         c.type = NodeType::kCondition, c.id = rid, c.pos = At(rule["if"]);
         c.expr = CompileCondition(rule["if"]);
+        if (!IsBlockScalar(rule["if"])) c.expr_pos = ExpressionStart(rule["if"]);
         node = AddNode(std::move(c));
         int then = BuildStep(rule["then"], rid + ".then");
         P().nodes[node].on_true = then;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "policy/lint.h"
 #include "policy/policy.h"
 
 namespace vigil::policy {
@@ -68,32 +69,6 @@ bool FindCycle(const Policy& p, std::vector<Issue>& issues) {
   return false;
 }
 
-std::string WithoutSpaces(const std::string& s) {
-  std::string out;
-  for (char c : s)
-    if (c != ' ' && c != '\n' && c != '\t') out += c;
-  return out;
-}
-
-// The simplest overlap: a rule repeating an earlier rule's condition in the same list can never
-// take its `then` (first match wins). Deeper overlap (x > 5 after x > 3) is not detected yet.
-void FindRepeatedConditions(const Policy& p, std::vector<Issue>& issues) {
-  std::vector<bool> reported(p.nodes.size(), false);
-  for (const TreeNode& first : p.nodes) {
-    if (first.type != NodeType::kCondition || first.expr.size() == 0) continue;
-    const std::string cond = WithoutSpaces(first.expr.source());
-    // Bounded: the tree is acyclic (FindCycle ran first), so the chain ends.
-    for (int n = first.on_false; n >= 0 && p.nodes[n].type == NodeType::kCondition;
-         n = p.nodes[n].on_false) {
-      if (reported[n] || WithoutSpaces(p.nodes[n].expr.source()) != cond) continue;
-      reported[n] = true;
-      Add(issues, p, p.nodes[n], "overlap",
-          p.nodes[n].id + " repeats the condition of " + first.id + "; the first match wins, so " +
-              p.nodes[n].id + ".then never runs");
-    }
-  }
-}
-
 // `automation: never`: every path from the root to an action passes a question.
 void FindAutomaticActions(const Policy& p, std::vector<Issue>& issues) {
   std::vector<bool> seen(p.nodes.size(), false);
@@ -116,7 +91,7 @@ void FindAutomaticActions(const Policy& p, std::vector<Issue>& issues) {
 std::vector<Issue> CheckPolicy(const Policy& p) {
   std::vector<Issue> issues;
   if (p.nodes.empty() || FindCycle(p, issues)) return issues;
-  FindRepeatedConditions(p, issues);
+  FindOverlaps(p, issues);
   if (p.human_decision_only) FindAutomaticActions(p, issues);
   std::vector<bool> reached(p.nodes.size(), false);
   std::vector<int> todo = {0};

@@ -476,6 +476,24 @@ class SqliteReadTx final : public ReadTx {
       if (!fn(c)) break;
     }
   }
+  void ScanDecidedCases(Millis since, const std::function<bool(DecidedCaseRow&)>& fn) override {
+    auto s = db_->Prepare(
+        "SELECT c.id, ct.platform_id, c.reason, c.outcome, c.decided_at, ct.text, ct.language "
+        "FROM cases c JOIN content ct ON ct.id = c.content_id "
+        "WHERE c.outcome IS NOT NULL AND c.decided_at >= ?1 ORDER BY c.id");
+    s.Bind(1, since);
+    DecidedCaseRow row;
+    while (s.Step()) {
+      row.case_id = s.Int(0);
+      row.content_id = s.Text(1);
+      row.reason = s.Text(2);
+      row.outcome = s.Text(3);
+      row.decided_at = s.Int(4);
+      row.text = s.Text(5);
+      row.language = s.Text(6);
+      if (!fn(row)) break;
+    }
+  }
   int64_t CountFlagsWithoutEvent() override {
     return Count(
         "SELECT COUNT(*) FROM flags f LEFT JOIN events e ON e.seq = f.event_seq "

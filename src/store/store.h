@@ -253,6 +253,19 @@ struct HistoryStrike {
   bool reversed = false;
 };
 
+// A case with a standing decision and the content it is about, for replaying analysis against
+// what people decided (vigil analysis report). A reversal is a decision too, so `outcome` is
+// what stands after any reversal.
+struct DecidedCaseRow {
+  int64_t case_id = 0;
+  std::string content_id;
+  std::string reason;   // the reason the case opened with
+  std::string outcome;  // "actioned" | "no_violation"
+  Millis decided_at = 0;
+  std::string text;
+  std::string language;
+};
+
 struct CaseFilter {
   std::string status;                 // "" = any
   std::vector<std::string> queues;    // empty = any
@@ -463,6 +476,10 @@ class ReadTx {
   virtual void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) = 0;
   virtual void ScanFlags(const std::function<bool(FlagRow&)>& fn) = 0;
   virtual void ScanContent(const std::function<bool(ContentRow&)>& fn) = 0;
+  // Cases whose standing decision was made at or after `since`, in case id order, one row at a
+  // time (a million cases are never in memory at once).
+  virtual void ScanDecidedCases(Millis since,
+                                const std::function<bool(DecidedCaseRow&)>& fn) = 0;
   // Projection consistency: flags without a flag.received event and vice versa.
   virtual int64_t CountFlagsWithoutEvent() = 0;
   virtual int64_t CountFlagEventsWithoutFlag() = 0;

@@ -89,6 +89,7 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/policies/{id}/shadow", {"senior", "admin"}},
     {"POST /v1/policies/{id}/shadow:stop", {"senior", "admin"}},
     {"POST /v1/policies:reload", {"senior", "admin"}},
+    {"GET /v1/analysis/report", {"senior", "qa", "admin"}},
 };
 
 class AccessTest : public ::testing::Test {

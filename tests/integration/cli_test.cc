@@ -124,6 +124,20 @@ TEST(Cli, DemoLoadsARealisticDataSetOnce) {
   InitDataDir(dir);
   ASSERT_EQ(RunCapturingAll({"demo", "--data", dir, "--items", "400"}, &out), 0) << out;
   EXPECT_NE(out.find("0 rejected"), std::string::npos) << out;
+  // The starter term lists come with the demo and the served analysis finds them valid.
+  EXPECT_NE(out.find("starter term lists into"), std::string::npos) << out;
+  std::string lists;
+  ASSERT_EQ(RunVigil({"lists", "export", "--data", dir, "--name", "scam-phrases"}, &lists), 0);
+  EXPECT_NE(lists.find("double your crypto"), std::string::npos) << lists;
+  // A demo senior decided a share of the cases, so the analysis report has something to say.
+  EXPECT_EQ(out.find(" 0 cases decided"), std::string::npos) << out;
+  std::string report;
+  ASSERT_EQ(RunVigil({"analysis", "report", "--data", dir, "--json"}, &report), 0);
+  auto r = nlohmann::json::parse(report);
+  EXPECT_GT(r["cases"].get<int>(), 20) << report;
+  EXPECT_GT(r["actioned"].get<int>(), 0);
+  EXPECT_GT(r["no_violation"].get<int>(), 0);
+  EXPECT_FALSE(r["signals"].empty());
   ASSERT_EQ(RunCapturingAll({"demo", "--data", dir, "--if-empty"}, &out), 0);
   EXPECT_NE(out.find("already loaded"), std::string::npos) << out;
   std::string exported;

@@ -18,6 +18,9 @@ TEST(PolicyCli, ShippedLibraryPassesCheck) {
   ASSERT_EQ(RunVigil({"policy", "check", kLibrary}, &out), 0) << out;
   EXPECT_NE(out.find("harassment.yaml: ok, policy harassment"), std::string::npos) << out;
   EXPECT_NE(out.find("spam-scams.yaml: ok, policy spam_scams"), std::string::npos) << out;
+  for (const char* id : {"hate_speech", "violent_extremism", "self_harm", "civic_integrity",
+                         "impersonation", "child_safety"})
+    EXPECT_NE(out.find(std::string("ok, policy ") + id), std::string::npos) << id << out;
   EXPECT_NE(out.find(", 0 problems"), std::string::npos) << out;
 }
 
@@ -64,6 +67,34 @@ tree:
 
   EXPECT_EQ(RunVigil({"policy", "check", tmp.Join("good.yml")}, &out), 0) << out;
   EXPECT_EQ(RunVigil({"policy", "check", tmp.Join("missing")}, &out), 2);
+}
+
+TEST(PolicyCli, CheckReportsOverlappingAndContradictoryRules) {
+  TempDir tmp;
+  Write(tmp.Join("overlap.yaml"), R"(id: overlap
+title: Overlap
+dsa_category: STATEMENT_CATEGORY_SCAMS_AND_FRAUD
+guidelines: x
+tree:
+  - if: classifier.score("scam") >= 0.5 and classifier.score("scam") < 0.9
+    then: { needs_human_review: true, queue: spam }
+  - if: classifier.score("scam") >= 0.8
+    then: { action: remove }
+  - if: author.strikes >= 1
+    then: { queue: repeat }
+  - if: author.strikes >= 3 and author.strikes < 2
+    then: { action: suspend_account }
+  - else: { needs_human_review: true }
+)");
+  std::string out;
+  EXPECT_EQ(RunVigil({"policy", "check", tmp.path()}, &out), 1);
+  const std::string f = tmp.Join("overlap.yaml");
+  EXPECT_NE(out.find(f + ":8:9: overlap: tree[1] overlaps tree[0] on classifier.score(\"scam\")"),
+            std::string::npos)
+      << out;
+  EXPECT_NE(out.find(f + ":12:33: contradiction: `author.strikes < 2`"), std::string::npos) << out;
+  EXPECT_NE(out.find("1 files, 2 problems"), std::string::npos) << out;
+  // The shipped library stays clean under the same analysis (ShippedLibraryPassesCheck).
 }
 
 TEST(PolicyCli, RendersMermaid) {
