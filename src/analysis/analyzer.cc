@@ -1,6 +1,7 @@
 #include "analysis/analyzer.h"
 
 #include <cstdio>
+#include <type_traits>
 
 namespace vigil::analysis {
 namespace {
@@ -176,6 +177,70 @@ json AnalysisResult::ToJson() const {
                         {"reliable", language.reliable}, {"top", top}}},
           {"truncated", truncated},
           {"span_unit", "bytes of the UTF-8 text"}};
+}
+
+namespace {
+// Field readers for FromJson: a missing or mistyped field is an error naming its path.
+template <typename T>
+bool ReadField(const json& obj, const char* key, const std::string& path, T* out, Error* err) {
+  auto it = obj.find(key);
+  bool typed = it != obj.end() && (std::is_same_v<T, std::string>  ? it->is_string()
+                                   : std::is_same_v<T, bool>       ? it->is_boolean()
+                                                                   : it->is_number());
+  if (!typed) {
+    *err = Error::Invalid(path + key, "missing or not a " +
+                                          std::string(std::is_same_v<T, std::string> ? "string"
+                                                      : std::is_same_v<T, bool>      ? "boolean"
+                                                                                     : "number"));
+    return false;
+  }
+  *out = it->get<T>();
+  return true;
+}
+}  // namespace
+
+Result<AnalysisResult> AnalysisResult::FromJson(const json& j) {
+  AnalysisResult r;
+  Error err;
+  if (!j.is_object()) return Error::Invalid("", "analysis must be an object");
+  auto sigs = j.find("signals");
+  if (sigs == j.end() || !sigs->is_array()) return Error::Invalid("signals", "missing or not an array");
+  for (size_t i = 0; i < sigs->size(); ++i) {
+    const json& sj = (*sigs)[i];
+    std::string path = "signals/" + std::to_string(i) + "/";
+    if (!sj.is_object()) return Error::Invalid(path, "not an object");
+    Signal s;
+    if (!ReadField(sj, "name", path, &s.name, &err) || !ReadField(sj, "value", path, &s.value, &err) ||
+        !ReadField(sj, "score", path, &s.score, &err) || !ReadField(sj, "why", path, &s.why, &err))
+      return err;
+    if (auto sp = sj.find("spans"); sp != sj.end() && sp->is_array()) {
+      for (size_t k = 0; k < sp->size(); ++k) {
+        Span span;
+        std::string sp_path = path + "spans/" + std::to_string(k) + "/";
+        if (!(*sp)[k].is_object() || !ReadField((*sp)[k], "begin", sp_path, &span.begin, &err) ||
+            !ReadField((*sp)[k], "end", sp_path, &span.end, &err))
+          return (*sp)[k].is_object() ? err : Error::Invalid(sp_path, "not an object");
+        s.spans.push_back(span);
+      }
+    }
+    if (auto d = sj.find("detail"); d != sj.end() && d->is_object()) s.detail = *d;
+    r.signals.push_back(std::move(s));
+  }
+  if (auto n = j.find("normalized"); n != j.end() && n->is_string()) r.normalized = *n;
+  if (auto t = j.find("truncated"); t != j.end() && t->is_boolean()) r.truncated = *t;
+  auto lang = j.find("language");
+  if (lang != j.end() && lang->is_object()) {
+    if (!ReadField(*lang, "code", "language/", &r.language.code, &err)) return err;
+    if (auto v = lang->find("name"); v != lang->end() && v->is_string()) r.language.name = *v;
+    if (auto v = lang->find("percent"); v != lang->end() && v->is_number()) r.language.percent = *v;
+    if (auto v = lang->find("reliable"); v != lang->end() && v->is_boolean()) r.language.reliable = *v;
+    if (auto top = lang->find("top"); top != lang->end() && top->is_array())
+      for (const json& t : *top)
+        if (t.is_object() && t.contains("code") && t["code"].is_string() && t.contains("percent") &&
+            t["percent"].is_number())
+          r.language.top.emplace_back(t["code"].get<std::string>(), t["percent"].get<int>());
+  }
+  return r;
 }
 
 Analyzer::Analyzer(std::string lists_dir, AnalyzerLimits limits, std::string models_dir)

@@ -38,6 +38,9 @@ struct AnalysisResult {
   LanguageGuess language;
   bool truncated = false;
   nlohmann::json ToJson() const;
+  // Reads ToJson's form back (how signals are stored per content item); `normalized` and the
+  // language's `top` may be absent. Errors name the field ("signals/2/spans").
+  static Result<AnalysisResult> FromJson(const nlohmann::json& j);
 };
 
 struct AnalyzerLimits {
