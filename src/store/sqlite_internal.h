@@ -48,6 +48,17 @@ std::vector<AppealRow> QueryAppeals(SqliteConn& db, int64_t case_id, int64_t app
 std::vector<OutboxRow> QueryOutbox(SqliteConn& db, const std::string& status, Millis due_before,
                                    int limit);
 std::optional<OutboxRow> QueryOutboxRow(SqliteConn& db, int64_t id);
+// Automation state (sqlite_automation.cc), shared by the read and write halves.
+void PutContentAnalysisRow(SqliteConn& db, const ContentAnalysisRow& r);
+void PutPolicyStateRow(SqliteConn& db, const PolicyStateRow& r);
+void PutCaseAutomationRow(SqliteConn& db, const CaseAutomationRow& r);
+std::optional<CaseAutomationRow> QueryCaseAutomation(SqliteConn& db, int64_t case_id);
+std::optional<ContentAnalysisRow> QueryContentAnalysis(SqliteConn& db, int64_t content_pk);
+int64_t QueryContentRevision(SqliteConn& db, int64_t content_pk);
+std::vector<PolicyStateRow> QueryPolicyStates(SqliteConn& db, int64_t case_id);
+std::vector<int64_t> QueryOpenCasesOfContent(SqliteConn& db, int64_t content_pk);
+std::vector<int64_t> QueryUnanalysedContent(SqliteConn& db, int64_t after, int limit);
+std::vector<int64_t> QueryUnevaluatedCases(SqliteConn& db, int64_t after, int limit);
 #define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
 
 // A pool of read-only connections so concurrent readers never wait for each other or the writer.

@@ -72,7 +72,7 @@ TEST(PolicyFacts, EverySignalACaseGives) {
   EXPECT_EQ(Value(s, "content.reach.shares"), "7");
   EXPECT_EQ(Value(s, "content.mentions_person"), "true");
   EXPECT_EQ(s.num(*FindSignal("content.created_at")), static_cast<double>(kNow - 5 * kHour));
-  EXPECT_EQ(Value(s, "content.text_length"), "74");
+  EXPECT_EQ(Value(s, "content.text_length"), "73");
   EXPECT_EQ(Value(s, "analysis.term_match.category"), "[scam]");
   EXPECT_EQ(Value(s, "analysis.term_match.lists"), "[scam-phrases]");
   EXPECT_EQ(Value(s, "analysis.term_match.count"), "1");
