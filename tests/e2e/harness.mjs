@@ -2,7 +2,7 @@
 // data directory with the demo data, and Debian's chromium driven by playwright-core. Shared by
 // the e2e test (console.e2e.mjs) and the benchmark (bench/console/run.mjs).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
@@ -50,6 +50,26 @@ export async function startVigil(vigil, { items = 400 } = {}) {
   for (const [name, role, teams] of users)
     run("user", "add", "--data", data, "--name", name, "--role", role, "--password", PASSWORD, "--teams", teams);
   run("user", "add", "--data", data, "--name", "e2e.platform", "--role", "integration");
+  // A policy whose tree asks a reviewer (never acts alone), for the policy guide.
+  mkdirSync(join(data, "policies"), { recursive: true });
+  writeFileSync(join(data, "policies", "e2e-impersonation.yaml"), [
+    "id: e2e_impersonation",
+    "title: Impersonation",
+    "dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+    "guidelines: Accounts may not pretend to be someone else.",
+    "clauses: { I1: Pretending to be a real person, I2: Parody or fan account }",
+    "tree:",
+    "  - if: flags.count >= 1",
+    "    then: { question: pretends }",
+    "  - else: { needs_human_review: true }",
+    "questions:",
+    "  pretends:",
+    '    ask: "Does the content pretend to be a real person or brand?"',
+    '    guidance: "Compare name, picture and claims with the real account; parody labelled as such is allowed."',
+    "    yes: { action: remove, clause: I1 }",
+    "    no: { action: no_violation, clause: I2 }",
+    "",
+  ].join("\n"));
   const token = run("token", "create", "--data", data, "--user", "e2e.platform").trim().split("\n")[0];
   const port = await freePort();
   const ready = join(tmp, "ready");
