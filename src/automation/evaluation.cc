@@ -27,9 +27,9 @@ Answers RecordedAnswers(const std::vector<store::PolicyStateRow>& states,
   Answers out;
   for (const auto& s : states) {
     if (s.policy_id != policy || s.version != version) continue;
-    auto j = json::parse(s.evaluation_json, nullptr, false);
-    if (j.is_object() && j.contains("answers") && j["answers"].is_object())
-      for (const auto& [q, a] : j["answers"].items())
+    auto j = json::parse(s.answers_json, nullptr, false);
+    if (j.is_object())
+      for (const auto& [q, a] : j.items())
         if (a.is_string()) out[q] = a.get<std::string>();
   }
   return out;

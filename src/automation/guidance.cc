@@ -188,8 +188,8 @@ void RecordAnswer(store::WriteTx& tx, const PreparedAnswer& a, const std::string
   if (a.evaluation.contains("leaf")) payload["leaf"] = a.evaluation["leaf"];
   int64_t seq = tx.AppendEvent(cases::CaseEvent("policy.answered", a.case_id, actor, now, payload));
   tx.PutPolicyState({a.case_id, a.input.policy, a.version, a.evaluation.value("mode", "active"),
-                     a.status, a.next_question, Digest(a.evaluation), a.evaluation.dump(), seq,
-                     now});
+                     a.status, a.next_question, Digest(a.evaluation),
+                     a.evaluation["answers"].dump(), seq, now});
 }
 
 Status CheckCitation(store::ReadTx& rtx, const policy::PolicyLibrary& policies,

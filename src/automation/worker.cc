@@ -1,7 +1,11 @@
 #include "automation/worker.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include <future>
 #include <map>
 
 #include "automation/case_facts.h"
@@ -13,7 +17,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kBatch = 256;
+constexpr size_t kBatch = 32;  // small writes: each rides along a group commit of intake
 
 // One content item analysed in this batch.
 struct Analysed {
@@ -31,6 +35,7 @@ struct Evaluated {
   std::vector<std::string> digests;
   std::vector<bool> changed;  // differs from the state recorded for the policy
   Plan plan;
+  double previous_priority = 0;  // the adjustment recorded at the last evaluation
 };
 
 json StoredAnalysis(const analysis::AnalysisResult& r) {
@@ -56,7 +61,11 @@ std::string Applied(const Plan& plan, const Evaluation* e) {
 Worker::Worker(Deps deps, bool run_thread) : d_(std::move(deps)) {
   if (run_thread)
     thread_ = std::thread([this] {
-      NameThisThread("vigil-automation");
+      NameThisThread("vigil-automate");  // 15 characters at most
+      // Intake's acknowledgements come first: under load this thread gets the CPU left over
+      // and catches up after the burst (Linux nice values are per thread).
+      if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10) != 0)
+        spdlog::warn("automation: could not lower the thread's priority");
       Loop();
     });
 }
@@ -145,8 +154,15 @@ size_t Worker::RunPending() {
     std::lock_guard lock(mu_);
     busy_ = false;
   }
+  WaitInFlight();
   idle_cv_.notify_all();
-  return done;
+  // A case that changed while it was evaluated was queued again.
+  bool more = false;
+  {
+    std::lock_guard lock(mu_);
+    more = !content_.empty() || !cases_.empty();
+  }
+  return more ? done + RunPending() : done;
 }
 
 void Worker::Loop() {
@@ -159,6 +175,10 @@ void Worker::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     if (!TakeBatch(&b)) {
+      lock.unlock();
+      WaitInFlight();  // its retries may queue more
+      lock.lock();
+      if (!content_.empty() || !cases_.empty()) continue;
       busy_ = false;
       idle_cv_.notify_all();
       cv_.wait(lock, [&] { return stopping_ || !content_.empty() || !cases_.empty(); });
@@ -174,6 +194,8 @@ void Worker::Loop() {
     }
     lock.lock();
   }
+  lock.unlock();
+  WaitInFlight();
 }
 
 bool Worker::WaitIdle(std::chrono::milliseconds timeout) {
@@ -213,7 +235,7 @@ void WriteAnalyses(store::WriteTx& tx, const std::map<int64_t, Analysed>& fresh,
     e.payload =
         json{{"content_id", a.content_id}, {"revision", a.revision}, {"analysis", stored}}.dump();
     int64_t seq = tx.AppendEvent(e);
-    tx.PutContentAnalysis({pk, a.revision, 0, now, seq, stored.dump()});
+    tx.PutContentAnalysis({pk, a.revision, 0, now, seq, ""});
   }
 }
 
@@ -264,6 +286,7 @@ std::vector<Evaluated> ReadBatch(const Worker::Deps& deps, const std::vector<int
     if (!loaded) continue;
     Evaluated ev;
     ev.loaded = std::move(*loaded);
+    if (auto before = rtx->GetCaseAutomation(id)) ev.previous_priority = before->priority_adjust;
     auto states = rtx->PolicyStatesOfCase(id);
     policy::Snapshot snap = policy::ToSnapshot(ev.loaded.facts, now);
     ev.evaluations =
@@ -331,76 +354,98 @@ Status Act(const Worker::Deps& deps, store::WriteTx& tx, Evaluated& ev, const st
 
 }  // namespace
 
-void Worker::Process(const Batch& b) {
-  Millis now = d_.clock->Now();
+// One batch between its read and its commit.
+struct Worker::Write {
+  Millis now = 0;
   std::map<int64_t, Analysed> fresh;  // by content pk
-  std::vector<Evaluated> evaluated = ReadBatch(d_, b.content, b.cases, now, &fresh);
-  auto queues = d_.queues ? d_.queues() : nullptr;
+  std::vector<Evaluated> evaluated;
+  std::shared_ptr<const cases::QueueConfig> queues;
   std::vector<int64_t> retry, touched;
   Stats add;
-  Status st = d_.writer->Run([&](store::WriteTx& tx) -> Status {
-    retry.clear();
-    touched.clear();
-    add = {};
-    WriteAnalyses(tx, fresh, now);
-    add.analysed = fresh.size();
-    for (Evaluated& ev : evaluated) {
-      const store::CaseRow& seen = ev.loaded.row;
-      auto c = tx.GetCase(seen.id);
-      if (!c || c->status != "open") continue;
-      if (c->version != seen.version) {  // changed under us: evaluate what it is now
-        retry.push_back(seen.id);
-        continue;
-      }
-      const cases::Tier* tier = nullptr;
-      Constrain(ev.plan, *c, queues.get(), now, &tier);
-      tx.Savepoint();
-      for (size_t i = 0; i < ev.evaluations.size(); ++i) {
-        if (!ev.changed[i]) continue;  // the same walk is already in the timeline
-        const Evaluation& e = ev.evaluations[i];
-        json payload = ev.payloads[i];
-        payload["automation"] = Applied(ev.plan, &e);
-        int64_t seq =
-            tx.AppendEvent(cases::CaseEvent("policy.evaluated", seen.id, kActor, now, payload));
-        tx.PutPolicyState({seen.id, e.policy->id, e.version, policy::ModeName(e.mode),
-                           StatusName(e.walk.status),
-                           e.walk.status == policy::WalkResult::Status::kQuestion
-                               ? e.policy->nodes[e.walk.question].name
-                               : "",
-                           ev.digests[i], ev.payloads[i].dump(), seq, now});
-        ++add.evaluations_recorded;
-      }
-      if (Status acted = Act(d_, tx, ev, *c, tier, &add); !acted) {
-        // Unexpected (the checks above passed): the case stays as it was, for the next start.
-        spdlog::warn("automation: case {}: {}", seen.id, acted.error().message);
-        tx.RollbackToSavepoint();
-        continue;
-      }
-      tx.PutCaseAutomation({seen.id, ev.loaded.last_flag_id, ev.loaded.content_revision,
-                            ev.plan.priority, ev.plan.priority_why, now});
-      tx.ReleaseSavepoint();
-      touched.push_back(seen.id);
-      ++add.cases_evaluated;
+};
+
+void Worker::Process(const Batch& b) {
+  auto w = std::make_shared<Write>();
+  w->now = d_.clock->Now();
+  w->evaluated = ReadBatch(d_, b.content, b.cases, w->now, &w->fresh);
+  w->queues = d_.queues ? d_.queues() : nullptr;
+  // One batch in the writer at a time: this one was read while the previous one was written.
+  WaitInFlight();
+  auto done = std::make_shared<std::promise<void>>();
+  in_flight_ = done->get_future();
+  d_.writer->Submit([this, w](store::WriteTx& tx) { return WriteBatch(tx, *w); },
+                    [this, w, done](const Status& st) {
+                      Finish(*w, st);
+                      done->set_value();
+                    });
+}
+
+void Worker::WaitInFlight() {
+  if (in_flight_.valid()) in_flight_.get();
+}
+
+Status Worker::WriteBatch(store::WriteTx& tx, Write& w) {
+  WriteAnalyses(tx, w.fresh, w.now);
+  w.add.analysed = w.fresh.size();
+  for (Evaluated& ev : w.evaluated) {
+    const store::CaseRow& seen = ev.loaded.row;
+    auto c = tx.GetCase(seen.id);
+    if (!c || c->status != "open") continue;
+    if (c->version != seen.version) {  // changed under us: evaluate what it is now
+      w.retry.push_back(seen.id);
+      continue;
     }
-    return OkStatus();
-  });
-  if (!st) {
+    const cases::Tier* tier = nullptr;
+    Constrain(ev.plan, *c, w.queues.get(), w.now, &tier);
+    tx.Savepoint();
+    for (size_t i = 0; i < ev.evaluations.size(); ++i) {
+      if (!ev.changed[i]) continue;  // the same walk is already in the timeline
+      const Evaluation& e = ev.evaluations[i];
+      json payload = ev.payloads[i];
+      payload["automation"] = Applied(ev.plan, &e);
+      int64_t seq =
+          tx.AppendEvent(cases::CaseEvent("policy.evaluated", seen.id, kActor, w.now, payload));
+      tx.PutPolicyState({seen.id, e.policy->id, e.version, policy::ModeName(e.mode),
+                         StatusName(e.walk.status),
+                         e.walk.status == policy::WalkResult::Status::kQuestion
+                             ? e.policy->nodes[e.walk.question].name
+                             : "",
+                         ev.digests[i], ev.payloads[i]["answers"].dump(), seq, w.now});
+      ++w.add.evaluations_recorded;
+    }
+    if (Status acted = Act(d_, tx, ev, *c, tier, &w.add); !acted) {
+      // Unexpected (the checks above passed): the case stays as it was, for the next start.
+      spdlog::warn("automation: case {}: {}", seen.id, acted.error().message);
+      tx.RollbackToSavepoint();
+      continue;
+    }
+    tx.PutCaseAutomation({seen.id, ev.loaded.last_flag_id, ev.loaded.content_revision,
+                          ev.plan.priority, ev.plan.priority_why, w.now});
+    tx.ReleaseSavepoint();
+    if (ev.plan.priority != ev.previous_priority) w.touched.push_back(seen.id);
+    ++w.add.cases_evaluated;
+  }
+  return OkStatus();
+}
+
+void Worker::Finish(const Write& w, const Status& st) {
+  if (!st) {  // left in the store as not done: found again at the next start
     spdlog::error("automation: storing a batch failed: {}", st.error().message);
     return;
   }
-  if (add.decisions) d_.cases->WakeOutbox();
-  for (int64_t id : touched) d_.cases->MarkDirty(id);  // the policy term of the priority
+  if (w.add.decisions) d_.cases->WakeOutbox();
+  for (int64_t id : w.touched) d_.cases->MarkDirty(id);  // its policy term changed
   {
     std::lock_guard lock(mu_);
-    stats_.analysed += add.analysed;
-    stats_.cases_evaluated += add.cases_evaluated;
-    stats_.evaluations_recorded += add.evaluations_recorded;
-    stats_.decisions += add.decisions;
-    stats_.escalations += add.escalations;
-    stats_.routed += add.routed;
-    cases_.insert(retry.begin(), retry.end());
+    stats_.analysed += w.add.analysed;
+    stats_.cases_evaluated += w.add.cases_evaluated;
+    stats_.evaluations_recorded += w.add.evaluations_recorded;
+    stats_.decisions += w.add.decisions;
+    stats_.escalations += w.add.escalations;
+    stats_.routed += w.add.routed;
+    cases_.insert(w.retry.begin(), w.retry.end());
   }
-  if (!retry.empty()) cv_.notify_one();
+  if (!w.retry.empty()) cv_.notify_one();
 }
 
 }  // namespace vigil::automation

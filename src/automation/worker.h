@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -64,8 +65,13 @@ class Worker {
   struct Batch {
     std::vector<int64_t> content, cases;
   };
+  struct Write;
   bool TakeBatch(Batch* b);
+  // Reads and evaluates a batch, then hands its writes to the writer while the next is read.
   void Process(const Batch& b);
+  Status WriteBatch(store::WriteTx& tx, Write& w);
+  void Finish(const Write& w, const Status& st);  // after the commit, on the writer's side
+  void WaitInFlight();
   void Loop();
 
   Deps d_;
@@ -75,6 +81,7 @@ class Worker {
   bool busy_ = false;
   bool stopping_ = false;
   Stats stats_;
+  std::future<void> in_flight_;  // the batch in the writer (touched by the working thread only)
   std::thread thread_;
 };
 

@@ -1,20 +1,21 @@
 // The automation state of the SQLite driver: stored analyses per content item, the latest
 // policy evaluation per case and policy, and what automation has seen of each case.
+#include <nlohmann/json.hpp>
+
 #include "store/sqlite_internal.h"
 
 namespace vigil::store {
 
 void PutContentAnalysisRow(SqliteConn& db, const ContentAnalysisRow& r) {
   db.Prepare(
-        "INSERT INTO content_analysis(content_id, revision, analysed_at, event_seq, analysis) "
-        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_id) DO UPDATE SET "
+        "INSERT INTO content_analysis(content_id, revision, analysed_at, event_seq) "
+        "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(content_id) DO UPDATE SET "
         "revision = excluded.revision, analysed_at = excluded.analysed_at, "
-        "event_seq = excluded.event_seq, analysis = excluded.analysis")
+        "event_seq = excluded.event_seq")
       .Bind(1, r.content_pk)
       .Bind(2, r.revision)
       .Bind(3, r.analysed_at)
       .Bind(4, r.event_seq)
-      .Bind(5, r.analysis_json)
       .Exec();
 }
 
@@ -22,10 +23,10 @@ void PutPolicyStateRow(SqliteConn& db, const PolicyStateRow& r) {
   db.Prepare(
         "INSERT INTO case_policy_state(case_id, policy_id, version, mode, status, question, "
         "digest, "
-        "evaluation, event_seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+        "answers, event_seq, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
         "ON CONFLICT(case_id, policy_id) DO UPDATE SET version = excluded.version, "
         "mode = excluded.mode, status = excluded.status, question = excluded.question, "
-        "digest = excluded.digest, evaluation = excluded.evaluation, "
+        "digest = excluded.digest, answers = excluded.answers, "
         "event_seq = excluded.event_seq, updated_at = excluded.updated_at")
       .Bind(1, r.case_id)
       .Bind(2, r.policy_id)
@@ -34,7 +35,7 @@ void PutPolicyStateRow(SqliteConn& db, const PolicyStateRow& r) {
       .Bind(5, r.status)
       .Bind(6, r.question)
       .Bind(7, r.digest)
-      .Bind(8, r.evaluation_json)
+      .Bind(8, r.answers_json)
       .Bind(9, r.event_seq)
       .Bind(10, r.updated_at)
       .Exec();
@@ -67,11 +68,17 @@ std::optional<CaseAutomationRow> QueryCaseAutomation(SqliteConn& db, int64_t cas
 
 std::optional<ContentAnalysisRow> QueryContentAnalysis(SqliteConn& db, int64_t content_pk) {
   auto s = db.Prepare(
-      "SELECT a.content_id, a.revision, c.revision, a.analysed_at, a.event_seq, a.analysis "
-      "FROM content_analysis a JOIN content c ON c.id = a.content_id WHERE a.content_id = ?1");
+      "SELECT a.content_id, a.revision, c.revision, a.analysed_at, a.event_seq, e.payload "
+      "FROM content_analysis a JOIN content c ON c.id = a.content_id "
+      "JOIN events e ON e.seq = a.event_seq WHERE a.content_id = ?1");
   s.Bind(1, content_pk);
   if (!s.Step()) return std::nullopt;
-  return ContentAnalysisRow{s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), s.Text(5)};
+  // The event's payload is {content_id, revision, analysis}; readers want the analysis.
+  auto payload = nlohmann::json::parse(s.Text(5), nullptr, false);
+  std::string analysis = payload.is_object() && payload.contains("analysis")
+                             ? payload["analysis"].dump()
+                             : std::string("{}");
+  return ContentAnalysisRow{s.Int(0), s.Int(1), s.Int(2), s.Int(3), s.Int(4), std::move(analysis)};
 }
 
 int64_t QueryContentRevision(SqliteConn& db, int64_t content_pk) {
@@ -82,7 +89,7 @@ int64_t QueryContentRevision(SqliteConn& db, int64_t content_pk) {
 
 std::vector<PolicyStateRow> QueryPolicyStates(SqliteConn& db, int64_t case_id) {
   auto s = db.Prepare(
-      "SELECT case_id, policy_id, version, mode, status, question, digest, evaluation, event_seq, "
+      "SELECT case_id, policy_id, version, mode, status, question, digest, answers, event_seq, "
       "updated_at FROM case_policy_state WHERE case_id = ?1 ORDER BY policy_id");
   s.Bind(1, case_id);
   std::vector<PolicyStateRow> out;

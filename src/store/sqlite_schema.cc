@@ -254,8 +254,7 @@ CREATE TABLE content_analysis (
   content_id   INTEGER PRIMARY KEY REFERENCES content(id),
   revision     INTEGER NOT NULL,
   analysed_at  INTEGER NOT NULL,
-  event_seq    INTEGER NOT NULL,
-  analysis     TEXT NOT NULL
+  event_seq    INTEGER NOT NULL  -- content.analysed: the analysis is its payload
 );
 CREATE TABLE case_automation (
   case_id          INTEGER PRIMARY KEY REFERENCES cases(id),
@@ -273,7 +272,7 @@ CREATE TABLE case_policy_state (
   status      TEXT NOT NULL,
   question    TEXT NOT NULL,
   digest      TEXT NOT NULL,
-  evaluation  TEXT NOT NULL,
+  answers     TEXT NOT NULL,
   event_seq   INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL,
   PRIMARY KEY (case_id, policy_id)

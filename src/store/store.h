@@ -230,8 +230,8 @@ struct ContentAnalysisRow {
   int64_t revision = 0;          // of the content when analysed
   int64_t content_revision = 0;  // of the content now (reads only)
   Millis analysed_at = 0;
-  int64_t event_seq = 0;  // the content.analysed event
-  std::string analysis_json;
+  int64_t event_seq = 0;      // the content.analysed event, which holds the analysis
+  std::string analysis_json;  // its payload's "analysis" (reads only)
 };
 
 // The latest evaluation of one policy on one case (the projection of its policy.evaluated
@@ -244,7 +244,8 @@ struct PolicyStateRow {
   std::string status;           // outcome | question | no_match
   std::string question;         // the question's name while status is question
   std::string digest;           // of the evaluation, so an identical one is not recorded twice
-  std::string evaluation_json;  // the policy.evaluated payload
+  std::string answers_json;     // a reviewer's answers so far ({question: answer}); the walk
+                                // itself is the event at event_seq
   int64_t event_seq = 0;
   Millis updated_at = 0;
 };
