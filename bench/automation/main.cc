@@ -1,4 +1,4 @@
-// Automation benchmark (not a test; run by hand or via `make bench`): the vigil-automation
+// Automation benchmark (not a test; run by hand or via `make bench`): the vigil-automate
 // worker's throughput. A data directory with the starter policies (policies/) and a term list
 // gets N flags imported (as `vigil import` does: stored, not yet analysed); then the worker finds
 // them (Recover) and processes everything on one thread: analysis of each content item, the

@@ -1,5 +1,5 @@
 // Analysis and policies in the flow, off the request path. Intake tells the worker which cases
-// and content items changed; one thread (vigil-automation) analyses new or changed content,
+// and content items changed; one thread (vigil-automate) analyses new or changed content,
 // stores the signals with their spans (content.analysed), walks the policies that apply to each
 // open case of it (policy.evaluated, never twice the same), and lets active policies act
 // through CaseService in the same transaction: a decision citing policy, version, clause and
