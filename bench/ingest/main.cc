@@ -6,7 +6,8 @@
 // batch line did not get 201 (or on transport errors), so a broken server is not a fast one.
 //
 // Options: --seconds N (10), --clients N (64), --batch-size N (1000), --batch-clients N (4),
-//          --baseline-rows N (100000), --keep (keep the temp data dir and server log).
+//          --baseline-rows N (100000), --keep (keep the temp data dir and server log),
+//          --automation on|off (on: the starter policies and a term list run on every flag).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -49,11 +51,12 @@ struct Options {
   int batch_clients = 4;
   size_t baseline_rows = 100000;
   bool keep = false;
+  bool automation = true;  // analysis and policies on intake (off: to compare)
 };
 
 void Usage() {
   std::cerr << "usage: bench_ingest [--seconds N] [--clients N] [--batch-size N] "
-               "[--batch-clients N] [--baseline-rows N] [--keep]\n";
+               "[--batch-clients N] [--baseline-rows N] [--keep] [--automation on|off]\n";
 }
 
 std::optional<Options> ParseArgs(int argc, char** argv) {
@@ -71,6 +74,10 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
     if (a == "--keep") {
       o.keep = true;
       continue;
+    } else if (a == "--automation" && i + 1 < argc) {
+      std::string mode = argv[++i];
+      if (mode != "on" && mode != "off") return std::nullopt;
+      o.automation = mode == "on";
     } else if (a == "--help" || a == "-h") {
       Usage();
       std::exit(0);
@@ -338,6 +345,16 @@ int Main(const Options& opt) {
   std::cout << "bench_ingest: binary " << vt::BinaryPath() << ", dir " << tmp.path() << "\n";
   std::string data_dir;
   std::string token = vt::SetUpServerWithToken(tmp, "integration", &data_dir);
+  // With automation on, it has real work: the starter policies and a term list.
+  if (opt.automation) {
+    std::filesystem::copy(std::string(VIGIL_SOURCE_DIR) + "/policies", data_dir + "/policies");
+    std::filesystem::create_directories(data_dir + "/lists");
+    std::ofstream(data_dir + "/lists/scam.list")
+        << "@name scam-phrases\n@category scam\n@severity 4\nfree money\nfollowers\n";
+  } else {
+    std::ofstream(data_dir + "/vigil.yaml", std::ios::app) << "automation:\n  enabled: false\n";
+  }
+  std::cout << "automation: " << (opt.automation ? "on" : "off") << "\n";
 
   Phase single, batch;
   single.name = "single";

@@ -22,6 +22,15 @@ bool KnownAction(const std::string& t) {
   return false;
 }
 
+// The policy a decision cites: id, version, clause, and for a decision reached through the
+// tree, the leaf and the reviewer's answers on the way.
+json PolicyCitation(const DecisionInput& d) {
+  json p = {{"id", d.policy_id}, {"version", d.policy_version}, {"clause", d.clause}};
+  if (!d.policy_leaf.empty()) p["leaf"] = d.policy_leaf;
+  if (!d.policy_answers.empty()) p["answers"] = d.policy_answers;
+  return p;
+}
+
 json DecisionPayload(const DecisionInput& d, const std::string& outcome) {
   json actions = json::array();
   for (const auto& a : d.actions) {
@@ -35,8 +44,10 @@ json DecisionPayload(const DecisionInput& d, const std::string& outcome) {
             {"case_version", d.case_version},
             {"automated_detection", d.automated_detection},
             {"automated_decision", d.automated_decision}};
-  if (!d.policy_id.empty())
-    p["policy"] = {{"id", d.policy_id}, {"version", d.policy_version}, {"clause", d.clause}};
+  if (!d.policy_id.empty()) {
+    p["policy"] = PolicyCitation(d);
+    if (!d.policy_trace.is_null()) p["policy"]["trace"] = d.policy_trace;
+  }
   if (!d.facts.empty()) p["facts"] = d.facts;
   if (!d.explanation.empty()) p["explanation"] = d.explanation;
   if (d.reverses) p["reverses"] = d.reverses;
@@ -110,13 +121,28 @@ Result<DecisionInput> ParseDecision(const json& j) {
     if (!p.is_object() || !p.contains("id") || !p["id"].is_string())
       return Error::Invalid("policy.id", "is required when a policy is cited");
     for (const auto& [k, v] : p.items()) {
-      if (k != "id" && k != "version" && k != "clause")
+      if (k == "answers") {
+        if (!v.is_object())
+          return Error::Invalid("policy.answers", "must map question names to answers");
+        for (const auto& [q, a] : v.items()) {
+          if (!a.is_string() || q.size() > 200 || a.get_ref<const std::string&>().size() > 200)
+            return Error::Invalid("policy.answers." + q.substr(0, 60), "must be an answer (text)");
+          d.policy_answers[q] = a.get<std::string>();
+        }
+        continue;
+      }
+      if (k != "id" && k != "version" && k != "clause" && k != "leaf")
         return Error::Invalid("policy." + k, "unknown field");
+      // A version is text ("1") in older clients and a number in the policy API.
+      if (k == "version" && v.is_number_integer()) continue;
       if (!v.is_string()) return Error::Invalid("policy." + k, "must be a string");
     }
     d.policy_id = p["id"];
-    d.policy_version = p.value("version", "");
+    if (p.contains("version"))
+      d.policy_version = p["version"].is_string() ? p["version"].get<std::string>()
+                                                  : std::to_string(p["version"].get<int64_t>());
     d.clause = p.value("clause", "");
+    d.policy_leaf = p.value("leaf", "");
   }
   for (const char* key : {"facts", "explanation"}) {
     if (!j.contains(key)) continue;
@@ -193,6 +219,8 @@ PriorityInputs CaseInputs(const store::CaseSignals& s, const Taxonomy& taxonomy,
   in.flags_total = static_cast<int>(s.flags_total);
   in.opened_at = s.opened_at;
   in.now = now;
+  in.policy_adjustment = s.policy_priority;
+  in.policy_why = s.policy_priority_why;
   for (const auto& lo : s.legal_orders) {
     auto j = json::parse(lo, nullptr, false);
     if (j.is_object() && j.contains("deadline") && j["deadline"].is_string())
@@ -378,92 +406,97 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
   int64_t user_id = p.user_id;
   writer_.Submit(
       [this, out, actor, user_id, case_id, d = std::move(d)](store::WriteTx& tx) -> Status {
-        auto c = tx.GetCase(case_id);
-        if (!c) return Error::NotFound("no case " + std::to_string(case_id));
-        if (c->version != d.case_version)
-          return Problem(ErrorCode::kConflict, "case_version",
-                         "the case changed since you loaded it (now version " +
-                             std::to_string(c->version) + "); reload and decide again");
-        if (c->claimed_by && c->claimed_by != user_id && c->lease_until &&
-            *c->lease_until >= clock_.Now())
-          return Problem(ErrorCode::kConflict, "case", "another reviewer holds this case");
-        if (c->status != "open" && !d.reverses)
-          return Problem(ErrorCode::kConflict, "case",
-                         "the case is already decided; a reversal must cite the decision it "
-                         "reverses in 'reverses'");
-        if (d.reverses) {
-          bool found = false;
-          for (const auto& prior : tx.DecisionsOfCase(case_id))
-            found = found || prior.id == d.reverses;
-          if (!found)
-            return Error::Invalid("reverses", "decision " + std::to_string(d.reverses) +
-                                                  " is not a decision of this case");
-        }
-        std::string outcome = d.actions[0].type == "no_violation" ? "no_violation" : "actioned";
-        Millis now = clock_.Now();
-        events::Event e;
-        e.type = d.reverses ? "decision.reversed" : "decision.made";
-        e.subject = "case:" + std::to_string(case_id);
-        e.actor = actor;
-        e.ts = now;
-        e.payload = DecisionPayload(d, outcome).dump();
-        int64_t seq = tx.AppendEvent(e);
-        store::DecisionRow row;
-        row.case_id = case_id;
-        row.decided_by = actor;
-        row.actions_json = json::parse(e.payload)["actions"].dump();
-        row.outcome = outcome;
-        if (!d.policy_id.empty())
-          row.policy_json =
-              json{{"id", d.policy_id}, {"version", d.policy_version}, {"clause", d.clause}}.dump();
-        row.facts = d.facts;
-        row.explanation = d.explanation;
-        row.automated_detection = d.automated_detection;
-        row.automated_decision = d.automated_decision;
-        row.reverses = d.reverses;
-        row.case_version = d.case_version;
-        row.created_at = now;
-        auto id = tx.InsertDecision(row, seq);
-        if (!id) return Problem(ErrorCode::kConflict, "case_version", "the case changed");
-        // Enforcement leaves through the outbox, in this same transaction: a crash can neither
-        // lose the webhook nor send one for a decision that was not committed.
-        json hook = json::parse(e.payload);
-        hook["decision_id"] = *id;
-        hook["case_id"] = case_id;
-        hook["content_id"] = c->content_id;
-        hook["decided_at"] = FormatIso8601(now);
-        tx.EnqueueOutbox(e.type, hook.dump(), now);
-        // Notices to the notifiers and the affected user leave with the decision.
-        auto signals = tx.LoadCaseSignals(case_id, now, /*track_record=*/false);
-        auto templates = notices_.Get();
-        for (const auto& n : DecisionNotices(*templates, signals, taxonomy_, c->content_id, d, now)) {
-          json nj = {{"kind", n.kind}, {"to", n.to},           {"language", n.language},
-                     {"subject", n.subject}, {"body", n.body}, {"case_id", case_id},
-                     {"decision_id", *id}};
-          tx.EnqueueOutbox("notice." + n.kind, nj.dump(), now);
-        }
-        if (d.reverses && tx.ReverseStrikes(d.reverses) > 0)
-          tx.AppendEvent(CaseEvent("strike.reversed", case_id, actor, now,
-                                   {{"decision_id", d.reverses}}));
-        if (d.reverses) ReverseUnfoundedNotices(tx, config_, case_id, d.reverses, actor, now);
-        if (d.notices_unfounded) {
-          auto marked = RecordUnfoundedNotices(tx, config_, *templates, case_id, *id, actor, now);
-          if (!marked.empty()) (*out)["reporters_marked_unfounded"] = marked;
-        }
-        if (outcome == "actioned" && d.strike_weight > 0) {
-          double active = AddStrike(tx, config_, case_id, *id, d.strike_weight,
-                                    d.strike_expires_in, actor, now);
-          (*out)["author_strike_weight"] = active;
-        }
-        out->update(json{{"id", *id}, {"case_id", case_id}, {"outcome", outcome},
-                         {"case_version", d.case_version + 1}, {"event_seq", seq}});
-        return OkStatus();
+        return DecideInTx(tx, actor, user_id, case_id, d, out.get());
       },
       [this, out, done = std::move(done)](const Status& s) {
         if (!s) return done(s.error());
         if (on_outbox_) on_outbox_();
         done(std::move(*out));
       });
+}
+
+Status CaseService::DecideInTx(store::WriteTx& tx, const std::string& actor, int64_t user_id,
+                               int64_t case_id, const DecisionInput& d, json* out) {
+  auto c = tx.GetCase(case_id);
+  if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+  if (c->version != d.case_version)
+    return Problem(ErrorCode::kConflict, "case_version",
+                   "the case changed since you loaded it (now version " +
+                       std::to_string(c->version) + "); reload and decide again");
+  if (c->claimed_by && c->claimed_by != user_id && c->lease_until &&
+      *c->lease_until >= clock_.Now())
+    return Problem(ErrorCode::kConflict, "case", "another reviewer holds this case");
+  if (c->status != "open" && !d.reverses)
+    return Problem(ErrorCode::kConflict, "case",
+                   "the case is already decided; a reversal must cite the decision it "
+                   "reverses in 'reverses'");
+  if (d.reverses) {
+    bool found = false;
+    for (const auto& prior : tx.DecisionsOfCase(case_id)) found = found || prior.id == d.reverses;
+    if (!found)
+      return Error::Invalid(
+          "reverses", "decision " + std::to_string(d.reverses) + " is not a decision of this case");
+  }
+  std::string outcome = d.actions[0].type == "no_violation" ? "no_violation" : "actioned";
+  Millis now = clock_.Now();
+  events::Event e;
+  e.type = d.reverses ? "decision.reversed" : "decision.made";
+  e.subject = "case:" + std::to_string(case_id);
+  e.actor = actor;
+  e.ts = now;
+  e.payload = DecisionPayload(d, outcome).dump();
+  int64_t seq = tx.AppendEvent(e);
+  store::DecisionRow row;
+  row.case_id = case_id;
+  row.decided_by = actor;
+  row.actions_json = json::parse(e.payload)["actions"].dump();
+  row.outcome = outcome;
+  if (!d.policy_id.empty()) row.policy_json = PolicyCitation(d).dump();
+  row.facts = d.facts;
+  row.explanation = d.explanation;
+  row.automated_detection = d.automated_detection;
+  row.automated_decision = d.automated_decision;
+  row.reverses = d.reverses;
+  row.case_version = d.case_version;
+  row.created_at = now;
+  auto id = tx.InsertDecision(row, seq);
+  if (!id) return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+  // Enforcement leaves through the outbox, in this same transaction: a crash can neither
+  // lose the webhook nor send one for a decision that was not committed.
+  json hook = json::parse(e.payload);
+  hook["decision_id"] = *id;
+  hook["case_id"] = case_id;
+  hook["content_id"] = c->content_id;
+  hook["decided_at"] = FormatIso8601(now);
+  tx.EnqueueOutbox(e.type, hook.dump(), now);
+  // Notices to the notifiers and the affected user leave with the decision.
+  auto signals = tx.LoadCaseSignals(case_id, now, /*track_record=*/false);
+  auto templates = notices_.Get();
+  for (const auto& n : DecisionNotices(*templates, signals, taxonomy_, c->content_id, d, now)) {
+    json nj = {{"kind", n.kind},       {"to", n.to},     {"language", n.language},
+               {"subject", n.subject}, {"body", n.body}, {"case_id", case_id},
+               {"decision_id", *id}};
+    tx.EnqueueOutbox("notice." + n.kind, nj.dump(), now);
+  }
+  if (d.reverses && tx.ReverseStrikes(d.reverses) > 0)
+    tx.AppendEvent(
+        CaseEvent("strike.reversed", case_id, actor, now, {{"decision_id", d.reverses}}));
+  if (d.reverses) ReverseUnfoundedNotices(tx, config_, case_id, d.reverses, actor, now);
+  if (d.notices_unfounded) {
+    auto marked = RecordUnfoundedNotices(tx, config_, *templates, case_id, *id, actor, now);
+    if (!marked.empty()) (*out)["reporters_marked_unfounded"] = marked;
+  }
+  if (outcome == "actioned" && d.strike_weight > 0) {
+    double active =
+        AddStrike(tx, config_, case_id, *id, d.strike_weight, d.strike_expires_in, actor, now);
+    (*out)["author_strike_weight"] = active;
+  }
+  out->update(json{{"id", *id},
+                   {"case_id", case_id},
+                   {"outcome", outcome},
+                   {"case_version", d.case_version + 1},
+                   {"event_seq", seq}});
+  return OkStatus();
 }
 
 events::Event CaseEvent(const char* type, int64_t case_id, const std::string& actor, Millis now,
@@ -485,30 +518,55 @@ void CaseService::Escalate(const auth::Principal& p, int64_t case_id, int64_t ve
       [this, out, actor = p.Actor(), case_id, version, tier = std::move(tier),
        queue = std::move(queue), note = std::move(note),
        fields = std::move(fields)](store::WriteTx& tx) -> Status {
-        auto c = tx.GetCase(case_id);
-        if (!c) return Error::NotFound("no case " + std::to_string(case_id));
-        if (c->status != "open")
-          return Problem(ErrorCode::kConflict, "case", "only open cases can be escalated");
-        if (c->version != version)
-          return Problem(ErrorCode::kConflict, "case_version",
-                         "the case changed since you loaded it (now version " +
-                             std::to_string(c->version) + ")");
-        Millis now = clock_.Now();
-        // Escalating further keeps the original queue to hand back to.
-        std::string from = c->escalated_from.empty() ? c->queue : c->escalated_from;
-        auto e = CaseEvent("case.escalated", case_id, actor, now,
-                           {{"tier", tier}, {"from_queue", c->queue}, {"to_queue", queue},
-                            {"note", note}, {"fields", fields}, {"case_version", version}});
-        tx.AppendEvent(e);
-        if (!tx.MoveCase(case_id, version, queue, tier, from, now))
-          return Problem(ErrorCode::kConflict, "case_version", "the case changed");
-        *out = {{"id", case_id}, {"tier", tier}, {"queue", queue}, {"case_version", version + 1}};
-        return OkStatus();
+        return EscalateInTx(tx, actor, case_id, version, tier, queue, note, fields, out.get());
       },
       [out, done = std::move(done)](const Status& s) {
         if (!s) return done(s.error());
         done(std::move(*out));
       });
+}
+
+Status CaseService::EscalateInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id,
+                                 int64_t version, const std::string& tier, const std::string& queue,
+                                 const std::string& note, const json& fields, json* out) {
+  auto c = tx.GetCase(case_id);
+  if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+  if (c->status != "open")
+    return Problem(ErrorCode::kConflict, "case", "only open cases can be escalated");
+  if (c->version != version)
+    return Problem(
+        ErrorCode::kConflict, "case_version",
+        "the case changed since you loaded it (now version " + std::to_string(c->version) + ")");
+  Millis now = clock_.Now();
+  // Escalating further keeps the original queue to hand back to.
+  std::string from = c->escalated_from.empty() ? c->queue : c->escalated_from;
+  auto e = CaseEvent("case.escalated", case_id, actor, now,
+                     {{"tier", tier},
+                      {"from_queue", c->queue},
+                      {"to_queue", queue},
+                      {"note", note},
+                      {"fields", fields},
+                      {"case_version", version}});
+  tx.AppendEvent(e);
+  if (!tx.MoveCase(case_id, version, queue, tier, from, now))
+    return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+  *out = {{"id", case_id}, {"tier", tier}, {"queue", queue}, {"case_version", version + 1}};
+  return OkStatus();
+}
+
+Status CaseService::RouteInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id,
+                              int64_t version, const std::string& queue, const std::string& note) {
+  auto c = tx.GetCase(case_id);
+  if (!c) return Error::NotFound("no case " + std::to_string(case_id));
+  if (c->status != "open" || c->version != version)
+    return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+  Millis now = clock_.Now();
+  tx.AppendEvent(CaseEvent(
+      "case.routed", case_id, actor, now,
+      {{"from_queue", c->queue}, {"to_queue", queue}, {"note", note}, {"case_version", version}}));
+  if (!tx.MoveCase(case_id, version, queue, c->tier, c->escalated_from, now))
+    return Problem(ErrorCode::kConflict, "case_version", "the case changed");
+  return OkStatus();
 }
 
 void CaseService::HandBack(const auth::Principal& p, int64_t case_id, int64_t version,

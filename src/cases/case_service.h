@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -30,6 +31,9 @@ struct Action {
 struct DecisionInput {
   std::vector<Action> actions;
   std::string policy_id, policy_version, clause;
+  std::string policy_leaf;                            // the tree's leaf (node id) decided on
+  std::map<std::string, std::string> policy_answers;  // question -> answer on the way there
+  nlohmann::json policy_trace;  // automation: the walk that reached the leaf (null: none)
   std::string facts, explanation;
   bool automated_detection = false;
   std::string automated_decision = "not_automated";
@@ -84,6 +88,20 @@ class CaseService {
   void Next(const auth::Principal& p, const std::string& queue, JsonFn done);
   void Release(const auth::Principal& p, int64_t case_id, JsonFn done);
   void Decide(const auth::Principal& p, int64_t case_id, DecisionInput d, JsonFn done);
+  // Decide, Escalate and a plain move to another queue inside a transaction the caller owns
+  // (automation acts in the job that records the policy evaluation). `out` gets what the
+  // asynchronous form answers; errors roll nothing back by themselves. Call WakeOutbox after
+  // the commit of a decision.
+  Status DecideInTx(store::WriteTx& tx, const std::string& actor, int64_t user_id, int64_t case_id,
+                    const DecisionInput& d, nlohmann::json* out);
+  Status EscalateInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id,
+                      int64_t version, const std::string& tier, const std::string& queue,
+                      const std::string& note, const nlohmann::json& fields, nlohmann::json* out);
+  Status RouteInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id, int64_t version,
+                   const std::string& queue, const std::string& note);
+  void WakeOutbox() const {
+    if (on_outbox_) on_outbox_();
+  }
   // Moves the case to an escalation tier's queue with a hand-off note and the tier's structured
   // fields (validated by the caller against the queue configuration), or hands it back to the
   // queue it came from (empty tier).

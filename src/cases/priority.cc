@@ -237,6 +237,14 @@ PriorityTerm AgeTerm(Millis opened_at, Millis now, const PriorityWeights& w) {
   return {"age", w.age_per_day * days, "Open " + FormatHours(days * 24) + "."};
 }
 
+PriorityTerm PolicyTerm(const PriorityInputs& in) {
+  if (in.policy_adjustment == 0 || std::isnan(in.policy_adjustment))
+    return {"policy", 0, "No policy adjustment."};
+  return {
+      "policy", in.policy_adjustment,
+      t_explain ? (in.policy_why.empty() ? "Adjusted by policy." : in.policy_why) : std::string()};
+}
+
 }  // namespace
 
 double ReporterAccuracy(int64_t past_flags, int64_t past_actioned) {
@@ -264,6 +272,7 @@ PriorityScore ComputePriority(const PriorityInputs& in, const PriorityWeights& w
       ReachTerm(in.views, in.followers, in.shares, w),
       VelocityTerm(in, tally, w),
       AgeTerm(in.opened_at, in.now, w),
+      PolicyTerm(in),
   };
   for (const PriorityTerm& t : score.terms) score.total += t.value;
   return score;

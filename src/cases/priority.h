@@ -26,6 +26,8 @@
 //                    surge = effective flags in the last hour minus the hourly rate before, raw
 //                    flags scaled by E / flags_total so repeat flags and cohorts buy no speed.
 //   age              age_per_day x days open [4/day]: unbounded, so nothing starves.
+//   policy           the sum of the priority adjustments the policies' outcomes ask for
+//                    (`priority: +20` in a tree), as automation last evaluated them.
 #pragma once
 
 #include <cstdint>
@@ -68,6 +70,8 @@ struct PriorityInputs {
   Millis now = 0;
   std::optional<Millis> legal_deadline;       // set when a legal order with a deadline applies
   std::optional<double> max_automated_score;  // highest classifier score, 0..1 (clamped)
+  double policy_adjustment = 0;               // asked by policies; taken as given
+  std::string policy_why;                     // which policies asked for it
 };
 
 // One line of the breakdown: {"reporters", 24.0, "3.0 effective reporters from 3 distinct"}.
@@ -79,7 +83,7 @@ struct PriorityTerm {
 
 struct PriorityScore {
   double total = 0;                 // the sum of terms[i].value, higher first
-  std::vector<PriorityTerm> terms;  // always the same eight names, in the order listed above
+  std::vector<PriorityTerm> terms;  // always the same nine names, in the order listed above
 };
 
 struct PriorityWeights {

@@ -113,6 +113,7 @@ void RegisterServe(CLI::App& app) {
     Services::Options opts;
     opts.test_clock = *test_clock;
     opts.sla_sweeps = true;
+    opts.automation = true;
     auto opened = Services::Open(*dir, opts);
     if (!opened) return (void)Fail(opened.error());
     auto& s = opened.value();

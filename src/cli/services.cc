@@ -1,9 +1,10 @@
 #include "cli/services.h"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -136,10 +137,45 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
     s->cases->notices().Set(std::move(t.value()));
   }
   s->intake->SetReceipts(&s->cases->notices(), [o = s->outbox.get()] { o->Wake(); });
+  s->analyzer = std::make_unique<analysis::Analyzer>(
+      data_dir + "/lists", analysis::AnalyzerLimits{}, data_dir + "/models");
+  // A bad list or model leaves analysis running without it rather than the server down;
+  // the reload endpoints report the file and line.
+  if (auto st = s->analyzer->Reload(); !st)
+    spdlog::error("analysis lists not loaded: {}: {}", st.error().field, st.error().message);
+  if (auto st = s->analyzer->ReloadClassifiers(); !st)
+    spdlog::error("classifiers not loaded: {}: {}", st.error().field, st.error().message);
+  if (auto st = s->LoadExternalClassifier(); !st)
+    spdlog::error("external classifier not configured: {}: {}", st.error().field,
+                  st.error().message);
+  automation::Worker::Deps deps;
+  deps.store = s->store.get();
+  deps.writer = s->writer.get();
+  deps.taxonomy = &s->taxonomy;
+  deps.clock = s->clock;
+  deps.analyzer = s->analyzer.get();
+  deps.policies = s->policies.get();
+  deps.cases = s->cases.get();
+  deps.queues = [svc = s.get()] { return svc->Queues(); };
+  bool automate = opts.automation && s->config.automation_enabled;
+  s->automation = std::make_unique<automation::Worker>(std::move(deps), automate);
+  // Without the thread (CLI commands) nothing is queued: a server finds the work at its start.
+  if (automate)
+    s->intake->SetAutomationHooks([w = s->automation.get()](int64_t id) { w->CaseChanged(id); },
+                                  [w = s->automation.get()](int64_t pk) { w->ContentChanged(pk); });
   s->appeals = std::make_unique<cases::Appeals>(*s->writer, s->config, *s->clock,
                                                 s->cases->notices(),
                                                 [o = s->outbox.get()] { o->Wake(); });
   return s;
+}
+
+Status Services::LoadExternalClassifier() {
+  auto cfg = analysis::LoadExternalClassifierConfig(data_dir + "/external_classifier.yaml");
+  if (!cfg)
+    return Error::Invalid("external_classifier.yaml: " + cfg.error().field, cfg.error().message);
+  analyzer->SetExternalClassifier(
+      cfg->enabled ? std::make_shared<analysis::ExternalClassifier>(cfg.value()) : nullptr);
+  return OkStatus();
 }
 
 std::shared_ptr<const cases::QueueConfig> Services::Queues() const {
@@ -265,10 +301,12 @@ Services::~Services() {
   // Stop everything that submits writes, then drain the writer while the services its
   // completion callbacks refer to still exist, then tear down the rest.
   if (sla) sla.reset();
+  if (automation) automation->Stop();
   if (cases) cases->Stop();
   if (outbox) outbox->Stop();
   writer.reset();
   appeals.reset();
+  automation.reset();
   outbox.reset();
   cases.reset();
   intake.reset();

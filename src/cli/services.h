@@ -7,17 +7,19 @@
 #include <mutex>
 #include <string>
 
+#include "analysis/analyzer.h"
 #include "auth/accounts.h"
 #include "auth/auth.h"
+#include "automation/worker.h"
 #include "cases/appeals.h"
 #include "cases/case_service.h"
 #include "cases/queues.h"
 #include "cases/sla_sweeper.h"
-#include "notify/outbox.h"
-#include "policy/library.h"
 #include "core/config.h"
 #include "core/taxonomy.h"
 #include "intake/intake.h"
+#include "notify/outbox.h"
+#include "policy/library.h"
 #include "store/group_commit.h"
 #include "store/store.h"
 
@@ -39,6 +41,13 @@ struct Services {
   std::unique_ptr<notify::OutboxWorker> outbox;  // delivers continuously only in `vigil serve`
   std::unique_ptr<policy::PolicyLibrary> policies;  // DATA/policies, loaded by Open
   std::unique_ptr<ManualClock> test_clock;     // set when serving with --test-clock
+  // One analyzer per process: DATA/lists, DATA/models and DATA/external_classifier.yaml.
+  std::unique_ptr<analysis::Analyzer> analyzer;
+  // Analysis and policies on intake; runs its thread only in `vigil serve`.
+  std::unique_ptr<automation::Worker> automation;
+
+  // Re-reads DATA/external_classifier.yaml (absent: disabled); an invalid file changes nothing.
+  Status LoadExternalClassifier();
 
   // The queue configuration in force (queues.yaml); replaced whole by ReloadQueues.
   std::shared_ptr<const cases::QueueConfig> Queues() const;
@@ -63,6 +72,7 @@ struct Services {
   struct Options {
     bool test_clock = false;  // a clock moved by POST /v1/test/clock (for tests only)
     bool sla_sweeps = false;  // run the periodic SLA sweep and webhook delivery (the server)
+    bool automation = false;  // run analysis and policies on intake in the background
   };
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir);
   static Result<std::unique_ptr<Services>> Open(const std::string& data_dir, const Options& opts);

@@ -70,8 +70,9 @@ Result<Config> Config::FromYaml(const std::string& text) {
   try {
     YAML::Node root = YAML::Load(text);
     if (!root || root.IsNull()) return c;
-    if (auto s = CheckKeys(root, "", {"listen", "io_threads", "limits", "rate_limits", "sessions",
-                                      "storage", "claims", "sla", "appeals", "strikes", "misuse"});
+    if (auto s = CheckKeys(root, "",
+                           {"listen", "io_threads", "limits", "rate_limits", "sessions", "storage",
+                            "claims", "sla", "appeals", "strikes", "misuse", "automation"});
         !s)
       return s.error();
     Read(root, "listen", &c.listen);
@@ -147,6 +148,10 @@ Result<Config> Config::FromYaml(const std::string& text) {
           return Error::Invalid("sla.sweep_seconds", "must be between 1 and 3600");
         c.sla_sweep_ms = static_cast<Millis>(secs * 1000);
       }
+    }
+    if (auto n = root["automation"]) {
+      if (auto s = CheckKeys(n, "automation", {"enabled"}); !s) return s.error();
+      Read(n, "enabled", &c.automation_enabled);
     }
     if (auto n = root["claims"]) {
       if (auto s = CheckKeys(n, "claims", {"lease_seconds"}); !s) return s.error();

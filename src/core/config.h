@@ -46,7 +46,9 @@ struct Config {
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS
   size_t max_group_commit = 4096;
-
+  // Analysis and policies on every flag and content item (`vigil serve`); off only to measure
+  // intake without them.
+  bool automation_enabled = true;
 
   static Result<Config> FromYaml(const std::string& text);
   static Result<Config> Load(const std::string& data_dir);  // defaults when the file is absent

@@ -25,14 +25,6 @@ constexpr size_t kMaxAnalyzeText = 64 * 1024;
 
 Response Json(int status, const json& body) { return JsonResponse(status, body.dump()); }
 
-// DATA/external_classifier.yaml (absent: disabled). A bad file leaves the adapter as it was.
-Status LoadExternal(analysis::Analyzer& analyzer, const std::string& data_dir) {
-  auto cfg = analysis::LoadExternalClassifierConfig(data_dir + "/external_classifier.yaml");
-  if (!cfg) return Error::Invalid("external_classifier.yaml: " + cfg.error().field, cfg.error().message);
-  analyzer.SetExternalClassifier(cfg->enabled ? std::make_shared<analysis::ExternalClassifier>(cfg.value()) : nullptr);
-  return OkStatus();
-}
-
 json ExternalJson(const analysis::Analyzer& analyzer) {
   auto e = analyzer.external_classifier();
   if (!e) return {{"enabled", false}};
@@ -102,17 +94,9 @@ Result<std::pair<Millis, analysis::ReportOptions>> ReportQuery(
 }  // namespace
 
 void AddAnalysisRoutes(Server& server, Services& s) {
-  auto analyzer = std::make_shared<analysis::Analyzer>(s.data_dir + "/lists", analysis::AnalyzerLimits{},
-                                                       s.data_dir + "/models");
+  // The process's analyzer (Services), shared with analysis on intake; loaded at open.
+  analysis::Analyzer* analyzer = s.analyzer.get();
   analysis::Normalizer::Warm();
-  // A bad list at start leaves analysis running without lists rather than the server down;
-  // POST /v1/lists:reload reports the file and line.
-  if (auto st = analyzer->Reload(); !st)
-    spdlog::error("analysis lists not loaded: {}: {}", st.error().field, st.error().message);
-  if (auto st = analyzer->ReloadClassifiers(); !st)
-    spdlog::error("classifiers not loaded: {}: {}", st.error().field, st.error().message);
-  if (auto st = LoadExternal(*analyzer, s.data_dir); !st)
-    spdlog::error("external classifier not configured: {}: {}", st.error().field, st.error().message);
   // With the external classifier on, an analysis may wait on the network (within its timeouts and
   // retries): those run on threads of their own, not on the server's I/O or worker threads.
   auto external_pool = std::make_shared<boost::asio::thread_pool>(4);
@@ -190,11 +174,14 @@ void AddAnalysisRoutes(Server& server, Services& s) {
               }});
   server.Add({"POST", "/v1/classifiers:reload", kListAdmins, false, true, 0,
               "Load the latest version of every model in DATA/models (after `vigil classifier "
-              "train`) and DATA/external_classifier.yaml, and swap them in without pausing analysis; "
+              "train`) and DATA/external_classifier.yaml, and swap them in without pausing "
+              "analysis; "
               "a model or setting that cannot be loaded changes nothing and the error names it.",
-              "analysis", [analyzer, data_dir = s.data_dir](Context&, Respond respond) {
-                if (auto st = analyzer->ReloadClassifiers(); !st) return respond(ProblemResponse(st.error()));
-                if (auto st = LoadExternal(*analyzer, data_dir); !st) return respond(ProblemResponse(st.error()));
+              "analysis", [analyzer, &s](Context&, Respond respond) {
+                if (auto st = analyzer->ReloadClassifiers(); !st)
+                  return respond(ProblemResponse(st.error()));
+                if (auto st = s.LoadExternalClassifier(); !st)
+                  return respond(ProblemResponse(st.error()));
                 respond(Json(200, {{"reloaded", true}, {"classifiers", ClassifiersJson(*analyzer->classifiers())},
                                    {"external", ExternalJson(*analyzer)}}));
               }});

@@ -2,17 +2,19 @@
 
 #include <algorithm>
 
+#include "automation/guidance.h"
 #include "cases/case_service.h"
 #include "http/analysis_routes.h"
 #include "http/backtest_routes.h"
 #include "cases/decision_notices.h"
 #include "cases/suspensions.h"
 #include "events/audit.h"
+#include "http/analysis_routes.h"
 #include "http/console.h"
 #include "http/policy_routes.h"
 #include "http/route_roles.h"
-#include "notify/webhook.h"
 #include "intake/flag_parser.h"
+#include "notify/webhook.h"
 
 namespace vigil::http {
 namespace {
@@ -431,6 +433,7 @@ void AddReadRoutes(Server& server, Services& s) {
                 json decisions = json::array();
                 for (const auto& d : rtx->DecisionsOfCase(c->id)) decisions.push_back(DecisionJson(d));
                 j["decisions"] = decisions;
+                j.update(automation::CaseAutomationJson(*rtx, *c));
                 j["sla"] = SlaJson(*c, *s.Queues(), s.taxonomy, s.clock->Now());
                 json appeals = json::array();
                 for (const auto& a : rtx->AppealsOfCase(c->id)) {
@@ -614,8 +617,14 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 if (!d) return respond(ProblemResponse(d.error()));
                 if (auto st = s.policies->PinVersion(d->policy_id, d->policy_version); !st)
                   return respond(ProblemResponse(st.error()));
-                auto c = VisibleCase(s, ctx, *s.store->BeginRead(), respond);
+                auto rtx = s.store->BeginRead();
+                auto c = VisibleCase(s, ctx, *rtx, respond);
                 if (!c) return;
+                if (auto st = automation::CheckCitation(*rtx, *s.policies, s.taxonomy, c->id,
+                                                        &d.value(), s.clock->Now());
+                    !st)
+                  return respond(ProblemResponse(st.error()));
+                rtx.reset();
                 s.cases->Decide(ctx.principal, c->id, std::move(d.value()), Reply(respond, 201));
               }});
   server.Add({"POST", "/v1/decisions:bulk", {Role::kSenior, Role::kAdmin}, false, false, 0,
@@ -759,6 +768,43 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                 if (!c) return;
                 s.cases->Escalate(ctx.principal, c->id, b["case_version"].get<int64_t>(), tier,
                                   t->queue, b["note"], fields, Reply(respond, 200));
+              }});
+  server.Add({"GET", "/v1/cases/{id}/guidance", kCaseReaders, false, false, 0,
+              "Guided review: every running policy that applies to the case walked now, with the "
+              "question the case waits on (guidance and choices), the answers recorded, and at a "
+              "leaf the proposed decision.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto rtx = s.store->BeginRead();
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
+                auto g = automation::Guidance(*rtx, *s.policies, s.taxonomy, c->id, s.clock->Now());
+                respond(g ? Json(200, g.value()) : ProblemResponse(g.error()));
+              }});
+  server.Add({"POST", "/v1/cases/{id}/answers", kReviewers, false, false, 0,
+              "Answer the question a policy waits on: {policy, version?, question, answer}. "
+              "Recorded as policy.answered; answers the next question or, at a leaf, the "
+              "proposed decision to send to /decisions.",
+              "cases", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto in = automation::ParseAnswer(body.value());
+                if (!in) return respond(ProblemResponse(in.error()));
+                auto rtx = s.store->BeginRead();
+                auto c = VisibleCase(s, ctx, *rtx, respond);
+                if (!c) return;
+                auto prepared = automation::PrepareAnswer(*rtx, *s.policies, s.taxonomy, c->id,
+                                                          std::move(in.value()), s.clock->Now());
+                rtx.reset();
+                if (!prepared) return respond(ProblemResponse(prepared.error()));
+                auto a = std::make_shared<automation::PreparedAnswer>(std::move(prepared.value()));
+                s.writer->Submit(
+                    [a, &s, actor = ctx.principal.Actor()](store::WriteTx& tx) -> Status {
+                      automation::RecordAnswer(tx, *a, actor, s.clock->Now());
+                      return OkStatus();
+                    },
+                    [a, respond](const Status& st) {
+                      respond(st ? Json(200, a->response) : ProblemResponse(st.error()));
+                    });
               }});
   server.Add({"POST", "/v1/cases/{id}/handback", {Role::kSenior, Role::kLegal, Role::kAdmin},
               false, false, 0,

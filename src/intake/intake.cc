@@ -302,6 +302,7 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
       [this, st, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
         if (st->receipt && !st->receipt->scored) CaseChanged(st->receipt->case_id);
+        if (st->receipt) FlagWritten(st->receipt->case_id);
         if (st->receipt && st->receipt->receipt_queued) OutboxWritten();
         if (st->receipt && st->out.body.is_null()) AppendReceipt(st->out.text, st->flag, *st->receipt);
         done(std::move(st->out));
@@ -312,10 +313,11 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
 void Intake::SubmitContent(const auth::Principal& p, ContentItem content, IdempotencyKey idem,
                            OutcomeFn done) {
   auto out = std::make_shared<Outcome>();
+  auto written_pk = std::make_shared<int64_t>(0);  // 0 when an idempotent replay wrote nothing
   std::string actor = p.Actor();
   std::string iprincipal = IdempotencyPrincipal(p);
   writer_.Submit(
-      [this, out, actor, iprincipal, idem = std::move(idem),
+      [this, out, written_pk, actor, iprincipal, idem = std::move(idem),
        content = std::move(content)](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, out.get(), [&]() -> Status {
@@ -330,11 +332,13 @@ void Intake::SubmitContent(const auth::Principal& p, ContentItem content, Idempo
           int64_t seq = tx.AppendEvent(e);
           *out = {created ? 201 : 200,
                   json{{"id", content.id}, {"created", created}, {"event_seq", seq}}};
+          *written_pk = pk;
           return OkStatus();
         });
       },
-      [out, done = std::move(done)](const Status& s) {
+      [this, out, written_pk, done = std::move(done)](const Status& s) {
         if (!s) return done({HttpStatus(s.error().code), Problem(s.error())});
+        if (*written_pk && content_written_) content_written_(*written_pk);
         done(std::move(*out));
       });
 }
@@ -440,6 +444,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           for (const auto& w : st->written) {
             if (!w) continue;
             if (!w->scored) CaseChanged(w->case_id);
+            FlagWritten(w->case_id);
             receipts = receipts || w->receipt_queued;
           }
           if (receipts) OutboxWritten();

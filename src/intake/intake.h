@@ -60,6 +60,14 @@ class Intake {
     case_changed_ = std::move(hook);
   }
 
+  // Called after the commit for every accepted flag (the case it joined or opened) and every
+  // content item written (its row id), scored or not: analysis and policies run on each.
+  void SetAutomationHooks(std::function<void(int64_t case_id)> flag_written,
+                          std::function<void(int64_t content_pk)> content_written) {
+    flag_written_ = std::move(flag_written);
+    content_written_ = std::move(content_written);
+  }
+
   // Chooses the queue a new case opens in (routing rules); defaults to the reason's queue.
   using Router = std::function<std::string(const Flag&, const Reason&)>;
   void SetRouter(Router router) { router_ = std::move(router); }
@@ -92,6 +100,7 @@ class Intake {
   const Clock& clock_;
   RateLimiter limiter_;
   std::function<void(int64_t)> case_changed_;
+  std::function<void(int64_t)> flag_written_, content_written_;
   Router router_;
   Scorer scorer_;
   const notify::NoticeStore* receipts_ = nullptr;
@@ -101,6 +110,9 @@ class Intake {
   }
   void CaseChanged(int64_t case_id) const {
     if (case_changed_) case_changed_(case_id);
+  }
+  void FlagWritten(int64_t case_id) const {
+    if (flag_written_) flag_written_(case_id);
   }
 };
 

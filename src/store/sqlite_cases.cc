@@ -65,6 +65,10 @@ CaseSignals QueryCaseSignals(SqliteConn& db, int64_t case_id, Millis now, bool t
     s.Bind(1, case_id);
     while (s.Step()) sig.legal_orders.push_back(s.Text(0));
   }
+  if (auto a = QueryCaseAutomation(db, case_id)) {
+    sig.policy_priority = a->priority_adjust;
+    sig.policy_priority_why = a->priority_why;
+  }
   return sig;
 }
 

@@ -59,6 +59,17 @@ int InsertPolicyVersionRow(SqliteConn& db, const PolicyVersionRow& v, int64_t ev
 void ActivatePolicyRow(SqliteConn& db, const std::string& policy_id, int version, Millis now);
 std::optional<int> RollBackPolicyRow(SqliteConn& db, const std::string& policy_id);
 void SetPolicyShadowRow(SqliteConn& db, const std::string& policy_id, int version);
+// Automation state (sqlite_automation.cc), shared by the read and write halves.
+void PutContentAnalysisRow(SqliteConn& db, const ContentAnalysisRow& r);
+void PutCasePolicyStateRow(SqliteConn& db, const CasePolicyStateRow& r);
+void PutCaseAutomationRow(SqliteConn& db, const CaseAutomationRow& r);
+std::optional<CaseAutomationRow> QueryCaseAutomation(SqliteConn& db, int64_t case_id);
+std::optional<ContentAnalysisRow> QueryContentAnalysis(SqliteConn& db, int64_t content_pk);
+int64_t QueryContentRevision(SqliteConn& db, int64_t content_pk);
+std::vector<CasePolicyStateRow> QueryPolicyStates(SqliteConn& db, int64_t case_id);
+std::vector<int64_t> QueryOpenCasesOfContent(SqliteConn& db, int64_t content_pk);
+std::vector<int64_t> QueryUnanalysedContent(SqliteConn& db, int64_t after, int limit);
+std::vector<int64_t> QueryUnevaluatedCases(SqliteConn& db, int64_t after, int limit);
 #define VIGIL_EVENT_COLUMNS "seq, ts, type, subject, actor, payload, prev_hash, hash"
 
 // A pool of read-only connections so concurrent readers never wait for each other or the writer.

@@ -453,6 +453,27 @@ class SqliteReadTx final : public ReadTx {
     while (s.Step()) out.push_back(LoadEvent(s));
     return out;
   }
+  std::optional<ContentAnalysisRow> GetContentAnalysis(int64_t content_pk) override {
+    return QueryContentAnalysis(*db_, content_pk);
+  }
+  int64_t ContentRevision(int64_t content_pk) override {
+    return QueryContentRevision(*db_, content_pk);
+  }
+  std::vector<CasePolicyStateRow> PolicyStatesOfCase(int64_t case_id) override {
+    return QueryPolicyStates(*db_, case_id);
+  }
+  std::optional<CaseAutomationRow> GetCaseAutomation(int64_t case_id) override {
+    return QueryCaseAutomation(*db_, case_id);
+  }
+  std::vector<int64_t> OpenCasesOfContent(int64_t content_pk) override {
+    return QueryOpenCasesOfContent(*db_, content_pk);
+  }
+  std::vector<int64_t> UnanalysedContent(int64_t after, int limit) override {
+    return QueryUnanalysedContent(*db_, after, limit);
+  }
+  std::vector<int64_t> UnevaluatedCases(int64_t after, int limit) override {
+    return QueryUnevaluatedCases(*db_, after, limit);
+  }
   void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) override {
     // Storage order (rowid), not ORDER BY: verification must see a swap, not sort it away.
     auto s = db_->Prepare("SELECT " VIGIL_EVENT_COLUMNS " FROM events WHERE rowid >= ?1");

@@ -275,6 +275,37 @@ CREATE TABLE policy_activations (
 );
 CREATE INDEX policy_activations_policy ON policy_activations(policy_id, id);
 )SQL"},
+      {13, "analysis and policies on intake", R"SQL(
+-- Grows when a content item's text or language changes: what analysis depends on.
+ALTER TABLE content ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE content_analysis (
+  content_id   INTEGER PRIMARY KEY REFERENCES content(id),
+  revision     INTEGER NOT NULL,
+  analysed_at  INTEGER NOT NULL,
+  event_seq    INTEGER NOT NULL  -- content.analysed: the analysis is its payload
+);
+CREATE TABLE case_automation (
+  case_id          INTEGER PRIMARY KEY REFERENCES cases(id),
+  last_flag_id     INTEGER NOT NULL,
+  content_revision INTEGER NOT NULL,
+  priority_adjust  REAL NOT NULL DEFAULT 0,
+  priority_why     TEXT NOT NULL DEFAULT '',
+  evaluated_at     INTEGER NOT NULL
+);
+CREATE TABLE case_policy_state (
+  case_id     INTEGER NOT NULL REFERENCES cases(id),
+  policy_id   TEXT NOT NULL,
+  version     INTEGER NOT NULL,
+  mode        TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  question    TEXT NOT NULL,
+  digest      TEXT NOT NULL,
+  answers     TEXT NOT NULL,
+  event_seq   INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY (case_id, policy_id)
+);
+)SQL"},
   };
   return migrations;
 }

@@ -161,7 +161,9 @@ class SqliteWriteTx final : public WriteTx {
       if (!pk) throw StoreError("content vanished during upsert");
     }
     auto s = db_.Prepare(
-        "UPDATE content SET type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
+        "UPDATE content SET revision = revision + CASE WHEN COALESCE(text, '') = COALESCE(?3, '') "
+        "AND COALESCE(language, '') = COALESCE(?11, '') THEN 0 ELSE 1 END, "
+        "type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
         "views=?8, followers=?9, shares=?10, language=?11, metadata=?12 WHERE id=?1");
     BindContent(s, c, author_pk).Bind(1, *pk).Exec();
     return {*pk, false};
@@ -239,6 +241,13 @@ class SqliteWriteTx final : public WriteTx {
   std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) override {
     return QueryDecisions(db_, case_id);
   }
+  void PutContentAnalysis(const ContentAnalysisRow& r) override { PutContentAnalysisRow(db_, r); }
+  void PutPolicyState(const CasePolicyStateRow& r) override { PutCasePolicyStateRow(db_, r); }
+  void PutCaseAutomation(const CaseAutomationRow& r) override { PutCaseAutomationRow(db_, r); }
+  std::optional<CaseAutomationRow> GetCaseAutomation(int64_t case_id) override {
+    return QueryCaseAutomation(db_, case_id);
+  }
+
   int64_t InsertWebhook(const WebhookRow& w) override {
     db_.Prepare("INSERT INTO webhooks(url, secret, events, created_at, disabled) "
                 "VALUES (?1, ?2, ?3, ?4, ?5)")

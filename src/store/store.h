@@ -197,6 +197,8 @@ struct CaseSignals {
   int64_t flags_total = 0, flags_last_hour = 0;
   std::vector<Reporter> reporters;
   std::vector<std::string> legal_orders;  // legal_order JSON of legal-order flags
+  double policy_priority = 0;             // adjustment asked by policies (case_automation)
+  std::string policy_priority_why;
 };
 
 struct DecisionRow {
@@ -264,6 +266,44 @@ struct DecidedCaseRow {
   Millis decided_at = 0;
   std::string text;
   std::string language;
+};
+
+// The stored analysis of a content item (analysis::AnalysisResult in its JSON form) and the
+// content revision it was made from; content.revision grows when the text or language changes.
+struct ContentAnalysisRow {
+  int64_t content_pk = 0;
+  int64_t revision = 0;          // of the content when analysed
+  int64_t content_revision = 0;  // of the content now (reads only)
+  Millis analysed_at = 0;
+  int64_t event_seq = 0;      // the content.analysed event, which holds the analysis
+  std::string analysis_json;  // its payload's "analysis" (reads only)
+};
+
+// The latest evaluation of one policy on one case (the projection of its policy.evaluated
+// events): what automation did, or the question the case waits on.
+struct CasePolicyStateRow {
+  int64_t case_id = 0;
+  std::string policy_id;
+  int version = 0;
+  std::string mode;             // active | shadow
+  std::string status;           // outcome | question | no_match
+  std::string question;         // the question's name while status is question
+  std::string digest;           // of the evaluation, so an identical one is not recorded twice
+  std::string answers_json;     // a reviewer's answers so far ({question: answer}); the walk
+                                // itself is the event at event_seq
+  int64_t event_seq = 0;
+  Millis updated_at = 0;
+};
+
+// What automation has seen of a case: the newest flag and content revision it evaluated, and
+// the priority adjustment its policies ask for.
+struct CaseAutomationRow {
+  int64_t case_id = 0;
+  int64_t last_flag_id = 0;
+  int64_t content_revision = 0;
+  double priority_adjust = 0;
+  std::string priority_why;
+  Millis evaluated_at = 0;
 };
 
 struct CaseFilter {
@@ -348,6 +388,11 @@ class WriteTx {
   // or not at `version`.
   virtual bool MoveCase(int64_t case_id, int64_t version, const std::string& queue,
                         const std::string& tier, const std::string& from, Millis now) = 0;
+  // Automation (analysis and policies on intake).
+  virtual void PutContentAnalysis(const ContentAnalysisRow& r) = 0;
+  virtual void PutPolicyState(const CasePolicyStateRow& r) = 0;
+  virtual void PutCaseAutomation(const CaseAutomationRow& r) = 0;
+  virtual std::optional<CaseAutomationRow> GetCaseAutomation(int64_t case_id) = 0;
   // Webhooks and the outbox.
   virtual int64_t InsertWebhook(const WebhookRow& w) = 0;
   // Queues `body` for every active webhook subscribed to `event_type`; returns rows written.
@@ -471,6 +516,16 @@ class ReadTx {
   // `version` 0: the latest.
   virtual std::optional<PolicyVersionRow> GetPolicyVersion(const std::string& policy_id,
                                                            int version) = 0;
+  // Automation: stored analyses, policy states, and the work left when the process stopped.
+  virtual std::optional<ContentAnalysisRow> GetContentAnalysis(int64_t content_pk) = 0;
+  virtual int64_t ContentRevision(int64_t content_pk) = 0;  // 0 when no such content
+  virtual std::vector<CasePolicyStateRow> PolicyStatesOfCase(int64_t case_id) = 0;
+  virtual std::optional<CaseAutomationRow> GetCaseAutomation(int64_t case_id) = 0;
+  virtual std::vector<int64_t> OpenCasesOfContent(int64_t content_pk) = 0;
+  // Content whose current revision has no analysis, and open cases with a flag or content
+  // revision automation has not evaluated; ids above `after`, ascending, at most `limit`.
+  virtual std::vector<int64_t> UnanalysedContent(int64_t after, int limit) = 0;
+  virtual std::vector<int64_t> UnevaluatedCases(int64_t after, int limit) = 0;
 
   // Streams in id/seq order; the callback returns false to stop.
   virtual void ScanEvents(int64_t from_seq, const std::function<bool(events::Event&)>& fn) = 0;

@@ -113,6 +113,28 @@ try {
     await page.locator("table.queues").waitFor();
   });
 
+  await check("the policy guide asks the tree's question and fills the decide form", async () => {
+    const r = await apiCall(base, token, "POST", "/v1/flags", {
+      content: { id: "e2e-guide-1", type: "text", text: "Official support of MegaBank: send your PIN here", author: { id: "acct-e2e-imp" } },
+      reason: "impersonation", source: "user", reporter: { id: "e2e-reporter-guide" },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await page.goto(`${base}/cases/${r.body.case_id}`);
+    const guide = page.getByRole("region", { name: "Policy guide" });
+    await guide.waitFor({ timeout: 10000 });
+    await guide.getByText("Does the content pretend to be a real person or brand?", { exact: true }).waitFor();
+    await screen("case-policy-guide");
+    await guide.getByRole("button", { name: "yes", exact: true }).click();
+    await page.waitForFunction(() => document.querySelector('input[name="clause"]')?.value === "I1");
+    assert.equal(await page.locator('input[name="policy"]').inputValue(), "e2e_impersonation");
+    assert.equal(await page.locator('select[name="action"]').inputValue(), "remove");
+    await page.getByRole("button", { name: "Decide Ctrl+Enter" }).click();
+    await status().filter({ hasText: "Decided" }).waitFor();
+    await page.locator(".timeline li", { hasText: "decision.made" }).waitFor();
+    await page.getByRole("link", { name: "Queues" }).click();
+    await page.locator("table.queues").waitFor();
+  });
+
   await page.keyboard.press("n");
   await page.locator("[data-case-ready]").waitFor();
   const decidedByAgent = await caseIdOf();

@@ -2,7 +2,7 @@
 // data directory with the demo data, and Debian's chromium driven by playwright-core. Shared by
 // the e2e test (console.e2e.mjs) and the benchmark (bench/console/run.mjs).
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { createRequire } from "node:module";
@@ -50,6 +50,26 @@ export async function startVigil(vigil, { items = 400 } = {}) {
   for (const [name, role, teams] of users)
     run("user", "add", "--data", data, "--name", name, "--role", role, "--password", PASSWORD, "--teams", teams);
   run("user", "add", "--data", data, "--name", "e2e.platform", "--role", "integration");
+  // A policy whose tree asks a reviewer (never acts alone), for the policy guide.
+  mkdirSync(join(data, "policies"), { recursive: true });
+  writeFileSync(join(data, "policies", "e2e-impersonation.yaml"), [
+    "id: e2e_impersonation",
+    "title: Impersonation",
+    "dsa_category: STATEMENT_CATEGORY_OTHER_VIOLATION_TC",
+    "guidelines: Accounts may not pretend to be someone else.",
+    "clauses: { I1: Pretending to be a real person, I2: Parody or fan account }",
+    "tree:",
+    "  - if: flags.count >= 1",
+    "    then: { question: pretends }",
+    "  - else: { needs_human_review: true }",
+    "questions:",
+    "  pretends:",
+    '    ask: "Does the content pretend to be a real person or brand?"',
+    '    guidance: "Compare name, picture and claims with the real account; parody labelled as such is allowed."',
+    "    yes: { action: remove, clause: I1 }",
+    "    no: { action: no_violation, clause: I2 }",
+    "",
+  ].join("\n"));
   const token = run("token", "create", "--data", data, "--user", "e2e.platform").trim().split("\n")[0];
   const port = await freePort();
   const ready = join(tmp, "ready");
@@ -117,12 +137,20 @@ export async function unreachableByKeyboard(page) {
     );
     controls.forEach((el, i) => el.setAttribute("data-e2e-control", String(i)));
     window.__reached = new Set();
-    window.__onFocus = (e) => e.target?.getAttribute && window.__reached.add(e.target.getAttribute("data-e2e-control"));
+    window.__onFocus = (e) => {
+      const id = e.target?.getAttribute ? e.target.getAttribute("data-e2e-control") : null;
+      if (id !== null) window.__reached.add(id);
+    };
     document.addEventListener("focusin", window.__onFocus);
     controls[0]?.focus(); // Tab order starts at the first control
     return controls.length;
   });
-  for (let i = 0; i < count + 5; i++) await page.keyboard.press("Tab");
+  // Other tab stops (the parts of a date input, <summary>, scrollable regions) sit between the
+  // controls, so tab until every control was reached or twice the count plus a margin.
+  for (let i = 0; i < 2 * count + 20; i++) {
+    await page.keyboard.press("Tab");
+    if (i >= count && i % 10 === 0 && (await page.evaluate((n) => window.__reached.size >= n, count))) break;
+  }
   return page.evaluate(() => {
     document.removeEventListener("focusin", window.__onFocus);
     // A radio group is one tab stop (arrow keys move within it).

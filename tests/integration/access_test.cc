@@ -42,6 +42,8 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"POST /v1/cases/{id}/release", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/decisions", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/escalate", {"agent", "senior", "legal", "admin"}},
+    {"GET /v1/cases/{id}/guidance", {"agent", "senior", "qa", "legal", "admin"}},
+    {"POST /v1/cases/{id}/answers", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/decisions:bulk", {"senior", "admin"}},
     {"POST /v1/cases/{id}/notices:preview", {"agent", "senior", "legal", "admin"}},
     {"POST /v1/cases/{id}/appeals", {"integration", "senior", "admin"}},

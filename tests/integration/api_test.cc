@@ -73,7 +73,11 @@ TEST_F(ApiTest, MinimalFlagOpensACaseAndRepeatsJoinIt) {
   EXPECT_EQ(c.json()["content"]["id"], "post-123");
   auto tl = admin.Get("/v1/cases/" + std::to_string(j1["case_id"].get<int>()) + "/events");
   ASSERT_EQ(tl.status, 200);
-  EXPECT_EQ(tl.json()["events"].size(), 3u);
+  // Three flags; automation may add the starter policies' evaluations in the meantime.
+  json events = tl.json()["events"];
+  size_t flags = 0;
+  for (const auto& e : events) flags += e["type"] == "flag.received";
+  EXPECT_EQ(flags, 3u) << events.dump();
 }
 
 TEST_F(ApiTest, ContentSentFirstCanBeReferencedById) {

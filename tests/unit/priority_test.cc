@@ -267,8 +267,10 @@ TEST(Priority, TotalIsTheSumOfExplainedTerms) {
   in.max_automated_score = 0.7;
   in.legal_deadline = kNow + 30 * kHour;
   in.opened_at = kNow - 3 * kDay;
+  in.policy_adjustment = 20;
+  in.policy_why = "spam_scams v1: +20";
   PriorityScore s = ComputePriority(in);
-  ASSERT_EQ(s.terms.size(), 8u);
+  ASSERT_EQ(s.terms.size(), 9u);
   double sum = 0;
   for (const PriorityTerm& t : s.terms) {
     sum += t.value;
@@ -279,6 +281,8 @@ TEST(Priority, TotalIsTheSumOfExplainedTerms) {
   EXPECT_DOUBLE_EQ(s.total, sum);
   EXPECT_EQ(Term(s, "legal_order").explanation, "Legal order due in 30.0 h.");
   EXPECT_EQ(Term(s, "severity").explanation, "Reason severity 4 of 5.");
+  EXPECT_EQ(Term(s, "policy").value, 20);
+  EXPECT_EQ(Term(s, "policy").explanation, "spam_scams v1: +20");
 }
 
 TEST(Priority, AutomatedOnlyCaseWorks) {

@@ -113,6 +113,16 @@ export interface CaseDetail extends CaseSummary {
   appeals: Appeal[];
   holder?: string;
   sla: Sla;
+  // Stored by analysis on intake: signals with byte spans in the text as written.
+  analysis?: { signals: { name: string; value: string; score: number; why: string; spans: { begin: number; end: number }[] }[]; current: boolean };
+  policies?: { policy: string; version: number; mode: string; status: string; question?: string }[];
+}
+
+// What the tree proposes at a leaf, in the form POST /v1/cases/{id}/decisions takes.
+export interface ProposedDecision {
+  actions: { type: string; duration?: string }[];
+  policy: { id: string; version: string; clause: string; leaf: string; answers: Record<string, string> };
+  case_version: number;
 }
 
 export interface EventItem {

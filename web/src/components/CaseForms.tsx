@@ -2,7 +2,7 @@
 // and comment. Each posts to the API and shows the server's error, field and reason, as it came.
 import { forwardRef, useImperativeHandle, useRef, useState, type FormEvent } from "react";
 import { post } from "../api";
-import type { CaseDetail, Tier } from "../types";
+import type { CaseDetail, ProposedDecision, Tier } from "../types";
 import { ErrorBox } from "./ErrorBox";
 
 export const ACTIONS: { type: string; label: string; key?: string; verb: string }[] = [
@@ -21,6 +21,8 @@ export const ACTIONS: { type: string; label: string; key?: string; verb: string 
 export interface DecideHandle {
   choose: (type: string) => void;
   submit: () => void;
+  // Fills the form from the policy guide's leaf: actions, policy, version, clause, leaf, answers.
+  prefill: (d: ProposedDecision) => void;
 }
 
 interface Notice {
@@ -42,7 +44,15 @@ export const DecideForm = forwardRef<DecideHandle, { c: CaseDetail; onDone: (msg
     const [error, setError] = useState<unknown>(null);
     const [notices, setNotices] = useState<Notice[] | null>(null);
     const [busy, setBusy] = useState(false);
+    const [guided, setGuided] = useState<ProposedDecision | null>(null);
     const form = useRef<HTMLFormElement>(null);
+
+    function prefill(d: ProposedDecision) {
+      choose(d.actions[0].type);
+      setDuration(d.actions[0].duration ?? "");
+      setPolicy({ id: d.policy.id, version: d.policy.version, clause: d.policy.clause });
+      setGuided(d);
+    }
 
     function choose(type: string) {
       const a = ACTIONS.find((x) => x.type === type);
@@ -62,6 +72,11 @@ export const DecideForm = forwardRef<DecideHandle, { c: CaseDetail; onDone: (msg
       if (duration) act.duration = duration;
       const b: Record<string, unknown> = { case_version: c.version, actions: [act], facts, explanation };
       if (policy.id) b.policy = { id: policy.id, version: policy.version, clause: policy.clause };
+      // Still the guide's leaf: cite it with the answers, and keep the leaf's other actions.
+      if (guided && guided.policy.id === policy.id && guided.actions[0].type === action) {
+        b.actions = [act, ...guided.actions.slice(1)];
+        b.policy = { ...(b.policy as object), leaf: guided.policy.leaf, answers: guided.policy.answers };
+      }
       return b;
     }
     async function submit(e?: FormEvent) {
@@ -87,7 +102,7 @@ export const DecideForm = forwardRef<DecideHandle, { c: CaseDetail; onDone: (msg
         setError(err);
       }
     }
-    useImperativeHandle(ref, () => ({ choose, submit: () => form.current?.requestSubmit() }));
+    useImperativeHandle(ref, () => ({ choose, prefill, submit: () => form.current?.requestSubmit() }));
 
     return (
       <form ref={form} onSubmit={submit} className="decide" aria-label="Decide"

@@ -143,8 +143,12 @@ export function PriorityView({ c }: { c: CaseDetail }) {
 function summary(e: EventItem): string {
   const p = e.payload || {};
   const bits: string[] = [];
-  for (const k of ["reason", "queue", "tier", "note", "text", "outcome", "explanation", "grounds"])
+  for (const k of ["reason", "queue", "tier", "note", "text", "outcome", "explanation", "grounds",
+                   "policy", "mode", "status", "automation", "question", "answer"])
     if (typeof p[k] === "string" && p[k]) bits.push(`${k}: ${p[k]}`);
+  if (p.policy && typeof p.policy === "object" && p.policy.id)
+    bits.push(`policy: ${p.policy.id} v${p.policy.version}${p.policy.clause ? `, clause ${p.policy.clause}` : ""}`);
+  if (p.analysis && Array.isArray(p.analysis.signals)) bits.push(`${p.analysis.signals.length} signals`);
   if (Array.isArray(p.actions)) bits.push("actions: " + p.actions.map((a: any) => a.type ?? a).join(", "));
   if (p.fields && typeof p.fields === "object")
     for (const [k, v] of Object.entries(p.fields)) bits.push(`${k}: ${String(v)}`);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { get, post } from "../api";
+import { PolicyGuide } from "../components/PolicyGuide";
 import { ContentView, FlagsView, PriorityView, RelatedView, TimelineView, type Signal } from "../components/CaseParts";
 import { ACTIONS, CommentForm, DecideForm, EscalateForm, type DecideHandle, type FocusHandle } from "../components/CaseForms";
 import { ErrorBox } from "../components/ErrorBox";
@@ -75,9 +76,10 @@ export function CasePage({ id }: { id: number }) {
   // Author and reporter profiles follow the case; the case is usable before they arrive.
   useEffect(() => {
     if (!c) return;
-    // Matched spans from analysis, when the server has it (highlighted in the text).
-    setSignals([]);
-    if (c.content?.text)
+    // Matched spans from analysis (highlighted in the text): the signals stored on intake, or
+    // while the case awaits its analysis, the text analysed now.
+    setSignals(c.analysis?.current ? c.analysis.signals : []);
+    if (c.content?.text && !c.analysis?.current)
       post<{ signals: Signal[] }>("/v1/analyze", { text: c.content.text, ...(c.content.language ? { language: c.content.language } : {}) })
         .then((r) => setSignals(r.signals), () => {});
     const authorId = c.content?.author?.id;
@@ -87,7 +89,7 @@ export function CasePage({ id }: { id: number }) {
     Promise.all(ids.map((r) => profile(r).then((p) => [r, p] as const))).then((pairs) =>
       setReporters(Object.fromEntries(pairs)),
     );
-  }, [c?.id, c?.flag_count]);
+  }, [c?.id, c?.flag_count, c?.analysis?.current]);
 
   const open = c?.status === "open";
   const mayDecide = open && can(me, "decide") && c?.tier !== "appeal";
@@ -210,6 +212,10 @@ export function CasePage({ id }: { id: number }) {
           </section>
         </div>
         <div>
+          {open && (c.policies?.length ?? 0) > 0 && (
+            <PolicyGuide caseId={c.id} version={c.version} mayAnswer={mayDecide}
+                         onPropose={(d) => { setPanel("decide"); setTimeout(() => decide.current?.prefill(d)); }} />
+          )}
           {mayDecide && (
             <section aria-labelledby="act-h" className="panel">
               <h2 id="act-h">Act</h2>
