@@ -1,7 +1,7 @@
 // Backtest benchmark (not a test; run by hand or via `make bench`): `vigil policy backtest` over
 // --items stored content items (default 1,000,000), each flagged, a --decided share of them
 // decided by people through the API (POST /v1/decisions:bulk), with the starter spam-and-scams
-// policy, a scam phrase list, a domain block list and a fastText model trained on
+// policy (seeded by `vigil init`), a scam phrase list, a domain block list and a fastText model trained on
 // examples/classifier in the data directory, so every item is re-analysed (normalization, lists,
 // URLs, language, classifier) and walked through the policy twice (the version and the one in
 // force). Target: 1,000,000 items in <= 30 s. Prints the figures and a final JSON line.
@@ -160,10 +160,10 @@ int Main(const Options& opt) {
   std::string data = tmp.Join("data");
   vt::InitDataDir(data);
   std::cout << "bench_backtest: binary " << vt::BinaryPath() << ", dir " << tmp.path() << std::endl;
-  std::filesystem::create_directories(data + "/policies");
+  // `vigil init` seeded the starter policies (spam_scams among them). Automation stays off so
+  // the decisions below are people's only.
   std::filesystem::create_directories(data + "/lists");
-  std::filesystem::copy_file(std::string(VIGIL_SOURCE_DIR) + "/policies/spam-scams.yaml",
-                             data + "/policies/spam-scams.yaml");
+  std::ofstream(data + "/vigil.yaml", std::ios::app) << "\nautomation:\n  enabled: false\n";
   WriteFile(data + "/lists/scam-phrases.list",
             "@category scam\n@severity 4\ncrypto giveaway\ndouble your crypto\nclaim your prize\n"
             "verify your login\nyou have been selected\nsie haben ein iphone gewonnen\n"

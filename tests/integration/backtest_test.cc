@@ -127,6 +127,20 @@ TEST_F(BacktestTest, ReplaysStoredCasesAgainstPeoplesDecisions) {
   EXPECT_EQ(bad.json()["field"], "since");
   EXPECT_EQ(admin->PostJson("/v1/policies/nope/backtest", json::object()).status, 404);
 
+  // The draft saved as version 2 (not activated): replayed by its number against version 1.
+  auto saved = admin->PostJson("/v1/policies/scam_test/versions",
+                               {{"yaml", text}, {"reason", "remove on any flag"}, {"activate", false}});
+  ASSERT_EQ(saved.status, 201) << saved.body;
+  json v2 = Backtest({"--since", "1d", "--version", "2"});
+  EXPECT_EQ(v2["version"], 2);
+  EXPECT_EQ(v2["baseline_version"], 1);
+  EXPECT_EQ(v2["changed"], 2);
+  json v1 = Backtest({"--since", "1d", "--version", "1"});
+  EXPECT_EQ(v1["changed"], 0);
+  auto by_number = admin->PostJson("/v1/policies/scam_test/backtest", {{"since", "1d"}, {"version", 2}});
+  ASSERT_EQ(by_number.status, 200) << by_number.body;
+  EXPECT_EQ(by_number.json()["changed"], 2);
+
   // Bad input: named, non-zero.
   std::string err;
   EXPECT_NE(RunVigil({"policy", "backtest", "--data", data_, "--policy", "nope"}, &err), 0);
