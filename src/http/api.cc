@@ -277,6 +277,58 @@ void AddAuthRoutes(Server& server, Services& s) {
               }});
 }
 
+// The preferences a user may keep on the server: {wellness: {blur, grayscale}}.
+Result<json> ParsePreferences(const json& b) {
+  if (!b.is_object()) return Error::Invalid("body", "must be a JSON object");
+  json out = json::object();
+  for (const auto& [k, v] : b.items()) {
+    if (k != "wellness") return Error::Invalid(k, "unknown field");
+    if (!v.is_object()) return Error::Invalid("wellness", "must be an object {blur, grayscale}");
+    for (const auto& [wk, wv] : v.items()) {
+      if (wk != "blur" && wk != "grayscale") return Error::Invalid("wellness." + wk, "unknown field");
+      if (!wv.is_boolean()) return Error::Invalid("wellness." + wk, "must be true or false");
+    }
+    out["wellness"] = v;
+  }
+  return out;
+}
+
+void AddPreferenceRoutes(Server& server, Services& s) {
+  server.Add({"GET", "/v1/auth/me/preferences", kStaff, false, false, 0,
+              "Your preferences, kept on the server so they follow you to any browser: "
+              "{wellness: {blur, grayscale}} (how images of reported content are shown).",
+              "auth", [&s](Context& ctx, Respond respond) {
+                json prefs = json::parse(s.store->BeginRead()->UserPreferences(ctx.principal.user_id),
+                                         nullptr, false);
+                respond(Json(200, prefs.is_object() ? prefs : json::object()));
+              }});
+  server.Add({"PUT", "/v1/auth/me/preferences", kStaff, false, true, 0,
+              "Replace your preferences: {wellness: {blur, grayscale}}; a user.preferences_updated "
+              "event.",
+              "auth", [&s](Context& ctx, Respond respond) {
+                auto body = JsonBody(ctx.req);
+                if (!body) return respond(ProblemResponse(body.error()));
+                auto prefs = ParsePreferences(body.value());
+                if (!prefs) return respond(ProblemResponse(prefs.error()));
+                std::string text = prefs->dump();
+                int64_t user = ctx.principal.user_id;
+                std::string actor = ctx.principal.Actor();
+                Status st = s.writer->Run([&](store::WriteTx& tx) -> Status {
+                  events::Event e;
+                  e.type = "user.preferences_updated";
+                  e.subject = "user:" + std::to_string(user);
+                  e.actor = actor;
+                  e.ts = s.clock->Now();
+                  e.payload = text;
+                  tx.AppendEvent(e);
+                  tx.SetUserPreferences(user, text);
+                  return OkStatus();
+                });
+                if (!st) return respond(ProblemResponse(st.error()));
+                respond(Json(200, prefs.value()));
+              }});
+}
+
 void AddIntakeRoutes(Server& server, Services& s) {
   server.Add({"POST", "/v1/flags", kFlaggers, false, false, 0,
               "Submit one flag (JSON). Acknowledged with 201 only after it is durably committed. "
@@ -1201,6 +1253,7 @@ void AddApiRoutes(Server& server, Services& s) {
                 respond(Json(200, OpenApiDocument(server)));
               }});
   AddAuthRoutes(server, s);
+  AddPreferenceRoutes(server, s);
   AddIntakeRoutes(server, s);
   AddReadRoutes(server, s);
   AddWorkflowRoutes(server, s);

@@ -185,6 +185,11 @@ class SqliteReadTx final : public ReadTx {
     if (s.Step()) return LoadUser(s);
     return std::nullopt;
   }
+  std::string UserPreferences(int64_t user_id) override {
+    auto s = db_->Prepare("SELECT preferences FROM users WHERE id = ?1");
+    s.Bind(1, user_id);
+    return s.Step() ? s.Text(0) : std::string("{}");
+  }
   std::vector<UserRow> ListUsers() override {
     std::vector<UserRow> out;
     auto s = db_->Prepare("SELECT " VIGIL_USER_COLUMNS " FROM users ORDER BY id");

@@ -306,6 +306,9 @@ CREATE TABLE case_policy_state (
   PRIMARY KEY (case_id, policy_id)
 );
 )SQL"},
+      {14, "per-user preferences (the console's wellness setting)", R"SQL(
+ALTER TABLE users ADD COLUMN preferences TEXT NOT NULL DEFAULT '{}';
+)SQL"},
   };
   return migrations;
 }

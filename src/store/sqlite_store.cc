@@ -621,6 +621,9 @@ class SqliteWriteTx final : public WriteTx {
     return s.Int(0);
   }
 
+  void SetUserPreferences(int64_t user_id, const std::string& json) override {
+    db_.Prepare("UPDATE users SET preferences = ?2 WHERE id = ?1").Bind(1, user_id).Bind(2, json).Exec();
+  }
   void SetUserDisabled(int64_t user_id, bool disabled) override {
     db_.Prepare("UPDATE users SET disabled = ?2 WHERE id = ?1")
         .Bind(1, user_id)

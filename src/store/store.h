@@ -461,6 +461,8 @@ class WriteTx {
   virtual std::optional<UserRow> FindUserByName(const std::string& name) = 0;
   virtual int64_t InsertUser(const UserRow& u) = 0;
   virtual void SetUserDisabled(int64_t user_id, bool disabled) = 0;
+  // A user's preferences, a JSON object (the console's wellness setting).
+  virtual void SetUserPreferences(int64_t user_id, const std::string& json) = 0;
   virtual void SetUserPassword(int64_t user_id, const std::string& hash) = 0;
   virtual int64_t InsertToken(int64_t user_id, const std::string& token_hash,
                               const std::string& label, Millis now) = 0;
@@ -477,6 +479,8 @@ class ReadTx {
   virtual std::optional<UserRow> FindUserByName(const std::string& name) = 0;
   virtual std::optional<UserRow> FindUserById(int64_t id) = 0;
   virtual std::vector<UserRow> ListUsers() = 0;
+  // "{}" when none were saved (or no such user).
+  virtual std::string UserPreferences(int64_t user_id) = 0;
   // Active (not revoked) token by hash, with its row.
   virtual std::optional<TokenRow> FindActiveToken(const std::string& token_hash) = 0;
   virtual std::vector<TokenRow> ListTokens(int64_t user_id) = 0;

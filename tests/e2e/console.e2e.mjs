@@ -124,6 +124,14 @@ try {
     await guide.waitFor({ timeout: 10000 });
     await guide.getByText("Does the content pretend to be a real person or brand?", { exact: true }).waitFor();
     await screen("case-policy-guide");
+    // The path the tree took so far, highlighted in the policy's flowchart.
+    const href = await guide.getByRole("link", { name: /Show this path in the flowchart/ }).first().getAttribute("href");
+    assert.match(href, /^\/policies\/e2e_impersonation\?version=\d+&path=/);
+    await page.goto(`${base}${href}`);
+    await page.getByRole("img", { name: /with a decision's path highlighted/ }).waitFor();
+    await screen("policy-path-from-case");
+    await page.goto(`${base}/cases/${r.body.case_id}`);
+    await guide.waitFor({ timeout: 10000 });
     await guide.getByRole("button", { name: "yes", exact: true }).click();
     await page.waitForFunction(() => document.querySelector('input[name="clause"]')?.value === "I1");
     assert.equal(await page.locator('input[name="policy"]').inputValue(), "e2e_impersonation");
@@ -265,6 +273,21 @@ try {
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByLabel("Blur images until I reveal them").waitFor();
   await screen("settings");
+  await check("the wellness setting is kept with the account, not the browser", async () => {
+    const gray = page.getByLabel("Show images in grayscale");
+    await gray.waitFor();
+    assert.equal(await gray.isChecked(), true);
+    await gray.uncheck();
+    await page.getByText("Saved for your account.").waitFor();
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForFunction(() => {
+      const el = [...document.querySelectorAll("label.check")].find((l) => l.textContent.includes("grayscale"));
+      return el && !el.querySelector("input").checked;
+    });
+    await page.getByLabel("Show images in grayscale").check();
+    await page.getByText("Saved for your account.").waitFor();
+  });
   await signOut(page);
 
   // --- Read-only roles (demo users): QA reads and comments, engineering has no case screens.

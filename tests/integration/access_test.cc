@@ -71,6 +71,8 @@ const std::map<std::string, std::set<std::string>> kAccess = {
     {"GET /v1/queues/config", {"senior", "admin"}},
     {"PUT /v1/queues/config", {"admin"}},
     {"GET /v1/taxonomy/config", {"senior", "admin"}},
+    {"GET /v1/auth/me/preferences", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
+    {"PUT /v1/auth/me/preferences", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
     {"PUT /v1/taxonomy/config", {"admin"}},
     {"POST /v1/policies/{id}/backtest", {"senior", "qa", "admin"}},
     {"POST /v1/analyze", {"agent", "senior", "qa", "legal", "engineering", "admin", "integration"}},

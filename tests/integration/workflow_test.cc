@@ -655,3 +655,32 @@ TEST_F(WorkflowTest, TaxonomyIsEditedThroughTheApi) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// The console's wellness setting is kept per user on the server (it follows the user across
+// browsers); bad input is named and changes nothing.
+TEST_F(WorkflowTest, PreferencesAreKeptPerUser) {
+  auto a1 = Client(a1_);
+  EXPECT_EQ(a1->Get("/v1/auth/me/preferences").json(), json::object());
+  auto bad = a1->Request("PUT", "/v1/auth/me/preferences", json{{"wellness", {{"blur", "yes"}}}}.dump());
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["field"], "wellness.blur");
+  auto unknown = a1->Request("PUT", "/v1/auth/me/preferences", json{{"theme", "dark"}}.dump());
+  EXPECT_EQ(unknown.status, 422);
+  EXPECT_EQ(unknown.json()["field"], "theme");
+  EXPECT_EQ(a1->Get("/v1/auth/me/preferences").json(), json::object());
+
+  json prefs = {{"wellness", {{"blur", true}, {"grayscale", false}}}};
+  auto ok = a1->Request("PUT", "/v1/auth/me/preferences", prefs.dump());
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(a1->Get("/v1/auth/me/preferences").json(), prefs);
+  EXPECT_EQ(Client(a2_)->Get("/v1/auth/me/preferences").json(), json::object());
+  server_.Stop();
+  ASSERT_TRUE(server_.Start(data_));
+  EXPECT_EQ(Client(a1_)->Get("/v1/auth/me/preferences").json(), prefs);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -1,6 +1,8 @@
 // The wellness setting of the person signed in: how images of reported content are shown.
-// Kept in this browser's localStorage under the user's id for now (not yet on the server).
+// Kept on the server with the user's preferences (GET/PUT /v1/auth/me/preferences), so it
+// follows them to any browser; this browser's localStorage holds a copy for the first paint.
 import { useEffect, useState } from "react";
+import { api, get } from "./api";
 
 export interface Wellness {
   blur: boolean;
@@ -17,14 +19,38 @@ export function loadWellness(userId: number): Wellness {
   }
 }
 
-export function useWellness(userId: number): [Wellness, (w: Wellness) => void] {
+function remember(userId: number, w: Wellness) {
+  try {
+    localStorage.setItem(key(userId), JSON.stringify(w));
+  } catch {
+    // private mode: the server copy still holds it
+  }
+}
+
+export function useWellness(userId: number): [Wellness, (w: Wellness) => Promise<void>] {
   const [w, setW] = useState(() => loadWellness(userId));
-  useEffect(() => setW(loadWellness(userId)), [userId]);
+  useEffect(() => {
+    setW(loadWellness(userId));
+    let live = true;
+    get<{ wellness?: Partial<Wellness> }>("/v1/auth/me/preferences").then(
+      (p) => {
+        if (!live || !p.wellness) return;
+        const server = { ...defaults, ...p.wellness };
+        remember(userId, server);
+        setW(server);
+      },
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [userId]);
   return [
     w,
-    (next: Wellness) => {
-      localStorage.setItem(key(userId), JSON.stringify(next));
+    async (next: Wellness) => {
       setW(next);
+      remember(userId, next);
+      await api("PUT", "/v1/auth/me/preferences", { wellness: next });
     },
   ];
 }

@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import { get, post } from "../api";
 import type { ProposedDecision } from "../types";
 import { ErrorBox } from "./ErrorBox";
+import { Link } from "../router";
 
 interface GuidePolicy {
   policy: string;
@@ -79,6 +80,13 @@ export function PolicyGuide({ caseId, version, mayAnswer, onPropose }: {
             </p>
           )}
           {p.status === "no_match" && <p className="muted">No rule of the tree matched.</p>}
+          {p.trace.length > 0 && (
+            <p>
+              <Link to={`/policies/${encodeURIComponent(p.policy)}?version=${p.version}&path=${encodeURIComponent(p.trace.map((t) => t.node).join(","))}`}>
+                Show this path in the flowchart of {p.policy} v{p.version}
+              </Link>
+            </p>
+          )}
           <details>
             <summary>Trace ({p.trace.length} nodes)</summary>
             <ol className="trace">
