@@ -1,7 +1,7 @@
 # embed_bytes(PATH SYMBOL OUT_VAR): appends to OUT_VAR a C++ definition
 # `const unsigned char SYMBOL[] = {...bytes..., 0};` of the file at PATH (NUL-terminated so text
 # files can be read as C strings), and sets SYMBOL_SIZE in the caller to the file's size.
-# Shared by the scripts that embed the console and the starter policies.
+# Shared by the scripts that embed the console and the starter policies and lists.
 function(embed_bytes path symbol out_var)
   file(READ "${path}" hex HEX)
   file(SIZE "${path}" size)

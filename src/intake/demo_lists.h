@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/error.h"
@@ -11,8 +12,8 @@
 namespace vigil::intake {
 
 struct StarterList {
-  const char* file;  // "scam-phrases.list"
-  const char* text;
+  std::string_view file;  // "scam-phrases.list"
+  std::string_view text;
 };
 
 const std::vector<StarterList>& StarterLists();

@@ -53,7 +53,7 @@ TEST(StarterLists, EmbeddedListsParseAndCompile) {
        std::filesystem::directory_iterator(std::string(VIGIL_SOURCE_DIR) + "/lists"))
     if (entry.path().extension() == ".list") files.insert(entry.path().filename().string());
   std::set<std::string> embedded;
-  for (const auto& l : StarterLists()) embedded.insert(l.file);
+  for (const auto& l : StarterLists()) embedded.insert(std::string(l.file));
   EXPECT_EQ(files, embedded) << "the build embeds every file of lists/";
 }
 
