@@ -71,8 +71,14 @@ void AddBacktestRoutes(Server& server, Services& s) {
                   busy.retry_after_s = 10;
                   return respond(ProblemResponse(busy));
                 }
-                auto report = cli::RunPolicyBacktest(s, req.value());
-                g_running = false;
+                // Released before answering (the caller may ask again at once), and also when
+                // the backtest throws.
+                auto report = [&] {
+                  struct Release {
+                    ~Release() { g_running = false; }
+                  } release;
+                  return cli::RunPolicyBacktest(s, req.value());
+                }();
                 if (!report) return respond(ProblemResponse(report.error()));
                 respond(JsonResponse(200, report->ToJson().dump()));
               }});
