@@ -13,7 +13,8 @@
 // HTTP status or transport error (counted and printed), so a broken server is not a fast one.
 //
 // Options: --cases N (1000000), --seconds N (10), --clients N (16), --page-clients N (8),
-//          --page-requests N (2000), --decide-fraction F (0.5), --baseline-runs N (10000), --keep.
+//          --page-requests N (2000), --decide-fraction F (0.5), --baseline-runs N (10000), --keep,
+//          --automation on|off (on: the worker analyses and evaluates the imported backlog).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -60,11 +61,13 @@ struct Options {
   double decide_fraction = 0.5;
   int baseline_runs = 10000;
   bool keep = false;
+  bool automation = true;  // off: `automation: {enabled: false}`, no backlog work during the run
 };
 
 void Usage() {
   std::cerr << "usage: bench_workflow [--cases N] [--seconds N] [--clients N] [--page-clients N] "
-               "[--page-requests N] [--decide-fraction F] [--baseline-runs N] [--keep]\n";
+               "[--page-requests N] [--decide-fraction F] [--baseline-runs N] [--keep] "
+               "[--automation on|off]\n";
 }
 
 std::optional<Options> ParseArgs(int argc, char** argv) {
@@ -81,6 +84,10 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
     std::optional<double> v;
     if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--automation" && i + 1 < argc) {
+      std::string mode = argv[++i];
+      if (mode != "on" && mode != "off") return std::nullopt;
+      o.automation = mode == "on";
     } else if (a == "--help" || a == "-h") {
       Usage();
       std::exit(0);
@@ -288,6 +295,7 @@ int Main(const Options& opt) {
   std::cout << "bench_workflow: binary " << vt::BinaryPath() << ", dir " << tmp.path() << "\n";
   std::string data = tmp.Join("data");
   vt::InitDataDir(data);
+  if (!opt.automation) std::ofstream(data + "/vigil.yaml", std::ios::app) << "\nautomation:\n  enabled: false\n";
 
   // Agents (one token each) for the claim and page phases.
   int agents = std::max(opt.clients, opt.page_clients);
