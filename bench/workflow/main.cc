@@ -361,6 +361,14 @@ int Main(const Options& opt) {
   std::printf("store: %lld open cases in general, %lld events, 100-flag case id %lld\n",
               static_cast<long long>(open_general), static_cast<long long>(events),
               static_cast<long long>(hot_id));
+  // How far the automation worker got through the imported backlog (it yields to requests).
+  auto automated = [&](const char* when) {
+    int64_t n = db.QueryInt("SELECT COUNT(*) FROM case_automation");
+    std::printf("automation: %lld cases evaluated %s\n", static_cast<long long>(n), when);
+    return n;
+  };
+  json automation_progress = json::object();
+  automation_progress["at_start"] = automated("at start");
   bool failed = false;
   if (open_general < opt.cases || hot_id <= 0) {
     std::cout << "  !! expected >= " << opt.cases << " open cases and the 100-flag case\n";
@@ -416,6 +424,7 @@ int Main(const Options& opt) {
       pc.P(0.5), pc.P(0.99), pc.ms.size(), pe.P(0.5), pe.P(0.99), pe.ms.size(),
       static_cast<double>(pc.ms.size() + pe.ms.size()) / page.MeasuredSeconds());
   failed |= !page.Report();
+  automation_progress["after_case_page"] = automated("after the case-page phase");
 
   // Claims.
   vb::Phase claims;
@@ -453,6 +462,7 @@ int Main(const Options& opt) {
         "in the server)\n",
         drain_s);
   failed |= !claims.Report();
+  automation_progress["after_claims"] = automated("after the claims phase");
   if (claims.counters["claims"] == 0) {
     std::cout << "  !! no case was claimed\n";
     failed = true;
@@ -503,6 +513,7 @@ int Main(const Options& opt) {
   json result = {
       {"bench", "workflow"},
       {"cases", opt.cases},
+      {"automation", {{"enabled", opt.automation}, {"cases_evaluated", automation_progress}}},
       {"load",
        {{"flags", total_flags},
         {"seconds", load_s},

@@ -85,6 +85,7 @@ void Worker::ContentChanged(int64_t content_pk) {
   {
     std::lock_guard lock(mu_);
     content_.insert(content_pk);
+    backlog_content_.erase(content_pk);
   }
   cv_.notify_one();
 }
@@ -93,6 +94,7 @@ void Worker::CaseChanged(int64_t case_id) {
   {
     std::lock_guard lock(mu_);
     cases_.insert(case_id);
+    backlog_cases_.erase(case_id);
   }
   cv_.notify_one();
 }
@@ -119,23 +121,35 @@ void Worker::Recover() {
                  content.size(), cases.size());
   {
     std::lock_guard lock(mu_);
-    content_.insert(content.begin(), content.end());
-    cases_.insert(cases.begin(), cases.end());
+    for (int64_t pk : content)
+      if (!content_.count(pk)) backlog_content_.insert(backlog_content_.end(), pk);
+    for (int64_t id : cases)
+      if (!cases_.count(id)) backlog_cases_.insert(backlog_cases_.end(), id);
   }
   cv_.notify_one();
 }
 
+bool Worker::HasWork() const {
+  return !content_.empty() || !cases_.empty() || !backlog_content_.empty() ||
+         !backlog_cases_.empty();
+}
+
 bool Worker::TakeBatch(Batch* b) {
-  // Called with mu_ held.
+  // Called with mu_ held. What changed since the start goes first.
   b->content.clear();
   b->cases.clear();
-  while (!content_.empty() && b->content.size() < kBatch) {
-    b->content.push_back(*content_.begin());
-    content_.erase(content_.begin());
-  }
-  while (!cases_.empty() && b->cases.size() < kBatch) {
-    b->cases.push_back(*cases_.begin());
-    cases_.erase(cases_.begin());
+  auto take = [](std::set<int64_t>& from, std::vector<int64_t>& to) {
+    while (!from.empty() && to.size() < kBatch) {
+      to.push_back(*from.begin());
+      from.erase(from.begin());
+    }
+  };
+  take(content_, b->content);
+  take(cases_, b->cases);
+  b->backlog = b->content.empty() && b->cases.empty();
+  if (b->backlog) {
+    take(backlog_content_, b->content);
+    take(backlog_cases_, b->cases);
   }
   return !b->content.empty() || !b->cases.empty();
 }
@@ -160,7 +174,7 @@ size_t Worker::RunPending() {
   bool more = false;
   {
     std::lock_guard lock(mu_);
-    more = !content_.empty() || !cases_.empty();
+    more = HasWork();
   }
   return more ? done + RunPending() : done;
 }
@@ -178,10 +192,10 @@ void Worker::Loop() {
       lock.unlock();
       WaitInFlight();  // its retries may queue more
       lock.lock();
-      if (!content_.empty() || !cases_.empty()) continue;
+      if (HasWork()) continue;
       busy_ = false;
       idle_cv_.notify_all();
-      cv_.wait(lock, [&] { return stopping_ || !content_.empty() || !cases_.empty(); });
+      cv_.wait(lock, [&] { return stopping_ || HasWork(); });
       continue;
     }
     busy_ = true;
@@ -200,8 +214,7 @@ void Worker::Loop() {
 
 bool Worker::WaitIdle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  return idle_cv_.wait_for(lock, timeout,
-                           [&] { return !busy_ && content_.empty() && cases_.empty(); });
+  return idle_cv_.wait_for(lock, timeout, [&] { return !busy_ && !HasWork(); });
 }
 
 Worker::Stats Worker::stats() const {
@@ -377,7 +390,10 @@ void Worker::Process(const Batch& b) {
                     [this, w, done](const Status& st) {
                       Finish(*w, st);
                       done->set_value();
-                    });
+                    },
+                    /*isolated=*/true,
+                    b.backlog ? store::GroupCommitter::Lane::kBackground
+                              : store::GroupCommitter::Lane::kInteractive);
 }
 
 void Worker::WaitInFlight() {

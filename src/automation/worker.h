@@ -53,7 +53,9 @@ class Worker {
 
   void ContentChanged(int64_t content_pk);
   void CaseChanged(int64_t case_id);
-  // Finds the work the store says is left (what a crash or a stop left behind).
+  // Finds the work the store says is left (what a crash or a stop left behind). That backlog
+  // is worked through in the writer's background lane: after what intake just sent, and only
+  // while no reviewer's request is waiting for the writer.
   void Recover();
   // Processes everything pending on the calling thread; returns the items processed.
   size_t RunPending();
@@ -64,9 +66,11 @@ class Worker {
  private:
   struct Batch {
     std::vector<int64_t> content, cases;
+    bool backlog = false;  // taken from the recovered backlog: written in the background lane
   };
   struct Write;
   bool TakeBatch(Batch* b);
+  bool HasWork() const;  // with mu_ held
   // Reads and evaluates a batch, then hands its writes to the writer while the next is read.
   void Process(const Batch& b);
   Status WriteBatch(store::WriteTx& tx, Write& w);
@@ -77,7 +81,8 @@ class Worker {
   Deps d_;
   mutable std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
-  std::set<int64_t> content_, cases_;
+  std::set<int64_t> content_, cases_;                  // changed since this process started
+  std::set<int64_t> backlog_content_, backlog_cases_;  // left from before (Recover)
   bool busy_ = false;
   bool stopping_ = false;
   Stats stats_;

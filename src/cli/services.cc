@@ -93,7 +93,9 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
   } catch (const store::StoreError& e) {
     return Error{ErrorCode::kUnavailable, "--data", e.what()};
   }
-  s->writer = std::make_unique<store::GroupCommitter>(*s->store, s->config.max_group_commit);
+  store::GroupCommitter::Options wopts;
+  wopts.max_group = s->config.max_group_commit;
+  s->writer = std::make_unique<store::GroupCommitter>(*s->store, wopts);
   // Versions live in the store; changed files in DATA/policies become new versions here.
   s->policies = std::make_unique<policy::PolicyLibrary>(data_dir + "/policies", *s->store,
                                                         *s->writer, *s->clock);

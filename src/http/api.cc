@@ -1240,6 +1240,8 @@ std::optional<std::vector<std::string>> VisibleQueues(const auth::Principal& p,
 }
 
 void AddApiRoutes(Server& server, Services& s) {
+  // People and integrations using the server hold back the automation's backlog catch-up.
+  server.SetActivityHook([w = s.writer.get()] { w->NoteActivity(); });
   AddConsoleRoutes(server, s);  // GET / and the console's files, GET /v1/stream
   server.Add({"GET", "/healthz", {}, true, false, 0, "Liveness and storage check.", "meta",
               [&s](Context&, Respond respond) {

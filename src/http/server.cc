@@ -360,6 +360,7 @@ void Server::Impl::Accept() {
 
 void Server::Impl::Dispatch(std::shared_ptr<Request> req, const Route* route,
                             std::map<std::string, std::string> params, Respond respond) {
+  if (server.activity_) server.activity_();
   auth::Principal principal;
   if (!route->is_public) {
     std::string authz = req->Header("authorization");

@@ -82,6 +82,9 @@ class Server {
   // Answers GET/HEAD requests that match no route and are outside /v1/ (the console's assets
   // and its client-side paths). Public: no authentication.
   void SetFallback(std::function<void(const Request&, Respond)> fallback);
+  // Called as each request to a route starts (before authentication), on the I/O thread; must be
+  // cheap. The server uses it to tell background work that people are using it.
+  void SetActivityHook(std::function<void()> hook) { activity_ = std::move(hook); }
   const std::vector<Route>& routes() const { return routes_; }
   // Binds and starts serving on `io_threads` threads. Returns the bound "host:port".
   Result<std::string> Start(const std::string& listen);
@@ -97,6 +100,7 @@ class Server {
  private:
   std::vector<Route> routes_;
   std::function<void(const Request&, Respond)> fallback_;
+  std::function<void()> activity_;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -9,9 +9,9 @@
 
 namespace vigil::store {
 
-GroupCommitter::GroupCommitter(Store& store, size_t max_group)
+GroupCommitter::GroupCommitter(Store& store, Options options)
     : store_(store),
-      max_group_(max_group),
+      options_(options),
       completer_([this] {
         NameThisThread("vigil-complete");
         Complete();
@@ -36,10 +36,15 @@ GroupCommitter::~GroupCommitter() {
   completer_.join();
 }
 
-void GroupCommitter::Submit(Job job, Done done, bool isolated) {
+void GroupCommitter::Submit(Job job, Done done, bool isolated, Lane lane) {
   {
     std::lock_guard lock(mu_);
-    queue_.push_back({std::move(job), std::move(done), isolated});
+    if (lane == Lane::kBackground) {
+      background_.push_back(
+          {std::move(job), std::move(done), isolated, std::chrono::steady_clock::now()});
+    } else {
+      queue_.push_back({std::move(job), std::move(done), isolated, {}});
+    }
   }
   cv_.notify_one();
 }
@@ -51,19 +56,54 @@ Status GroupCommitter::Run(Job job, bool isolated) {
   return f.get();
 }
 
-void GroupCommitter::Loop() {
-  std::vector<Pending> group;
-  std::vector<Status> results;
+bool GroupCommitter::TakeGroup(std::vector<Pending>& group) {
+  std::unique_lock lock(mu_);
   for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      while (!queue_.empty() && group.size() < max_group_) {
+    auto now = std::chrono::steady_clock::now();
+    if (!queue_.empty()) {
+      while (!queue_.empty() && group.size() < options_.max_group) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      last_activity_.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+      // Background work that waited long enough rides along, one job per group.
+      if (!background_.empty() && now - background_.front().since >= options_.max_wait) {
+        group.push_back(std::move(background_.front()));
+        background_.pop_front();
+        background_jobs_.fetch_add(1, std::memory_order_relaxed);
+        background_overdue_.fetch_add(1, std::memory_order_relaxed);
+      }
+      return true;
     }
+    if (!background_.empty()) {
+      // The writer is idle; background work starts once nobody used the server for idle_gap,
+      // or once it has waited max_wait (or stopping: drain it).
+      auto quiet =
+          SteadyTime(SteadyTime::duration(last_activity_.load(std::memory_order_relaxed))) +
+          options_.idle_gap;
+      auto overdue = background_.front().since + options_.max_wait;
+      auto ready = std::min(quiet, overdue);
+      if (stopping_ || now >= ready) {
+        if (!stopping_ && now < quiet) background_overdue_.fetch_add(1, std::memory_order_relaxed);
+        while (!background_.empty() && group.size() < options_.max_group) {
+          group.push_back(std::move(background_.front()));
+          background_.pop_front();
+          background_jobs_.fetch_add(1, std::memory_order_relaxed);
+        }
+        return true;
+      }
+      cv_.wait_until(lock, ready);
+      continue;
+    }
+    if (stopping_) return false;  // stopping and drained
+    cv_.wait(lock);
+  }
+}
+
+void GroupCommitter::Loop() {
+  std::vector<Pending> group;
+  std::vector<Status> results;
+  while (TakeGroup(group)) {
     results.clear();
     results.reserve(group.size());
     try {

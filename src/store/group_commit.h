@@ -4,7 +4,15 @@
 // then reports each job's outcome. A job's success is therefore a durability promise. Outcomes
 // are reported, and finished jobs destroyed, on a second thread, so the writer is already
 // running the next group while the previous one's answers are built and sent.
+//
+// Two lanes. Interactive jobs (requests someone waits for) always go first. Background jobs
+// (catching up on a backlog) run when neither an interactive job nor any other activity the
+// server reports (NoteActivity: a request being read, which competes for the same two cores)
+// came for `idle_gap`, so a reviewer never waits behind a backlog's batch; to never starve
+// them, a background job that has waited `max_wait` rides along with the next interactive group.
 #pragma once
+
+#include <chrono>
 
 #include <condition_variable>
 #include <deque>
@@ -30,38 +38,62 @@ class GroupCommitter {
   // not block (and so must not call Run).
   using Done = std::function<void(const Status&)>;
 
-  explicit GroupCommitter(Store& store, size_t max_group = 4096);
+  enum class Lane { kInteractive, kBackground };
+  struct Options {
+    size_t max_group = 4096;
+    std::chrono::milliseconds idle_gap{20};
+    std::chrono::milliseconds max_wait{1000};
+  };
+
+  explicit GroupCommitter(Store& store, Options options);
+  explicit GroupCommitter(Store& store) : GroupCommitter(store, Options{}) {}
   ~GroupCommitter();  // drains pending jobs and their outcomes, then stops
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  void Submit(Job job, Done done, bool isolated = true);
+  void Submit(Job job, Done done, bool isolated = true, Lane lane = Lane::kInteractive);
   // Convenience for callers that may block (CLI, tests): submits and waits.
   Status Run(Job job, bool isolated = true);
 
+  // Someone is using the server (any thread, cheap): background work waits idle_gap from now.
+  void NoteActivity() {
+    last_activity_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                         std::memory_order_relaxed);
+  }
+
   uint64_t commits() const { return commits_; }
+  // Background jobs committed, and how many of those had to ride along with interactive work.
+  uint64_t background_jobs() const { return background_jobs_; }
+  uint64_t background_overdue() const { return background_overdue_; }
 
  private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
   struct Pending {
     Job job;
     Done done;
     bool isolated;
+    SteadyTime since;  // when submitted (background jobs only)
   };
   struct Finished {
     std::vector<Pending> group;
     std::vector<Status> results;
   };
   void Loop();
+  // Waits for work and moves the next group into `group`; false once stopping and drained.
+  bool TakeGroup(std::vector<Pending>& group);
   void Complete();
   void Finish(std::vector<Pending>& group, std::vector<Status>& results);
 
   Store& store_;
-  size_t max_group_;
+  Options options_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending> queue_;
+  std::deque<Pending> queue_;       // interactive
+  std::deque<Pending> background_;  // background
+  // When the writer last took interactive jobs or NoteActivity was called (steady ticks).
+  std::atomic<SteadyTime::rep> last_activity_{0};
   bool stopping_ = false;
-  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> commits_{0}, background_jobs_{0}, background_overdue_{0};
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;

@@ -235,5 +235,36 @@ TEST_F(AutomationTest, RestartPicksUpWhatWasNotAnalysed) {
   EXPECT_TRUE(Case(id)["analysis"]["current"].get<bool>());
 }
 
+TEST_F(AutomationTest, CatchUpHandlesAnImportedBacklogOffline) {
+  ASSERT_EQ(server_.Stop(), 0);
+  std::string file = tmp_.Join("flags.ndjson");
+  {
+    std::ofstream out(file);
+    out << Flag("post-5", "free money for everyone", "spam").dump() << "\n";
+    out << Flag("post-6", "a picture of my garden", "spam").dump() << "\n";
+  }
+  ASSERT_EQ(RunVigil({"import", "--data", data_, "--file", file}), 0);
+  std::string out;
+  ASSERT_EQ(RunVigil({"analysis", "catch-up", "--data", data_}, &out), 0);
+  EXPECT_NE(out.find("analysed 2 content items, evaluated 2 cases"), std::string::npos) << out;
+  EXPECT_NE(out.find("automation decided 1,"), std::string::npos) << out;
+  // Nothing is left: a second run does nothing.
+  ASSERT_EQ(RunVigil({"analysis", "catch-up", "--data", data_}, &out), 0);
+  EXPECT_NE(out.find("analysed 0 content items, evaluated 0 cases"), std::string::npos) << out;
+  EXPECT_NE(RunVigil({"analysis", "catch-up", "--data", tmp_.Join("nope")}), 0);
+
+  ASSERT_TRUE(server_.Start(data_));
+  auto list = Client(admin_)->Get("/v1/cases?limit=10");
+  json cases = list.json()["cases"];
+  ASSERT_EQ(cases.size(), 2u);
+  int decided = 0;
+  for (const auto& c : cases) {
+    json full = Case(c["id"]);
+    EXPECT_TRUE(full["analysis"]["current"].get<bool>()) << full.dump();
+    decided += full["status"] == "decided";
+  }
+  EXPECT_EQ(decided, 1);
+}
+
 }  // namespace
 }  // namespace vigil::testing
