@@ -1,10 +1,6 @@
 #include "automation/worker.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <future>
 #include <map>
 
@@ -64,7 +60,7 @@ Worker::Worker(Deps deps, bool run_thread) : d_(std::move(deps)) {
       NameThisThread("vigil-automate");  // 15 characters at most
       // Intake's acknowledgements come first: under load this thread gets the CPU left over
       // and catches up after the burst (Linux nice values are per thread).
-      if (setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10) != 0)
+      if (!LowerThisThreadPriority())
         spdlog::warn("automation: could not lower the thread's priority");
       Loop();
     });

@@ -1,21 +1,29 @@
 #include "cases/sla_sweeper.h"
-#include "core/thread_name.h"
 
 #include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
+#include "core/thread_name.h"
+
 namespace vigil::cases {
 
-SlaSweeper::SlaSweeper(store::Store& store, store::GroupCommitter& writer,
-                       const Taxonomy& taxonomy, QueuesFn queues, const Clock& clock,
-                       Millis interval)
-    : store_(store), writer_(writer), taxonomy_(taxonomy), queues_(std::move(queues)),
-      clock_(clock), interval_(interval) {
-  if (interval_ > 0) thread_ = std::thread([this] {
-    NameThisThread("vigil-sla");
-    Loop();
-  });
+SlaSweeper::SlaSweeper(store::Store& store, store::GroupCommitter& writer, const Taxonomy& taxonomy,
+                       QueuesFn queues, const Clock& clock, Millis interval)
+    : store_(store),
+      writer_(writer),
+      taxonomy_(taxonomy),
+      queues_(std::move(queues)),
+      clock_(clock),
+      interval_(interval) {
+  if (interval_ > 0)
+    thread_ = std::thread([this] {
+      NameThisThread("vigil-sla");
+      // Scanning every open case is background work: requests come first.
+      if (!LowerThisThreadPriority())
+        spdlog::warn("SLA sweep: could not lower the thread's priority");
+      Loop();
+    });
 }
 
 SlaSweeper::~SlaSweeper() {
@@ -38,12 +46,13 @@ void SlaSweeper::Loop() {
     cv_.wait_for(lock, std::chrono::milliseconds(interval_), [&] { return stopping_; });
     if (stopping_) break;
     lock.unlock();
-    if (auto r = Sweep(); !r) spdlog::warn("SLA sweep failed: {}", r.error().message);
+    if (auto r = Sweep(store::GroupCommitter::Lane::kBackground); !r)
+      spdlog::warn("SLA sweep failed: {}", r.error().message);
     lock.lock();
   }
 }
 
-Result<int64_t> SlaSweeper::Sweep() {
+Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
   std::lock_guard sweep_lock(sweep_mu_);
   auto queues = queues_();
   Millis now = clock_.Now();
@@ -83,42 +92,51 @@ Result<int64_t> SlaSweeper::Sweep() {
   }
   if (breaches.empty()) return int64_t{0};
   int64_t recorded = 0;
-  Status s = writer_.Run([&](store::WriteTx& tx) -> Status {
-    for (const auto& b : breaches) {
-      if (!tx.RecordSlaBreach(b.c.id, now)) continue;  // recorded meanwhile
-      ++recorded;
-      events::Event e;
-      e.type = "case.sla_breached";
-      e.subject = "case:" + std::to_string(b.c.id);
-      e.actor = "system";
-      e.ts = now;
-      e.payload = nlohmann::json{{"queue", b.c.queue},
-                                 {"opened_at", FormatIso8601(b.c.opened_at)},
-                                 {"first_action", b.c.first_action_at.has_value()}}
-                      .dump();
-      tx.AppendEvent(e);
-      if (b.tier.empty()) continue;
-      // Escalate only if nobody changed the case since the scan.
-      auto cur = tx.GetCase(b.c.id);
-      if (!cur || cur->version != b.c.version || cur->status != "open") continue;
-      events::Event esc;
-      esc.type = "case.escalated";
-      esc.subject = e.subject;
-      esc.actor = "system";
-      esc.ts = now;
-      esc.payload = nlohmann::json{{"tier", b.tier},
-                                   {"from_queue", b.c.queue},
-                                   {"to_queue", b.tier_queue},
-                                   {"note", "Automatic escalation: SLA breached"},
-                                   {"fields", nlohmann::json::object()},
-                                   {"case_version", b.c.version}}
-                        .dump();
-      tx.AppendEvent(esc);
-      tx.MoveCase(b.c.id, b.c.version, b.tier_queue, b.tier, b.c.queue, now);
-    }
-    return OkStatus();
-  });
-  if (!s) return s.error();
+  // In small transactions: no single one holds the writer for long.
+  constexpr size_t kBreachesPerJob = 256;
+  for (size_t from = 0; from < breaches.size(); from += kBreachesPerJob) {
+    size_t to = std::min(breaches.size(), from + kBreachesPerJob);
+    Status s = writer_.Run(
+        [&](store::WriteTx& tx) -> Status {
+          for (size_t i = from; i < to; ++i) {
+            const Breach& b = breaches[i];
+            if (!tx.RecordSlaBreach(b.c.id, now)) continue;  // recorded meanwhile
+            ++recorded;
+            events::Event e;
+            e.type = "case.sla_breached";
+            e.subject = "case:" + std::to_string(b.c.id);
+            e.actor = "system";
+            e.ts = now;
+            e.payload = nlohmann::json{{"queue", b.c.queue},
+                                       {"opened_at", FormatIso8601(b.c.opened_at)},
+                                       {"first_action", b.c.first_action_at.has_value()}}
+                            .dump();
+            tx.AppendEvent(e);
+            if (b.tier.empty()) continue;
+            // Escalate only if nobody changed the case since the scan.
+            auto cur = tx.GetCase(b.c.id);
+            if (!cur || cur->version != b.c.version || cur->status != "open") continue;
+            events::Event esc;
+            esc.type = "case.escalated";
+            esc.subject = e.subject;
+            esc.actor = "system";
+            esc.ts = now;
+            esc.payload = nlohmann::json{
+                {"tier", b.tier},
+                {"from_queue", b.c.queue},
+                {"to_queue", b.tier_queue},
+                {"note", "Automatic escalation: SLA breached"},
+                {"fields", nlohmann::json::object()},
+                {"case_version",
+                 b.c.version}}.dump();
+            tx.AppendEvent(esc);
+            tx.MoveCase(b.c.id, b.c.version, b.tier_queue, b.tier, b.c.queue, now);
+          }
+          return OkStatus();
+        },
+        /*isolated=*/true, lane);
+    if (!s) return s.error();
+  }
   return recorded;
 }
 

@@ -31,8 +31,11 @@ class SlaSweeper {
              QueuesFn queues, const Clock& clock, Millis interval);
   ~SlaSweeper();
 
-  // One sweep now; waits until its escalations are committed. Returns breaches recorded.
-  Result<int64_t> Sweep();
+  // One sweep now; waits until its escalations are committed. Returns breaches recorded. The
+  // periodic sweep writes in the writer's background lane (a first sweep over a large imported
+  // backlog can record a breach on every case); an explicit one, in the interactive lane.
+  Result<int64_t> Sweep(
+      store::GroupCommitter::Lane lane = store::GroupCommitter::Lane::kInteractive);
   std::map<std::string, SlaCounts> Counts() const;
 
  private:

@@ -49,10 +49,10 @@ void GroupCommitter::Submit(Job job, Done done, bool isolated, Lane lane) {
   cv_.notify_one();
 }
 
-Status GroupCommitter::Run(Job job, bool isolated) {
+Status GroupCommitter::Run(Job job, bool isolated, Lane lane) {
   std::promise<Status> p;
   auto f = p.get_future();
-  Submit(std::move(job), [&p](const Status& s) { p.set_value(s); }, isolated);
+  Submit(std::move(job), [&p](const Status& s) { p.set_value(s); }, isolated, lane);
   return f.get();
 }
 

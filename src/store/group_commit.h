@@ -53,7 +53,7 @@ class GroupCommitter {
 
   void Submit(Job job, Done done, bool isolated = true, Lane lane = Lane::kInteractive);
   // Convenience for callers that may block (CLI, tests): submits and waits.
-  Status Run(Job job, bool isolated = true);
+  Status Run(Job job, bool isolated = true, Lane lane = Lane::kInteractive);
 
   // Someone is using the server (any thread, cheap): background work waits idle_gap from now.
   void NoteActivity() {

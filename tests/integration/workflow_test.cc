@@ -3,6 +3,8 @@
 // reporters cannot inflate.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <fstream>
 #include <thread>
 
@@ -502,6 +504,48 @@ TEST(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
   EXPECT_EQ(get(gen)["queue"], "general");
   EXPECT_EQ(queue_sla("general")["breached"], 1);
   EXPECT_EQ(c.PostJson("/v1/test/clock", {{"advance", "soon"}}).status, 422);
+  EXPECT_EQ(RunVigil({"audit", "verify", "--data", data}), 0);
+}
+
+// A sweep that finds many breaches at once (a large backlog imported) records each exactly once,
+// written in several small transactions rather than one that holds the writer.
+TEST(WorkflowSla, ManyBreachesInOneSweepAreEachRecordedOnce) {
+  TempDir tmp("vigil-sla-many");
+  std::string data = tmp.Join("data");
+  InitDataDir(data);
+  std::string intake = CreateUserWithToken(data, "platform", "integration");
+  std::string admin = CreateUserWithToken(data, "boss", "admin");
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(data, {"--test-clock"}));
+  HttpClient c(server.port());
+  c.set_token(intake);
+  constexpr int kCases = 700;  // more than one write job's worth
+  std::string body;
+  for (int i = 0; i < kCases; ++i)
+    body += SampleFlag("sla-many-" + std::to_string(i), "u" + std::to_string(i)).dump() + "\n";
+  auto r = c.Post("/v1/flags:batch", body, {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  c.set_token(admin);
+  auto adv = c.PostJson("/v1/test/clock", {{"advance", "3d"}});
+  ASSERT_EQ(adv.status, 200) << adv.body;
+  EXPECT_EQ(adv.json()["breaches_recorded"], kCases);
+  EXPECT_EQ(c.PostJson("/v1/test/clock", {{"advance", "1m"}}).json()["breaches_recorded"], 0);
+  std::set<std::string> breached_subjects;
+  int64_t breached_events = 0;
+  for (int64_t after = 0;;) {
+    json page = c.Get("/v1/events?limit=1000&after=" + std::to_string(after)).json();
+    const json& events = page["events"];
+    if (events.empty()) break;
+    for (const auto& e : events) {
+      if (e["type"] == "case.sla_breached") {
+        ++breached_events;
+        breached_subjects.insert(e["subject"].get<std::string>());
+      }
+      after = e["seq"];
+    }
+  }
+  EXPECT_EQ(breached_events, kCases);
+  EXPECT_EQ(breached_subjects.size(), static_cast<size_t>(kCases));
   EXPECT_EQ(RunVigil({"audit", "verify", "--data", data}), 0);
 }
 
