@@ -96,7 +96,7 @@ class Generator {
  public:
   explicit Generator(const DemoOptions& o)
       : rng_(o.seed),
-        now_(o.now > 0 ? o.now : kDefaultNow),
+        now_((o.now > 0 ? o.now : kDefaultNow) / kDay * kDay),
         span_(std::max(o.days, 1) * kDay),
         start_(now_ - span_),
         n_(o.content_items) {}

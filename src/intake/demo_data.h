@@ -18,7 +18,9 @@ namespace vigil::intake {
 struct DemoOptions {
   uint64_t seed = 42;
   size_t content_items = 3000;  // approximate; at least ~380 are generated
-  Millis now = 0;               // end of the window; 0 means a fixed reference (2026-01-01Z)
+  // End of the window, taken back to its UTC midnight so that a seed gives the same data (moved
+  // by whole days) at any hour; 0 means a fixed reference (2026-01-01Z).
+  Millis now = 0;
   int days = 14;                // length of the window of received_at (at least 1)
 };
 

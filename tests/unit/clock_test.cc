@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+
 namespace vigil {
 namespace {
 
@@ -10,6 +13,28 @@ TEST(Iso8601, RoundTripsMilliseconds) {
   auto s = FormatIso8601(t);
   EXPECT_EQ(s.back(), 'Z');
   EXPECT_EQ(ParseIso8601(s), t);
+}
+
+// The hand-written formatter agrees with gmtime_r on every day from 1600 to 2400 (leap years,
+// century rules) at varied times of day, and on instants before 1970.
+TEST(Iso8601, FormatsLikeGmtimeOverFourCenturies) {
+  const int64_t first_day = -135140, last_day = 157054;  // 1600-01-01 .. 2400-01-01
+  for (int64_t day = first_day; day <= last_day; ++day) {
+    Millis t = day * 86400000 + (day * 7919 % 86400) * 1000 + (day % 1000 + 1000) % 1000;
+    int64_t secs = t >= 0 ? t / 1000 : (t - 999) / 1000;
+    std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char want[64];
+    std::snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(t - secs * 1000));
+    ASSERT_EQ(FormatIso8601(t), want) << "t = " << t;
+    ASSERT_EQ(ParseIso8601(want), t) << want;
+  }
+  EXPECT_EQ(FormatIso8601(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatIso8601(951782400000), "2000-02-29T00:00:00.000Z");
 }
 
 TEST(Iso8601, AcceptsDatesOffsetsAndRejectsGarbage) {

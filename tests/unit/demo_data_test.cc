@@ -157,12 +157,13 @@ TEST_F(DemoDataTest, EveryFlagIsWellFormed) {
 
 TEST_F(DemoDataTest, TimesAreOrderedInsideTheWindowAndContentComesFirst) {
   const DemoOptions o = Options();
-  Millis prev = o.now - o.days * kDay;
+  const Millis end = o.now / kDay * kDay;  // the window ends at the UTC midnight of `now`
+  Millis prev = end - o.days * kDay;
   std::set<std::string> sent;
   for (const json& f : Data().flags) {
     const Millis t = Time(f["received_at"]);
     EXPECT_GE(t, prev);
-    EXPECT_LE(t, o.now);
+    EXPECT_LE(t, end);
     prev = t;
     if (f.contains("content")) {
       sent.insert(f["content"]["id"].get<std::string>());
@@ -173,7 +174,7 @@ TEST_F(DemoDataTest, TimesAreOrderedInsideTheWindowAndContentComesFirst) {
   // Later days are somewhat busier than earlier ones.
   size_t first_half = 0;
   for (const json& f : Data().flags)
-    first_half += Time(f["received_at"]) < o.now - o.days * kDay / 2;
+    first_half += Time(f["received_at"]) < end - o.days * kDay / 2;
   EXPECT_LT(first_half, Data().flags.size() / 2);
 }
 
