@@ -67,6 +67,16 @@ class Conn : public std::enable_shared_from_this<Conn> {
     std::optional<Request> next = script_->Next();
     if (!next) return Close();
     cur_ = std::move(*next);
+    if (cur_.not_before > Clock::now()) {  // paced: wait for its time
+      timer_.expires_at(cur_.not_before);
+      timer_.async_wait([self = shared_from_this()](beast::error_code) { self->Write(); });
+      return;
+    }
+    Write();
+  }
+
+  void Write() {
+    if (Over()) return Close();
     measured_ = true;  // timed phases decide at completion instead
     if (!phase_.timed) {
       --phase_.requests_left;
@@ -89,7 +99,7 @@ class Conn : public std::enable_shared_from_this<Conn> {
     req_.prepare_payload();
     parser_.emplace();
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    sent_at_ = Clock::now();
+    sent_at_ = cur_.not_before == Clock::time_point{} ? Clock::now() : cur_.not_before;
     if (measured_ && !phase_.timed && phase_.first_measured_send == Clock::time_point{})
       phase_.first_measured_send = sent_at_;
     stream_.expires_after(std::chrono::seconds(60));

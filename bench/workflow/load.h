@@ -25,6 +25,9 @@ struct Request {
   std::string body;  // sent as application/json for POST
   std::string kind;  // latency bucket, e.g. "next"
   int expect = 200;  // any other status is counted as unexpected
+  // Paced (open-loop) scripts: not sent before this time, and its latency counts from this time
+  // even when it is sent later because the previous request was slow (no coordinated omission).
+  Clock::time_point not_before{};
 };
 
 // Latencies (ms) of one request kind, only those of the measured part of the phase.
