@@ -169,6 +169,7 @@ json LineResult(size_t line, int status, const char* key, json body) {
 
 // The receipt as JSON text, written directly: batches answer thousands of these per request.
 void AppendReceipt(std::string& out, const Flag& f, const FlagReceipt& r) {
+  out.reserve(out.size() + 160 + f.ContentId().size());  // one allocation, not one per doubling
   CanonicalObject o(out);
   o.Int("id", r.id);
   o.Int("case_id", r.case_id);
@@ -182,6 +183,7 @@ void AppendReceipt(std::string& out, const Flag& f, const FlagReceipt& r) {
 // One NDJSON result line: {"line":N,"status":S,"flag"|"error":...}\n
 void AppendLineResult(std::string& out, size_t line, int status, const char* key,
                       const std::function<void(std::string&)>& body) {
+  out.reserve(out.size() + 192);
   CanonicalObject o(out);
   o.Int("line", static_cast<int64_t>(line));
   o.Int("status", status);
