@@ -347,7 +347,10 @@ int Main(const Options& opt) {
   std::string token = vt::SetUpServerWithToken(tmp, "integration", &data_dir);
   // With automation on, it has real work: the starter policies and a term list.
   if (opt.automation) {
-    std::filesystem::copy(std::string(VIGIL_SOURCE_DIR) + "/policies", data_dir + "/policies");
+    // `vigil init` seeds the starter library already; the repository's copy replaces it.
+    std::filesystem::copy(std::string(VIGIL_SOURCE_DIR) + "/policies", data_dir + "/policies",
+                          std::filesystem::copy_options::recursive |
+                              std::filesystem::copy_options::overwrite_existing);
     std::filesystem::create_directories(data_dir + "/lists");
     std::ofstream(data_dir + "/lists/scam.list")
         << "@name scam-phrases\n@category scam\n@severity 4\nfree money\nfollowers\n";

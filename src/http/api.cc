@@ -334,9 +334,7 @@ void AddIntakeRoutes(Server& server, Services& s) {
               "Submit one flag (JSON). Acknowledged with 201 only after it is durably committed. "
               "Honours Idempotency-Key.",
               "intake", [&s](Context& ctx, Respond respond) {
-                auto body = intake::ParseJsonBody(ctx.req.body);
-                if (!body) return respond(ProblemResponse(body.error()));
-                auto flag = intake::ParseFlag(body.value(), s.taxonomy);
+                auto flag = intake::ParseFlagJson(ctx.req.body, s.taxonomy);
                 if (!flag) return respond(ProblemResponse(flag.error()));
                 s.intake->SubmitFlag(ctx.principal, std::move(flag.value()),
                                      Idempotency(ctx.req),

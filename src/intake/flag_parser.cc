@@ -1,7 +1,10 @@
 #include "intake/flag_parser.h"
 
 #include <algorithm>
+#include <cstring>
 #include <initializer_list>
+
+#include "intake/json_doc.h"
 
 namespace vigil::intake {
 namespace {
@@ -53,55 +56,107 @@ bool ValidUtf8(std::string_view s, size_t* bad_at) {
   return true;
 }
 
-// Walks one JSON object, checking every key is known and each value's type and size.
+// nlohmann::json seen through the interface of JsonDoc::Value, so one set of readers below
+// validates both documents the same way.
+class NlohmannValue {
+ public:
+  explicit NlohmannValue(const json& j) : j_(&j) {}
+  bool is_null() const { return j_->is_null(); }
+  bool is_bool() const { return j_->is_boolean(); }
+  bool is_int() const { return j_->is_number_integer(); }
+  bool is_string() const { return j_->is_string(); }
+  bool is_array() const { return j_->is_array(); }
+  bool is_object() const { return j_->is_object(); }
+  bool boolean() const { return j_->get<bool>(); }
+  int64_t integer() const { return j_->get<int64_t>(); }
+  std::string_view str() const { return j_->get_ref<const std::string&>(); }
+  size_t size() const { return j_->size(); }
+  std::vector<NlohmannValue> elements() const {
+    std::vector<NlohmannValue> out;
+    for (const auto& e : *j_) out.emplace_back(e);
+    return out;
+  }
+  std::optional<NlohmannValue> find(std::string_view key) const {
+    auto it = j_->find(key);
+    if (it == j_->end()) return std::nullopt;
+    return NlohmannValue(*it);
+  }
+  template <typename F>
+  void members(F f) const {  // nlohmann's objects are ordered by key
+    for (const auto& [key, value] : j_->items()) f(std::string_view(key), NlohmannValue(value));
+  }
+  template <typename F>
+  void each_member(F f) const {
+    members(f);
+  }
+  void Dump(std::string& out) const { out += j_->dump(); }
+
+ private:
+  const json* j_;
+};
+
+// Walks one JSON object, checking every key is known and each value's type and size. V is
+// NlohmannValue or JsonDoc::Value.
+template <typename V>
 class ObjectReader {
  public:
-  ObjectReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {}
+  ObjectReader(V j, std::string path) : j_(j), path_(std::move(path)) {}
 
   Status Expect(std::initializer_list<std::string_view> allowed) const {
     if (!j_.is_object()) return Error::Invalid(path_, "must be a JSON object");
-    for (const auto& [key, value] : j_.items()) {
-      bool known = false;
-      for (auto a : allowed) known = known || a == key;
-      if (!known) return Error::Invalid(Field(key), "unknown field");
-    }
+    // The first unknown key in byte order, whatever order the document keeps.
+    std::optional<std::string_view> unknown;
+    j_.each_member([&](std::string_view key, const V&) {
+      if (unknown && *unknown <= key) return;
+      for (auto a : allowed)
+        if (a == key) return;
+      unknown = key;
+    });
+    if (unknown) return Error::Invalid(Field(*unknown), "unknown field");
     return OkStatus();
   }
 
   std::string Field(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
-  bool Has(const char* key) const { return j_.contains(key) && !j_[key].is_null(); }
-  const json& At(const char* key) const { return j_[key]; }
+  // The value of `key`, unless it is missing or null (which count as absent).
+  std::optional<V> Get(const char* key) const {
+    auto v = j_.find(key);
+    if (v && v->is_null()) return std::nullopt;
+    return v;
+  }
+  bool Has(const char* key) const { return Get(key).has_value(); }
+  V At(const char* key) const { return *j_.find(key); }
 
   Status String(const char* key, size_t max, std::string* out, bool required) const {
-    if (!Has(key)) return required ? Error::Invalid(Field(key), "is required") : OkStatus();
-    const json& v = j_[key];
-    if (!v.is_string()) return Error::Invalid(Field(key), "must be a string");
-    const auto& s = v.get_ref<const std::string&>();
+    auto v = Get(key);
+    if (!v) return required ? Error::Invalid(Field(key), "is required") : OkStatus();
+    if (!v->is_string()) return Error::Invalid(Field(key), "must be a string");
+    std::string_view s = v->str();
     if (s.size() > max)
       return Error::Invalid(Field(key), "is longer than " + std::to_string(max) + " bytes");
     if (s.find('\0') != std::string::npos)
       return Error::BadRequest(Field(key), "contains a NUL character");
     if (required && s.empty()) return Error::Invalid(Field(key), "must not be empty");
-    *out = s;
+    out->assign(s);
     return OkStatus();
   }
 
   Status Int(const char* key, int64_t* out) const {
-    if (!Has(key)) return OkStatus();
-    const json& v = j_[key];
-    if (!v.is_number_integer()) return Error::Invalid(Field(key), "must be an integer");
-    int64_t n = v.get<int64_t>();
+    auto v = Get(key);
+    if (!v) return OkStatus();
+    if (!v->is_int()) return Error::Invalid(Field(key), "must be an integer");
+    int64_t n = v->integer();
     if (n < 0) return Error::Invalid(Field(key), "must not be negative");
     *out = n;
     return OkStatus();
   }
 
   Status Bool(const char* key, bool* out) const {
-    if (!Has(key)) return OkStatus();
-    if (!j_[key].is_boolean()) return Error::Invalid(Field(key), "must be true or false");
-    *out = j_[key].get<bool>();
+    auto v = Get(key);
+    if (!v) return OkStatus();
+    if (!v->is_bool()) return Error::Invalid(Field(key), "must be true or false");
+    *out = v->boolean();
     return OkStatus();
   }
 
@@ -119,10 +174,11 @@ class ObjectReader {
 
   Status Metadata(const char* key, std::string* out) const {
     *out = "{}";
-    if (!Has(key)) return OkStatus();
-    const json& v = j_[key];
-    if (!v.is_object()) return Error::Invalid(Field(key), "must be a JSON object");
-    std::string dumped = v.dump();
+    auto v = Get(key);
+    if (!v) return OkStatus();
+    if (!v->is_object()) return Error::Invalid(Field(key), "must be a JSON object");
+    std::string dumped;
+    v->Dump(dumped);
     if (dumped.size() > kMaxMetadataBytes)
       return Error::Invalid(Field(key),
                             "is larger than " + std::to_string(kMaxMetadataBytes) + " bytes");
@@ -133,7 +189,7 @@ class ObjectReader {
   }
 
  private:
-  const json& j_;
+  V j_;
   std::string path_;
 };
 
@@ -142,9 +198,10 @@ class ObjectReader {
     if (auto _s = (expr); !_s) return _s.error(); \
   } while (0)
 
-Result<Account> ParseAccount(const json& j, const std::string& path, bool allow_contact,
+template <typename V>
+Result<Account> ParseAccount(V j, const std::string& path, bool allow_contact,
                              std::optional<ReporterContact>* contact) {
-  ObjectReader r(j, path);
+  ObjectReader<V> r(j, path);
   if (allow_contact) {
     VIGIL_TRY(r.Expect({"id", "created_at", "name", "contact"}));
   } else {
@@ -155,7 +212,7 @@ Result<Account> ParseAccount(const json& j, const std::string& path, bool allow_
   VIGIL_TRY(r.Time("created_at", &a.created_at));
   VIGIL_TRY(r.String("name", kMaxNameBytes, &a.display_name, false));
   if (allow_contact && r.Has("contact")) {
-    ObjectReader c(r.At("contact"), r.Field("contact"));
+    ObjectReader<V> c(r.At("contact"), r.Field("contact"));
     VIGIL_TRY(c.Expect({"name", "email"}));
     ReporterContact rc;
     VIGIL_TRY(c.String("name", kMaxNameBytes, &rc.name, false));
@@ -167,8 +224,9 @@ Result<Account> ParseAccount(const json& j, const std::string& path, bool allow_
   return a;
 }
 
-Result<LegalOrder> ParseLegalOrder(const json& j, const std::string& path) {
-  ObjectReader r(j, path);
+template <typename V>
+Result<LegalOrder> ParseLegalOrder(V j, const std::string& path) {
+  ObjectReader<V> r(j, path);
   VIGIL_TRY(r.Expect({"authority", "legal_ground", "territorial_scope", "deadline", "reference"}));
   LegalOrder o;
   VIGIL_TRY(r.String("authority", kMaxNameBytes, &o.authority, true));
@@ -176,15 +234,16 @@ Result<LegalOrder> ParseLegalOrder(const json& j, const std::string& path) {
   VIGIL_TRY(r.String("reference", kMaxNameBytes, &o.reference, false));
   VIGIL_TRY(r.Time("deadline", &o.deadline));
   if (r.Has("territorial_scope")) {
-    const json& scope = r.At("territorial_scope");
+    V scope = r.At("territorial_scope");
     if (!scope.is_array()) return Error::Invalid(r.Field("territorial_scope"), "must be a list");
     static const std::initializer_list<std::string_view> kEea = {
         "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
         "IS", "IT", "LI", "LT", "LU", "LV", "MT", "NL", "NO", "PL", "PT", "RO", "SE", "SI", "SK"};
-    for (size_t i = 0; i < scope.size(); ++i) {
+    auto codes = scope.elements();
+    for (size_t i = 0; i < codes.size(); ++i) {
       std::string field = r.Field("territorial_scope") + "[" + std::to_string(i) + "]";
-      if (!scope[i].is_string()) return Error::Invalid(field, "must be a string");
-      std::string code = scope[i].get<std::string>();
+      if (!codes[i].is_string()) return Error::Invalid(field, "must be a string");
+      std::string code(codes[i].str());
       bool known = false;
       for (auto k : kEea) known = known || k == code;
       if (!known) return Error::Invalid(field, "'" + code.substr(0, 8) + "' is not an EEA country code");
@@ -194,21 +253,44 @@ Result<LegalOrder> ParseLegalOrder(const json& j, const std::string& path) {
   return o;
 }
 
-}  // namespace
-
-Result<json> ParseJsonBody(std::string_view body, const std::string& field) {
-  if (body.find('\0') != std::string_view::npos)
-    return Error::BadRequest(field, "contains a NUL byte");
-  size_t bad_at = 0;
-  if (!ValidUtf8(body, &bad_at))
-    return Error::BadRequest(field, "is not valid UTF-8 (byte offset " + std::to_string(bad_at) + ")");
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Error::BadRequest(field, "is not valid JSON");
-  return j;
+template <typename V>
+Status ParseMedia(const ObjectReader<V>& r, ContentItem& c) {
+  V media = r.At("media");
+  if (!media.is_array()) return Error::Invalid(r.Field("media"), "must be a list");
+  if (media.size() > kMaxMediaItems)
+    return Error::Invalid(r.Field("media"),
+                          "has more than " + std::to_string(kMaxMediaItems) + " items");
+  auto items = media.elements();
+  for (size_t i = 0; i < items.size(); ++i) {
+    ObjectReader<V> m(items[i], r.Field("media") + "[" + std::to_string(i) + "]");
+    VIGIL_TRY(m.Expect({"url", "hashes"}));
+    MediaItem item;
+    VIGIL_TRY(m.String("url", kMaxUrlBytes, &item.url, true));
+    if (m.Has("hashes")) {
+      V h = m.At("hashes");
+      if (!h.is_object()) return Error::Invalid(m.Field("hashes"), "must be an object");
+      std::optional<Error> bad;
+      h.members([&](std::string_view alg, const V& digest) {
+        if (bad) return;
+        std::string field = m.Field("hashes") + "." + std::string(alg);
+        if (alg.size() > 32) {
+          bad = Error::Invalid(field, "algorithm name too long");
+        } else if (!digest.is_string() || digest.str().size() > 512) {
+          bad = Error::Invalid(field, "must be a string of at most 512 characters");
+        } else {
+          item.hashes.emplace_back(std::string(alg), std::string(digest.str()));
+        }
+      });
+      if (bad) return *bad;
+    }
+    c.media.push_back(std::move(item));
+  }
+  return OkStatus();
 }
 
-Result<ContentItem> ParseContent(const json& j, const std::string& path) {
-  ObjectReader r(j, path);
+template <typename V>
+Result<ContentItem> ParseContentValue(V j, const std::string& path) {
+  ObjectReader<V> r(j, path);
   VIGIL_TRY(r.Expect({"id", "type", "text", "url", "media", "author", "created_at", "reach",
                       "language", "metadata"}));
   ContentItem c;
@@ -237,42 +319,19 @@ Result<ContentItem> ParseContent(const json& j, const std::string& path) {
     c.author = std::move(a.value());
   }
   if (r.Has("reach")) {
-    ObjectReader rr(r.At("reach"), r.Field("reach"));
+    ObjectReader<V> rr(r.At("reach"), r.Field("reach"));
     VIGIL_TRY(rr.Expect({"views", "followers", "shares"}));
     VIGIL_TRY(rr.Int("views", &c.reach.views));
     VIGIL_TRY(rr.Int("followers", &c.reach.followers));
     VIGIL_TRY(rr.Int("shares", &c.reach.shares));
   }
-  if (r.Has("media")) {
-    const json& media = r.At("media");
-    if (!media.is_array()) return Error::Invalid(r.Field("media"), "must be a list");
-    if (media.size() > kMaxMediaItems)
-      return Error::Invalid(r.Field("media"),
-                            "has more than " + std::to_string(kMaxMediaItems) + " items");
-    for (size_t i = 0; i < media.size(); ++i) {
-      ObjectReader m(media[i], r.Field("media") + "[" + std::to_string(i) + "]");
-      VIGIL_TRY(m.Expect({"url", "hashes"}));
-      MediaItem item;
-      VIGIL_TRY(m.String("url", kMaxUrlBytes, &item.url, true));
-      if (m.Has("hashes")) {
-        const json& h = m.At("hashes");
-        if (!h.is_object()) return Error::Invalid(m.Field("hashes"), "must be an object");
-        for (const auto& [alg, digest] : h.items()) {
-          std::string field = m.Field("hashes") + "." + alg;
-          if (alg.size() > 32) return Error::Invalid(field, "algorithm name too long");
-          if (!digest.is_string() || digest.get_ref<const std::string&>().size() > 512)
-            return Error::Invalid(field, "must be a string of at most 512 characters");
-          item.hashes.emplace_back(alg, digest.get<std::string>());
-        }
-      }
-      c.media.push_back(std::move(item));
-    }
-  }
+  if (r.Has("media")) VIGIL_TRY(ParseMedia(r, c));
   return c;
 }
 
-Result<Flag> ParseFlag(const json& j, const Taxonomy& taxonomy, const ParseOptions& opts) {
-  ObjectReader r(j, "");
+template <typename V>
+Result<Flag> ParseFlagValue(V j, const Taxonomy& taxonomy, const ParseOptions& opts) {
+  ObjectReader<V> r(j, "");
   if (opts.allow_import_fields) {
     VIGIL_TRY(r.Expect({"content", "content_id", "reason", "source", "reporter", "explanation",
                         "location_url", "bona_fide", "legal_order", "metadata", "received_at",
@@ -285,7 +344,7 @@ Result<Flag> ParseFlag(const json& j, const Taxonomy& taxonomy, const ParseOptio
   if (r.Has("content") && r.Has("content_id"))
     return Error::Invalid("content_id", "send either content or content_id, not both");
   if (r.Has("content")) {
-    auto c = ParseContent(r.At("content"));
+    auto c = ParseContentValue(r.At("content"), "content");
     if (!c) return c.error();
     f.content = std::move(c.value());
   } else {
@@ -332,6 +391,45 @@ Result<Flag> ParseFlag(const json& j, const Taxonomy& taxonomy, const ParseOptio
   return f;
 }
 
+// The 400s every JSON body gets before it is parsed.
+Status CheckBodyBytes(std::string_view body, std::string_view field) {
+  if (body.find('\0') != std::string_view::npos)
+    return Error::BadRequest(std::string(field), "contains a NUL byte");
+  size_t bad_at = 0;
+  if (!ValidUtf8(body, &bad_at))
+    return Error::BadRequest(std::string(field),
+                             "is not valid UTF-8 (byte offset " + std::to_string(bad_at) + ")");
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<json> ParseJsonBody(std::string_view body, const std::string& field) {
+  VIGIL_TRY(CheckBodyBytes(body, field));
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error::BadRequest(field, "is not valid JSON");
+  return j;
+}
+
+Result<ContentItem> ParseContent(const json& j, const std::string& path) {
+  return ParseContentValue(NlohmannValue(j), path);
+}
+
+Result<Flag> ParseFlag(const json& j, const Taxonomy& taxonomy, const ParseOptions& opts) {
+  return ParseFlagValue(NlohmannValue(j), taxonomy, opts);
+}
+
+Result<Flag> ParseFlagJson(std::string_view body, const Taxonomy& taxonomy,
+                           const ParseOptions& opts, std::string_view field) {
+  VIGIL_TRY(CheckBodyBytes(body, field));
+  JsonDoc doc;
+  if (doc.Parse(body)) return ParseFlagValue(doc.Root(), taxonomy, opts);
+  // Outside what JsonDoc reads (or not JSON at all): nlohmann decides, and names the error.
+  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error::BadRequest(std::string(field), "is not valid JSON");
+  return ParseFlag(j, taxonomy, opts);
+}
+
 json AccountToJson(const Account& a) {
   json j = {{"id", a.id}};
   if (a.created_at) j["created_at"] = FormatIso8601(*a.created_at);
@@ -373,13 +471,27 @@ json LegalOrderToJson(const LegalOrder& o) {
 
 void AppendJsonString(std::string& out, std::string_view s) {
   static const char* kHex = "0123456789abcdef";
+  out.reserve(out.size() + s.size() + 2);
   out += '"';
-  size_t run = 0;  // start of the pending span of bytes copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
+  const char* p = s.data();
+  size_t n = s.size(), run = 0;  // run: start of the pending span of bytes copied as they are
+  for (size_t i = 0; i < n;) {
+    // Eight bytes at a time while none is a control byte, a quote or a backslash.
+    if (i + 8 <= n) {
+      uint64_t x;
+      std::memcpy(&x, p + i, 8);
+      if (!HasJsonSpecialByte(x)) {
+        i += 8;
+        continue;
+      }
+    }
+    auto c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(p + run, i - run);
+    run = ++i;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -408,7 +520,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
         out += kHex[c & 15];
     }
   }
-  out.append(s.data() + run, s.size() - run);
+  out.append(p + run, n - run);
   out += '"';
 }
 

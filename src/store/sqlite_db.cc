@@ -18,14 +18,12 @@ Stmt& Stmt::Bind(int i, double v) {
   if (sqlite3_bind_double(s_, i, v) != SQLITE_OK) Fail(sqlite3_db_handle(s_), "bind");
   return *this;
 }
-Stmt& Stmt::Bind(int i, std::string_view v) {
-  if (sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8) != SQLITE_OK)
-    Fail(sqlite3_db_handle(s_), "bind");
-  return *this;
-}
-Stmt& Stmt::BindBlob(int i, std::string_view v) {
-  if (sqlite3_bind_blob64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT) != SQLITE_OK)
-    Fail(sqlite3_db_handle(s_), "bind");
+// SQLITE_TRANSIENT: SQLite copies the bytes; SQLITE_STATIC: it reads them where they are.
+Stmt& Stmt::BindBytes(int i, std::string_view v, bool text, bool copy) {
+  auto lifetime = copy ? SQLITE_TRANSIENT : SQLITE_STATIC;
+  int rc = text ? sqlite3_bind_text64(s_, i, v.data(), v.size(), lifetime, SQLITE_UTF8)
+                : sqlite3_bind_blob64(s_, i, v.data(), v.size(), lifetime);
+  if (rc != SQLITE_OK) Fail(sqlite3_db_handle(s_), "bind");
   return *this;
 }
 Stmt& Stmt::BindNull(int i) {

@@ -33,14 +33,19 @@ class Stmt {
   Stmt& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
   Stmt& Bind(int i, bool v) { return Bind(i, static_cast<int64_t>(v ? 1 : 0)); }
   Stmt& Bind(int i, double v);
-  Stmt& Bind(int i, std::string_view v);
+  Stmt& Bind(int i, std::string_view v) { return BindBytes(i, v, true, true); }
   Stmt& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
-  Stmt& BindBlob(int i, std::string_view v);
+  Stmt& BindBlob(int i, std::string_view v) { return BindBytes(i, v, false, true); }
   Stmt& BindNull(int i);
   Stmt& BindOpt(int i, const std::optional<int64_t>& v) { return v ? Bind(i, *v) : BindNull(i); }
   // Binds NULL for an empty string.
   Stmt& BindText(int i, std::string_view v) { return v.empty() ? BindNull(i) : Bind(i, v); }
+  // Bind without SQLite's copy of the bytes, for the writer's hot inserts: `v` must stay alive
+  // and unchanged until the statement has run to its end (Exec) in the same expression or scope.
+  Stmt& BindRef(int i, std::string_view v) { return BindBytes(i, v, true, false); }
+  Stmt& BindRefText(int i, std::string_view v) { return v.empty() ? BindNull(i) : BindRef(i, v); }
+  Stmt& BindRefBlob(int i, std::string_view v) { return BindBytes(i, v, false, false); }
 
   bool Step();  // true while a row is available
   void Exec() { while (Step()) {} }
@@ -53,6 +58,8 @@ class Stmt {
   }
 
  private:
+  Stmt& BindBytes(int i, std::string_view v, bool text, bool copy);
+
   sqlite3_stmt* s_;
 };
 

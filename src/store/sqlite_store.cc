@@ -93,12 +93,12 @@ class SqliteWriteTx final : public WriteTx {
            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
         .Bind(1, e.seq)
         .Bind(2, e.ts)
-        .Bind(3, e.type)
-        .Bind(4, e.subject)
-        .Bind(5, e.actor)
-        .Bind(6, e.payload)
-        .BindBlob(7, e.prev_hash)
-        .BindBlob(8, e.hash)
+        .BindRef(3, e.type)
+        .BindRef(4, e.subject)
+        .BindRef(5, e.actor)
+        .BindRef(6, e.payload)
+        .BindRefBlob(7, e.prev_hash)
+        .BindRefBlob(8, e.hash)
         .Exec();
     head_seq_ = e.seq;
     head_hash_ = e.hash;
@@ -114,7 +114,11 @@ class SqliteWriteTx final : public WriteTx {
       auto ins = db_.Prepare(
           "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
           "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO NOTHING");
-      ins.Bind(1, a.id).BindOpt(2, a.created_at).BindText(3, a.display_name).Bind(4, now).Exec();
+      ins.BindRef(1, a.id)
+          .BindOpt(2, a.created_at)
+          .BindRefText(3, a.display_name)
+          .Bind(4, now)
+          .Exec();
       // Remembered from the second sighting on: one-off reporters would only churn the cache.
       if (db_.Changes() > 0) {
         if (created) *created = true;
@@ -155,7 +159,7 @@ class SqliteWriteTx final : public WriteTx {
           "followers, shares, language, metadata, received_at) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
           "ON CONFLICT(platform_id) DO NOTHING");
-      BindContent(s, c, author_pk).Bind(1, c.id).Bind(13, now).Exec();
+      BindContent(s, c, author_pk).BindRef(1, c.id).Bind(13, now).Exec();
       if (db_.Changes() > 0) return {db_.LastInsertId(), true};  // remembered when seen again
       pk = FindContentPk(c.id);
       if (!pk) throw StoreError("content vanished during upsert");
@@ -195,8 +199,8 @@ class SqliteWriteTx final : public WriteTx {
            "opened_at, updated_at, version, priority) "
            "VALUES (?1, 'open', ?2, ?3, 1, 1, ?4, ?4, 2, ?5)")
         .Bind(1, content_pk)
-        .Bind(2, queue)
-        .Bind(3, reason)
+        .BindRef(2, queue)
+        .BindRef(3, reason)
         .Bind(4, now)
         .Bind(5, priority)
         .Exec();
@@ -560,17 +564,17 @@ class SqliteWriteTx final : public WriteTx {
     s.Bind(1, f.id)
         .Bind(2, f.case_id)
         .Bind(3, f.content_pk)
-        .Bind(4, f.reason)
-        .Bind(5, ToString(f.source))
+        .BindRef(4, f.reason)
+        .BindRef(5, ToString(f.source))
         .Bind(9, f.bona_fide)
-        .BindText(7, f.explanation)
-        .BindText(8, f.location_url)
-        .BindText(10, f.contact_json)
-        .BindText(11, f.legal_order_json)
-        .BindText(12, f.metadata_json)
+        .BindRefText(7, f.explanation)
+        .BindRefText(8, f.location_url)
+        .BindRefText(10, f.contact_json)
+        .BindRefText(11, f.legal_order_json)
+        .BindRefText(12, f.metadata_json)
         .Bind(13, f.duplicate)
         .Bind(14, f.received_at)
-        .Bind(15, f.principal)
+        .BindRef(15, f.principal)
         .Bind(16, event_seq);
     if (reporter_pk) s.Bind(6, reporter_pk); else s.BindNull(6);
     s.Exec();
@@ -684,15 +688,16 @@ class SqliteWriteTx final : public WriteTx {
 
  private:
   Stmt& BindContent(Stmt& s, const ContentItem& c, int64_t author_pk) {
-    s.Bind(2, ToString(c.type))
-        .BindText(3, c.text)
-        .BindText(4, c.url)
+    // By reference: callers run the statement while `c` is alive.
+    s.BindRef(2, ToString(c.type))
+        .BindRefText(3, c.text)
+        .BindRefText(4, c.url)
         .BindOpt(7, c.created_at)
         .Bind(8, c.reach.views)
         .Bind(9, c.reach.followers)
         .Bind(10, c.reach.shares)
-        .BindText(11, c.language)
-        .BindText(12, c.metadata_json == "{}" ? std::string() : c.metadata_json);
+        .BindRefText(11, c.language)
+        .BindRefText(12, c.metadata_json == "{}" ? std::string_view() : c.metadata_json);
     if (c.media.empty()) s.BindNull(5); else s.Bind(5, MediaToJson(c.media));
     if (author_pk) s.Bind(6, author_pk); else s.BindNull(6);
     return s;

@@ -37,6 +37,26 @@ TEST(Iso8601, FormatsLikeGmtimeOverFourCenturies) {
   EXPECT_EQ(FormatIso8601(951782400000), "2000-02-29T00:00:00.000Z");
 }
 
+// The formatting without gmtime_r agrees with it on every day from 1970 to 9999.
+TEST(Iso8601, FormatsAsGmtimeDoes) {
+  auto reference = [](Millis t) {
+    std::time_t secs = static_cast<std::time_t>(t / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                  static_cast<int>(t % 1000));
+    return std::string(buf);
+  };
+  const Millis kDay = 86'400'000, kEnd = 253'402'300'800'000;  // 10000-01-01
+  for (Millis t = 0; t < kEnd; t += kDay + 3'723'456) ASSERT_EQ(FormatIso8601(t), reference(t));
+  for (Millis t : {Millis{0}, Millis{951'782'400'000}, Millis{951'868'799'999}, kEnd - 1})
+    EXPECT_EQ(FormatIso8601(t), reference(t));
+  EXPECT_EQ(FormatIso8601(951'825'600'000), "2000-02-29T12:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(kEnd - 1), "9999-12-31T23:59:59.999Z");
+}
+
 TEST(Iso8601, AcceptsDatesOffsetsAndRejectsGarbage) {
   EXPECT_EQ(ParseIso8601("1970-01-01"), 0);
   EXPECT_EQ(ParseIso8601("1970-01-01T01:00:00+01:00"), 0);
