@@ -251,9 +251,17 @@ void WriteAnalyses(store::WriteTx& tx, const std::map<int64_t, Analysed>& fresh,
 // Drops what cannot be applied to the case as it is in the transaction, saying why.
 void Constrain(Plan& plan, const store::CaseRow& c, const cases::QueueConfig* queues, Millis now,
                const cases::Tier** tier) {
+  std::string hold;
   if (c.claimed_by && c.lease_until && *c.lease_until >= now) {
+    hold = "a reviewer holds the case";
+  } else if (!c.tier.empty()) {
+    // A person escalated it (or an SLA breach did): the tier decides, automation does not move
+    // it back or decide over it.
+    hold = "escalated to the " + c.tier + " tier: the tier decides";
+  }
+  if (!hold.empty()) {
     for (const Evaluation* e : {plan.decide, plan.escalate, plan.route})
-      if (e) plan.held[e] = "a reviewer holds the case";
+      if (e) plan.held[e] = hold;
     plan.decide = plan.escalate = plan.route = nullptr;
   }
   if (plan.escalate) {

@@ -444,12 +444,13 @@ Status CaseService::DecideInTx(store::WriteTx& tx, const std::string& actor, int
   e.subject = "case:" + std::to_string(case_id);
   e.actor = actor;
   e.ts = now;
-  e.payload = DecisionPayload(d, outcome).dump();
+  json payload = DecisionPayload(d, outcome);  // kept: the decision row and the webhook reuse it
+  e.payload = payload.dump();
   int64_t seq = tx.AppendEvent(e);
   store::DecisionRow row;
   row.case_id = case_id;
   row.decided_by = actor;
-  row.actions_json = json::parse(e.payload)["actions"].dump();
+  row.actions_json = payload["actions"].dump();
   row.outcome = outcome;
   if (!d.policy_id.empty()) row.policy_json = PolicyCitation(d).dump();
   row.facts = d.facts;
@@ -463,7 +464,7 @@ Status CaseService::DecideInTx(store::WriteTx& tx, const std::string& actor, int
   if (!id) return Problem(ErrorCode::kConflict, "case_version", "the case changed");
   // Enforcement leaves through the outbox, in this same transaction: a crash can neither
   // lose the webhook nor send one for a decision that was not committed.
-  json hook = json::parse(e.payload);
+  json hook = std::move(payload);
   hook["decision_id"] = *id;
   hook["case_id"] = case_id;
   hook["content_id"] = c->content_id;

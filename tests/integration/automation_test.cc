@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "support/workflow_fixture.h"
@@ -264,6 +265,45 @@ TEST_F(AutomationTest, CatchUpHandlesAnImportedBacklogOffline) {
     decided += full["status"] == "decided";
   }
   EXPECT_EQ(decided, 1);
+}
+
+// A case a person escalated belongs to the tier: automation evaluating it later (here, work
+// caught up after the escalation) records what the policy says but neither decides it nor
+// moves it back to the policy's queue.
+TEST_F(AutomationTest, AnEscalatedCaseIsLeftToItsTier) {
+  ASSERT_EQ(server_.Stop(), 0);
+  std::string config = data_ + "/vigil.yaml";
+  std::string original;
+  {
+    std::ifstream in(config);
+    original.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::ofstream(config) << original << "\nautomation:\n  enabled: false\n";
+  ASSERT_TRUE(server_.Start(data_));
+  int64_t id = WorkflowTest::Flag(Flag("post-7", "Claim your FREE money now!!", "scam"));
+  auto esc = Client(admin_)->PostJson(
+      "/v1/cases/" + std::to_string(id) + "/escalate",
+      {{"tier", "legal"},
+       {"note", "Looks like a court matter"},
+       {"case_version", Case(id)["version"]},
+       {"fields", {{"jurisdiction", "DE"}, {"legal_question", "Unlawful under national law?"}}}});
+  ASSERT_EQ(esc.status, 200) << esc.body;
+  ASSERT_EQ(server_.Stop(), 0);
+  std::ofstream(config) << original;  // automation back on
+  std::string out;
+  ASSERT_EQ(RunVigil({"analysis", "catch-up", "--data", data_}, &out), 0);
+  EXPECT_NE(out.find("automation decided 0, escalated 0, routed 0"), std::string::npos) << out;
+
+  ASSERT_TRUE(server_.Start(data_));
+  json c = Case(id);
+  EXPECT_EQ(c["status"], "open");
+  EXPECT_EQ(c["queue"], "legal");
+  EXPECT_EQ(c["tier"], "legal");
+  json evaluated;
+  for (const auto& e : Events(id))
+    if (e["type"] == "policy.evaluated") evaluated = e;
+  ASSERT_FALSE(evaluated.is_null());
+  EXPECT_EQ(evaluated["payload"]["automation"], "held: escalated to the legal tier: the tier decides");
 }
 
 }  // namespace
