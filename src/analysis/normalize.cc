@@ -540,6 +540,31 @@ size_t SingleLetter(Cursor* ahead, Cp* next, bool* has_next) {
   return (!*has_next || (next->cls & kJoinSep)) ? n : 0;
 }
 
+// Whether the cursor's next code point is one that continues a word (a letter that is no mark,
+// as read from the text), so that the letter before it is no single-letter token; a quick
+// answer for the common case, false when it would take more than one decoding.
+bool ContinuesWord(const Cursor& cur) {
+  if (cur.rep != cur.rep_end || cur.i >= cur.n) return false;
+  if (cur.s[cur.i] < 0x80) return kAsciiClass[cur.s[cur.i]] == kLetter;
+  size_t i = cur.i;
+  return cur.t->props.Get(DecodeUtf8(cur.s, cur.n, i)) & internal::kPlainLetter;
+}
+
+// Whether the space at s[i] is followed by a word that starts with two letters (ASCII, or
+// kPlainLetter), neither an ASCII space's successor that ascii_letters already takes.
+bool WordAfterSpace(const Tables& t, const unsigned char* s, size_t n, size_t i) {
+  size_t j = i + 1;
+  for (int letters = 0; letters < 2; ++letters) {
+    if (j >= n) return false;
+    if (s[j] < 0x80) {
+      if (kAsciiClass[s[j++]] != kLetter) return false;
+    } else if (!(t.props.Get(DecodeUtf8(s, n, j)) & internal::kPlainLetter)) {
+      return false;
+    }
+  }
+  return s[i + 1] >= 0x80;
+}
+
 // What JoinSpaced does with the run that starts at the letter just read from `ahead` (preceded
 // by a separator): how many code points it spans, and whether it has three letters or more
 // (then its separators are dropped). Length 0 when the letter is not a single-letter token.
@@ -548,6 +573,7 @@ struct SpacedRun {
   bool joined = false;
 };
 SpacedRun SpacedRunAt(Cursor ahead) {
+  if (ContinuesWord(ahead)) return {};
   Cp sep, next;
   bool has_sep = false;
   size_t length = SingleLetter(&ahead, &sep, &has_sep);
@@ -735,21 +761,33 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     return true;
   };
 
-  // Letters inside a word, after a letter: only case, repeats and the skeleton ("rn" for 'm')
-  // change anything; the other steps' state is settled. Returns where the run of letters ends.
-  auto letters = [&](size_t i) __attribute__((always_inline)) {
+  // Letters inside a word, after a letter: only case, repeats and the skeleton change anything;
+  // the other steps' state is settled. Returns where the run of ASCII letters ends.
+  auto ascii_letters = [&](size_t i) __attribute__((always_inline)) {
     const unsigned char* s = cur.s;
     const size_t n = cur.n;
     char32_t last_c = f.last_c, out_last = f.out_last;
     w.Reserve(2 * (n - i));
     size_t pos = w.pos;
     const size_t begin = i;
+    bool new_word = false;
     for (; i < n; ++i) {
       char32_t c = s[i] | 0x20u;
-      if (c - 'a' >= 26u || !(kAsciiClass[s[i]] & kLetter)) break;
+      if (c - 'a' >= 26u || !(kAsciiClass[s[i]] & kLetter)) {
+        // One space, then a word of two letters or more (so no spaced run): the space is
+        // kept and the next word's first letter continues here.
+        if (s[i] != ' ' || !collapse || i + 2 >= n || kAsciiClass[s[i + 1]] != kLetter ||
+            kAsciiClass[s[i + 2]] != kLetter)
+          break;
+        w.buf.text[pos] = ' ';
+        w.buf.origin[pos++] = static_cast<uint32_t>(i);
+        out_last = last_c = ' ';
+        new_word = true;
+        c = s[++i] | 0x20u;
+      }
       if (repeats && c == last_c) continue;
       last_c = c;
-      if (c == 'm') {
+      if (c == 'm') {  // the only ASCII letter whose skeleton is not itself: "rn"
         if (!(repeats && out_last == 'r')) {
           w.buf.text[pos] = 'r';
           w.buf.origin[pos++] = static_cast<uint32_t>(i);
@@ -766,7 +804,41 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       w.pos = pos;
       f.last_c = last_c;
       f.out_last = out_last;
+      f.mark_run = 0;
+      f.last_ccc = f.out_last_ccc = 0;
+      if (new_word) f.word_has_letter = -1;
+    }
+    return i;
+  };
+  // The same for non-ASCII letters that only the skeleton may change (kPlainLetter). Returns
+  // where they end, or kBail when the skeleton needs reordering.
+  constexpr size_t kBail = static_cast<size_t>(-1);
+  auto plain_letters = [&](size_t i) __attribute__((always_inline)) {
+    const unsigned char* s = cur.s;
+    const size_t n = cur.n;
+    const size_t begin = i;
+    while (i < n && s[i] >= 0x80) {
+      size_t next = i;
+      const char32_t c = DecodeUtf8(s, n, next);
+      if (!(t.props.Get(c) & internal::kPlainLetter)) break;
+      const uint32_t origin = static_cast<uint32_t>(i);
+      const size_t len = next - i;
+      i = next;
+      if (repeats && c == f.last_c) continue;
+      f.last_c = c;
+      if (uint32_t m = t.skeleton.Get(c)) {
+        for (char32_t r : t.Replacement(m))
+          if (!emit(r, Ccc(t, r), origin)) return kBail;
+        continue;
+      }
       f.out_last_ccc = 0;
+      f.out_last = c;
+      w.Reserve(len);
+      for (size_t k = 0; k < len; ++k) w.Byte(s[origin + k], origin);
+    }
+    if (i != begin) {
+      f.mark_run = 0;
+      f.last_ccc = 0;
     }
     return i;
   };
@@ -775,9 +847,29 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
   bool after_letter = false;  // the last code point was a letter kept as it was
   while (true) {
     if (cur.rep == cur.rep_end) {
-      while (cur.i < cur.n && cur.s[cur.i] < 0x80) {
-        if (after_letter && f.run_left == 0) cur.i = letters(cur.i);
-        if (cur.i == cur.n) break;
+      while (cur.i < cur.n) {
+        if (after_letter && f.run_left == 0) {
+          while (true) {
+            cur.i = ascii_letters(cur.i);
+            if (cur.i == cur.n) break;
+            const size_t at = cur.i;
+            if (cur.s[at] == ' ' && collapse && WordAfterSpace(t, cur.s, cur.n, at)) {
+              // As in ascii_letters: the space is kept, the next word continues the loop.
+              w.Reserve(1);
+              w.Byte(' ', static_cast<uint32_t>(at));
+              f.out_last = f.last_c = ' ';
+              f.out_last_ccc = 0;
+              f.word_has_letter = -1;
+              ++cur.i;
+            } else if (cur.s[at] < 0x80) {
+              break;
+            }
+            cur.i = plain_letters(cur.i);
+            if (cur.i == kBail) return false;
+            if (cur.i == at) break;
+          }
+          if (cur.i == cur.n) break;
+        }
         const unsigned char b = cur.s[cur.i];
         if (b >= 0x80 || !ascii(b, static_cast<uint32_t>(cur.i))) break;
         after_letter = kAsciiClass[b] & kLetter;
