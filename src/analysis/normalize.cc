@@ -550,6 +550,22 @@ bool ContinuesWord(const Cursor& cur) {
   return cur.t->props.Get(DecodeUtf8(cur.s, cur.n, i)) & internal::kPlainLetter;
 }
 
+// Whether NFKC_Casefold maps c to a letter that continues a word (ASCII, or kPlainLetter)
+// followed by one or more combining marks that are not letters, as precomposed accented letters.
+bool DecomposesToLetterAndMarks(const Tables& t, char32_t c) {
+  uint32_t v = t.nfkc_cf.Get(c);
+  if (v == 0) return false;
+  std::span<const char32_t> r = t.Replacement(v);
+  if (r.size() < 2) return false;
+  if (r[0] < 0x80 ? kAsciiClass[r[0]] != kLetter : !(t.props.Get(r[0]) & internal::kPlainLetter))
+    return false;
+  for (size_t k = 1; k < r.size(); ++k)
+    if (r[k] < 0x80 || (t.props.Get(r[k]) & (internal::kAlpha | internal::kMark | internal::kSpace)) !=
+                           internal::kMark)
+      return false;
+  return true;
+}
+
 // Whether the space at s[i] is followed by a word that starts with two letters (ASCII, or
 // kPlainLetter), neither an ASCII space's successor that ascii_letters already takes.
 bool WordAfterSpace(const Tables& t, const unsigned char* s, size_t n, size_t i) {
@@ -810,20 +826,46 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     }
     return i;
   };
-  // The same for non-ASCII letters that only the skeleton may change (kPlainLetter). Returns
-  // where they end, or kBail when the skeleton needs reordering.
+  // The same for non-ASCII letters that only the skeleton may change (kPlainLetter), and for
+  // letters that NFKC_Casefold decomposes into such a letter (or an ASCII one) and combining
+  // marks ("é", "й", "が"). Returns where they end, or kBail when the general path must redo
+  // the text (marks out of canonical order or past the limit).
   constexpr size_t kBail = static_cast<size_t>(-1);
   auto plain_letters = [&](size_t i) __attribute__((always_inline)) {
     const unsigned char* s = cur.s;
     const size_t n = cur.n;
-    const size_t begin = i;
     while (i < n && s[i] >= 0x80) {
       size_t next = i;
       const char32_t c = DecodeUtf8(s, n, next);
-      if (!(t.props.Get(c) & internal::kPlainLetter)) break;
       const uint32_t origin = static_cast<uint32_t>(i);
+      if (!(t.props.Get(c) & internal::kPlainLetter)) {
+        if (!DecomposesToLetterAndMarks(t, c)) break;
+        i = next;
+        std::span<const char32_t> r = t.Replacement(t.nfkc_cf.Get(c));
+        f.mark_run = 0;
+        f.last_ccc = 0;
+        if (!(repeats && r[0] == f.last_c)) {
+          f.last_c = r[0];
+          if (!skeleton(r[0], 0, origin)) return kBail;
+        }
+        for (size_t k = 1; k < r.size(); ++k) {
+          const uint8_t ccc = Ccc(t, r[k]);
+          if (ccc == 0) {
+            f.mark_run = 0;
+          } else if (++f.mark_run > max_run || ccc < f.last_ccc) {
+            return kBail;
+          }
+          f.last_ccc = ccc;
+          f.wrote = true;
+          f.last_c = r[k];
+          if (!skeleton(r[k], ccc, origin)) return kBail;
+        }
+        continue;
+      }
       const size_t len = next - i;
       i = next;
+      f.mark_run = 0;
+      f.last_ccc = 0;
       if (repeats && c == f.last_c) continue;
       f.last_c = c;
       if (uint32_t m = t.skeleton.Get(c)) {
@@ -835,10 +877,6 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       f.out_last = c;
       w.Reserve(len);
       for (size_t k = 0; k < len; ++k) w.Byte(s[origin + k], origin);
-    }
-    if (i != begin) {
-      f.mark_run = 0;
-      f.last_ccc = 0;
     }
     return i;
   };
