@@ -566,6 +566,23 @@ bool DecomposesToLetterAndMarks(const Tables& t, char32_t c) {
   return true;
 }
 
+// Whether the code point at s[i] is, or decomposes to, a letter that continues a word: then the
+// letter before it is no single-letter token. False when it would take more to tell.
+bool LetterAt(const Tables& t, const unsigned char* s, size_t n, size_t i) {
+  if (i >= n) return false;
+  if (s[i] < 0x80) return kAsciiClass[s[i]] == kLetter;
+  char32_t c = DecodeUtf8(s, n, i);
+  return (t.props.Get(c) & internal::kPlainLetter) || DecomposesToLetterAndMarks(t, c);
+}
+
+// Whether s[i] starts two letters (LetterAt) of which the first is not ASCII.
+bool WordAt(const Tables& t, const unsigned char* s, size_t n, size_t i) {
+  size_t next = i;
+  char32_t c = DecodeUtf8(s, n, next);
+  return ((t.props.Get(c) & internal::kPlainLetter) || DecomposesToLetterAndMarks(t, c)) &&
+         LetterAt(t, s, n, next);
+}
+
 // Whether the space at s[i] is followed by a word that starts with two letters (ASCII, or
 // kPlainLetter), neither an ASCII space's successor that ascii_letters already takes.
 bool WordAfterSpace(const Tables& t, const unsigned char* s, size_t n, size_t i) {
@@ -739,7 +756,8 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     if (cls & kLetter) {
       // A letter after a separator may start a spaced run, unless the next byte continues a word.
       if (join && f.after_sep &&
-          !(origin + 1 < cur.n && cur.s[origin + 1] < 0x80 && !(kAsciiClass[cur.s[origin + 1]] & kJoinSep)))
+          !(origin + 1 < cur.n && cur.s[origin + 1] < 0x80 ? !(kAsciiClass[cur.s[origin + 1]] & kJoinSep)
+                                                           : LetterAt(t, cur.s, cur.n, origin + 1)))
         return false;
       f.after_sep = false;
     } else {
@@ -792,8 +810,8 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       if (c - 'a' >= 26u || !(kAsciiClass[s[i]] & kLetter)) {
         // One space, then a word of two letters or more (so no spaced run): the space is
         // kept and the next word's first letter continues here.
-        if (s[i] != ' ' || !collapse || i + 2 >= n || kAsciiClass[s[i + 1]] != kLetter ||
-            kAsciiClass[s[i + 2]] != kLetter)
+        if (s[i] != ' ' || !collapse || i + 2 >= n || s[i + 1] >= 0x80 ||
+            kAsciiClass[s[i + 1]] != kLetter || !LetterAt(t, s, n, i + 2))
           break;
         w.buf.text[pos] = ' ';
         w.buf.origin[pos++] = static_cast<uint32_t>(i);
@@ -912,6 +930,19 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
         if (b >= 0x80 || !ascii(b, static_cast<uint32_t>(cur.i))) break;
         after_letter = kAsciiClass[b] & kLetter;
         ++cur.i;
+        if (f.pending_space && f.run_left == 0 && cur.i < cur.n && cur.s[cur.i] >= 0x80 &&
+            WordAt(t, cur.s, cur.n, cur.i)) {
+          // A word of non-ASCII letters after spaces: what the general path does at its first
+          // letter (no spaced run, as a letter follows), then the letter loops.
+          w.Reserve(1);
+          w.Byte(' ', f.space_origin);
+          f.out_last = f.last_c = ' ';
+          f.out_last_ccc = 0;
+          f.pending_space = false;
+          f.in_word = f.seen_letter = true;
+          f.word_has_letter = -1;
+          after_letter = true;
+        }
       }
     }
     if (!cur.Next(&cp)) break;
