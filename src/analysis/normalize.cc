@@ -811,7 +811,8 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
         // One space, then a word of two letters or more (so no spaced run): the space is
         // kept and the next word's first letter continues here.
         if (s[i] != ' ' || !collapse || i + 2 >= n || s[i + 1] >= 0x80 ||
-            kAsciiClass[s[i + 1]] != kLetter || !LetterAt(t, s, n, i + 2))
+            kAsciiClass[s[i + 1]] != kLetter ||
+            !(s[i + 2] < 0x80 ? kAsciiClass[s[i + 2]] == kLetter : LetterAt(t, s, n, i + 2)))
           break;
         w.buf.text[pos] = ' ';
         w.buf.origin[pos++] = static_cast<uint32_t>(i);
