@@ -146,9 +146,11 @@ void ClassifierSignals(const ClassifierSet::Models& models, std::string_view nor
     const ModelInfo& info = model->info();
     std::vector<LabelScore> scores = model->PredictNormalized(normalized);
     // The explanation's parts that every label of the model shares, built once.
-    const std::string head = "classifier " + info.name + " v" + std::to_string(info.version) + " scores \"";
-    const std::string tail = std::to_string(scores.size()) + "; trained " + info.created.substr(0, 10) +
-                             " on " + std::to_string(info.examples) + " examples, normalized text)";
+    const std::string head =
+        "classifier " + info.name + " v" + std::to_string(info.version) + " scores \"";
+    const std::string tail = std::to_string(scores.size()) + "; trained " +
+                             info.created.substr(0, 10) + " on " + std::to_string(info.examples) +
+                             " examples, normalized text)";
     for (size_t rank = 0; rank < scores.size(); ++rank) {
       const LabelScore& s = scores[rank];
       if (rank > 0 && s.score < min_score) break;
@@ -321,7 +323,8 @@ AnalysisResult Analyzer::Analyze(std::string_view text, std::string_view declare
     detail.emplace("kind", e.kind == EntryKind::kRegex       ? "regex"
                            : e.kind == EntryKind::kSubstring ? "substring"
                                                              : "literal");
-    r.signals.push_back({"term_match", e.text, l.severity / 5.0, std::move(why), {m.span}, std::move(detail)});
+    r.signals.push_back(
+        {"term_match", e.text, l.severity / 5.0, std::move(why), {m.span}, std::move(detail)});
   }
   UrlSignals(text, *lists, limits_.max_urls, r.signals);
   ObfuscationSignals(text, r.signals);
@@ -329,10 +332,13 @@ AnalysisResult Analyzer::Analyze(std::string_view text, std::string_view declare
   r.language = DetectLanguage(text, declared_language);
   json::object_t language_detail;
   language_detail.emplace("reliable", r.language.reliable);
-  r.signals.push_back({"language", r.language.code, r.language.percent / 100.0,
+  r.signals.push_back({"language",
+                       r.language.code,
+                       r.language.percent / 100.0,
                        "CLD2: " + r.language.name + ", " + std::to_string(r.language.percent) +
                            "% of the text" + (r.language.reliable ? "" : " (not reliable)"),
-                       {}, std::move(language_detail)});
+                       {},
+                       std::move(language_detail)});
   if (!declared_language.empty() && r.language.reliable && r.language.code != "und" &&
       declared_language.substr(0, 2) != std::string_view(r.language.code).substr(0, 2)) {
     r.signals.push_back({"language_mismatch", r.language.code, 0.3,

@@ -356,7 +356,8 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
         const std::vector<int32_t>& subwords = dict_->getSubwords(wid);
         words->insert(words->end(), subwords.begin(), subwords.end());
       } else if (maxn_ > 0 && token != eos) {
-        dict_->computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW, *words);
+        dict_->computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
+                               *words);
       }
       hashes.push_back(static_cast<int32_t>(h));
     }
@@ -364,7 +365,8 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
   }
   const int32_t nwords = dict_->nwords();
   for (size_t a = 0; a < hashes.size(); ++a) {
-    uint64_t h = static_cast<uint64_t>(static_cast<int64_t>(hashes[a]));  // sign-extended, as fastText
+    uint64_t h =
+        static_cast<uint64_t>(static_cast<int64_t>(hashes[a]));  // sign-extended, as fastText
     for (size_t b = a + 1; b < hashes.size() && b < a + static_cast<size_t>(word_ngrams_); ++b) {
       h = h * 116049371 + static_cast<uint64_t>(static_cast<int64_t>(hashes[b]));
       words->push_back(nwords + static_cast<int32_t>(h % static_cast<uint64_t>(bucket_)));

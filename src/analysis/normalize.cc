@@ -560,8 +560,8 @@ bool DecomposesToLetterAndMarks(const Tables& t, char32_t c) {
   if (r[0] < 0x80 ? kAsciiClass[r[0]] != kLetter : !(t.props.Get(r[0]) & internal::kPlainLetter))
     return false;
   for (size_t k = 1; k < r.size(); ++k)
-    if (r[k] < 0x80 || (t.props.Get(r[k]) & (internal::kAlpha | internal::kMark | internal::kSpace)) !=
-                           internal::kMark)
+    if (r[k] < 0x80 || (t.props.Get(r[k]) &
+                        (internal::kAlpha | internal::kMark | internal::kSpace)) != internal::kMark)
       return false;
   return true;
 }
@@ -756,8 +756,9 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     if (cls & kLetter) {
       // A letter after a separator may start a spaced run, unless the next byte continues a word.
       if (join && f.after_sep &&
-          !(origin + 1 < cur.n && cur.s[origin + 1] < 0x80 ? !(kAsciiClass[cur.s[origin + 1]] & kJoinSep)
-                                                           : LetterAt(t, cur.s, cur.n, origin + 1)))
+          !(origin + 1 < cur.n && cur.s[origin + 1] < 0x80
+                ? !(kAsciiClass[cur.s[origin + 1]] & kJoinSep)
+                : LetterAt(t, cur.s, cur.n, origin + 1)))
         return false;
       f.after_sep = false;
     } else {
