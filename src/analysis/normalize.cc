@@ -81,6 +81,23 @@ inline char32_t DecodeUtf8(const unsigned char* s, size_t n, size_t& i) {
   return c;
 }
 
+// DecodeUtf8 with the well-formed two- and three-byte sequences (most non-ASCII text) first.
+[[gnu::always_inline]] inline char32_t DecodeUtf8Fast(const unsigned char* s, size_t n, size_t& i) {
+  const unsigned b = s[i];
+  if (b - 0xC2u < 0x1Eu && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+    i += 2;
+    return ((b & 0x1F) << 6) | (s[i - 1] & 0x3F);
+  }
+  if (b - 0xE0u < 0x10u && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+    char32_t c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    if (c >= 0x800 && (c < 0xD800 || c > 0xDFFF)) {
+      i += 3;
+      return c;
+    }
+  }
+  return DecodeUtf8(s, n, i);
+}
+
 inline size_t EncodeUtf8(char32_t c, char* p) {
   if (c < 0x80) {
     p[0] = static_cast<char>(c);
@@ -491,7 +508,7 @@ struct Cursor {
 
   [[gnu::always_inline]] bool NextMapped(Cp* cp) {
     uint32_t start = static_cast<uint32_t>(i);
-    char32_t c = DecodeUtf8(s, n, i);
+    char32_t c = DecodeUtf8Fast(s, n, i);
     uint32_t v = t->nfkc_cf.Get(c);
     if (v == 0) {
       Classify(c, start, cp);
@@ -856,7 +873,7 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     const size_t n = cur.n;
     while (i < n && s[i] >= 0x80) {
       size_t next = i;
-      const char32_t c = DecodeUtf8(s, n, next);
+      const char32_t c = DecodeUtf8Fast(s, n, next);
       const uint32_t origin = static_cast<uint32_t>(i);
       if (!(t.props.Get(c) & internal::kPlainLetter)) {
         if (!DecomposesToLetterAndMarks(t, c)) break;
@@ -896,7 +913,9 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       f.out_last_ccc = 0;
       f.out_last = c;
       w.Reserve(len);
-      for (size_t k = 0; k < len; ++k) w.Byte(s[origin + k], origin);
+      w.Byte(s[origin], origin);
+      w.Byte(s[origin + 1], origin);
+      for (size_t k = 2; k < len; ++k) w.Byte(s[origin + k], origin);
     }
     return i;
   };
