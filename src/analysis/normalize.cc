@@ -583,6 +583,14 @@ bool DecomposesToLetterAndMarks(const Tables& t, char32_t c) {
   return true;
 }
 
+// Whether c is a code point that every step but the skeleton leaves alone and that is outside
+// words: no letter, mark, space or middle dot, combining class 0, NFKC_Casefold maps it to itself.
+bool IsPlainOther(const Tables& t, char32_t c, uint16_t props) {
+  return (props & (internal::kAlpha | internal::kMark | internal::kSpace | internal::kCccMask)) ==
+             0 &&
+         c != 0xB7 && t.nfkc_cf.Get(c) == 0;
+}
+
 // Whether the code point at s[i] is, or decomposes to, a letter that continues a word: then the
 // letter before it is no single-letter token. False when it would take more to tell.
 bool LetterAt(const Tables& t, const unsigned char* s, size_t n, size_t i) {
@@ -868,6 +876,7 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
   // marks ("é", "й", "が"). Returns where they end, or kBail when the general path must redo
   // the text (marks out of canonical order or past the limit).
   constexpr size_t kBail = static_cast<size_t>(-1);
+  bool ended_outside_word = false;  // plain_letters stopped after a code point outside words
   auto plain_letters = [&](size_t i) __attribute__((always_inline)) {
     const unsigned char* s = cur.s;
     const size_t n = cur.n;
@@ -875,7 +884,27 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       size_t next = i;
       const char32_t c = DecodeUtf8Fast(s, n, next);
       const uint32_t origin = static_cast<uint32_t>(i);
-      if (!(t.props.Get(c) & internal::kPlainLetter)) {
+      const uint16_t props = t.props.Get(c);
+      if (!(props & internal::kPlainLetter) && IsPlainOther(t, c, props)) {
+        // Punctuation or a symbol that ends the word ("。", "،", an emoji): no word character,
+        // no separator. A word of plain letters right after it starts here too.
+        i = next;
+        f.mark_run = 0;
+        f.last_ccc = 0;
+        f.in_word = false;
+        f.last_c = c;
+        if (!skeleton(c, 0, origin)) return kBail;
+        size_t after = i;
+        if (i < n && s[i] >= 0x80 &&
+            (t.props.Get(DecodeUtf8Fast(s, n, after)) & internal::kPlainLetter)) {
+          f.in_word = f.seen_letter = true;
+          f.word_has_letter = -1;
+          continue;
+        }
+        ended_outside_word = true;
+        return i;
+      }
+      if (!(props & internal::kPlainLetter)) {
         if (!DecomposesToLetterAndMarks(t, c)) break;
         i = next;
         std::span<const char32_t> r = t.Replacement(t.nfkc_cf.Get(c));
@@ -943,6 +972,10 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
             }
             cur.i = plain_letters(cur.i);
             if (cur.i == kBail) return false;
+            if (ended_outside_word) {
+              ended_outside_word = after_letter = false;
+              break;
+            }
             if (cur.i == at) break;
           }
           if (cur.i == cur.n) break;
