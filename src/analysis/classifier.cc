@@ -300,6 +300,11 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
                           std::string("cannot load the fastText model: ") + e.what());
   }
   c->dict_ = c->ft_->getDictionary();
+  const fasttext::Args args = c->ft_->getArgs();
+  c->word_ngrams_ = args.wordNgrams;
+  c->bucket_ = args.bucket;
+  c->maxn_ = args.maxn;
+  c->own_features_ = !c->ft_->isQuant() && (args.bucket > 0 || args.wordNgrams <= 1);
   for (int32_t id = 0; id < c->dict_->nlabels(); ++id) {
     std::string label = c->dict_->getLabel(id);
     if (label.starts_with(kLabelPrefix)) label.erase(0, kLabelPrefix.size());
@@ -309,18 +314,82 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
   return std::shared_ptr<const Classifier>(std::move(c));
 }
 
+// fastText's Dictionary::getLine (0.9.2) over a string: readWord's tokens (split at ' ', \n,
+// \r, \t, \v, \f, \0; a newline reads as "</s>", which ends the line), each word's id or
+// subwords, then the word n-gram buckets (addWordNgrams, pushHash of an unpruned dictionary).
+// Reading through an istream one byte at a time cost more than the prediction; the benchmark's
+// check and a unit test compare the two.
+void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* words) const {
+  thread_local std::string token;
+  thread_local std::vector<int32_t> hashes;
+  words->clear();
+  hashes.clear();
+  const std::string& eos = fasttext::Dictionary::EOS;
+  size_t i = 0;
+  while (true) {
+    token.clear();
+    while (i < input.size()) {
+      char c = input[i];
+      if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0') {
+        if (!token.empty()) {
+          if (c != '\n') ++i;  // a newline after a word is read again, as "</s>"
+          break;
+        }
+        ++i;
+        if (c == '\n') {
+          token = eos;
+          break;
+        }
+        continue;
+      }
+      token.push_back(c);
+      ++i;
+    }
+    if (token.empty()) break;  // the end of the input
+    uint32_t h = dict_->hash(token);
+    int32_t wid = dict_->getId(token, h);
+    auto type = wid < 0 ? dict_->getType(token) : dict_->getType(wid);
+    if (type == fasttext::entry_type::word) {
+      if (wid >= 0 && maxn_ <= 0) {
+        words->push_back(wid);
+      } else if (wid >= 0) {
+        const std::vector<int32_t>& subwords = dict_->getSubwords(wid);
+        words->insert(words->end(), subwords.begin(), subwords.end());
+      } else if (maxn_ > 0 && token != eos) {
+        dict_->computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
+                               *words);
+      }
+      hashes.push_back(static_cast<int32_t>(h));
+    }
+    if (token == eos) break;
+  }
+  const int32_t nwords = dict_->nwords();
+  for (size_t a = 0; a < hashes.size(); ++a) {
+    uint64_t h =
+        static_cast<uint64_t>(static_cast<int64_t>(hashes[a]));  // sign-extended, as fastText
+    for (size_t b = a + 1; b < hashes.size() && b < a + static_cast<size_t>(word_ngrams_); ++b) {
+      h = h * 116049371 + static_cast<uint64_t>(static_cast<int64_t>(hashes[b]));
+      words->push_back(nwords + static_cast<int32_t>(h % static_cast<uint64_t>(bucket_)));
+    }
+  }
+}
+
 std::vector<LabelScore> Classifier::PredictInput(std::string_view input) const {
   // Per-thread buffers: building a stream costs more than classifying a short post.
   thread_local ViewStreamBuf buf;
   thread_local std::istream in(&buf);
   thread_local std::vector<int32_t> words, labels;
   thread_local fasttext::Predictions predictions;
-  buf.Set(input);
-  in.clear();
-  words.clear();
-  labels.clear();
   predictions.clear();
-  dict_->getLine(in, words, labels);
+  if (own_features_) {
+    LineFeatures(input, &words);
+  } else {
+    buf.Set(input);
+    in.clear();
+    words.clear();
+    labels.clear();
+    dict_->getLine(in, words, labels);
+  }
   ft_->predict(static_cast<int32_t>(label_names_.size()), words, predictions, 0.0);
   std::vector<LabelScore> out;
   out.reserve(predictions.size());

@@ -94,10 +94,15 @@ class Classifier {
  private:
   Classifier() = default;
   std::vector<LabelScore> PredictInput(std::string_view input) const;
+  // What fastText's Dictionary::getLine gives for the input line's features, without a stream.
+  void LineFeatures(std::string_view input, std::vector<int32_t>* words) const;
   ModelInfo info_;
   std::unique_ptr<fasttext::FastText> ft_;
   std::shared_ptr<const fasttext::Dictionary> dict_;
   std::vector<std::string> label_names_;  // by fastText label id, without "__label__"
+  // The model's feature options, read once; quantized models keep to getLine (pruned buckets).
+  bool own_features_ = false;
+  int word_ngrams_ = 1, bucket_ = 0, maxn_ = 0;
 };
 
 // The models of a data directory, under DIR/models (`models_dir`).

@@ -115,6 +115,9 @@ std::unique_ptr<Tables> Tables::Build() {
     }
   }
   uspoof_close(spoof);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c)
+    if ((props[c] & (kAlpha | kMark | kSpace | kCccMask)) == kAlpha && cf_map[c] == 0 && c != 0xB7)
+      props[c] |= kPlainLetter;
   t->nfd.Build(nfd_map);
   t->nfkc_cf.Build(cf_map);
   t->skeleton.Build(skel_map);

@@ -37,6 +37,9 @@ enum PropBits : uint16_t {
   kMark = 1u << 9,    // general category M (combining marks stay inside a word)
   kSpace = 1u << 10,  // White_Space
   kDigit = 1u << 11,  // decimal digit
+  // A non-ASCII letter that every step but the skeleton leaves alone: Alphabetic, not a mark,
+  // combining class 0, and NFKC_Casefold maps it to itself.
+  kPlainLetter = 1u << 12,
 };
 
 // A mapping value: 0 = the code point maps to itself; otherwise (pool offset << 6) | length,

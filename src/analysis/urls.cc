@@ -3,6 +3,7 @@
 #include <unicode/uidna.h>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -35,11 +36,14 @@ bool IsHostChar(unsigned char c) {
          c == '.' || c >= 0x80;
 }
 
-// Bytes that end a URL in running text.
-bool IsUrlEnd(unsigned char c) {
-  return c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\'' || c == '`' || c == '{' ||
-         c == '}' || c == '|' || c == '\\' || c == '^';
-}
+// Bytes that end a URL in running text (a table: this is asked about every byte of a post).
+constexpr std::array<bool, 256> kUrlEnd = [] {
+  std::array<bool, 256> a{};
+  for (int c = 0; c <= ' '; ++c) a[c] = true;
+  for (unsigned char c : {'"', '<', '>', '\'', '`', '{', '}', '|', '\\', '^'}) a[c] = true;
+  return a;
+}();
+inline bool IsUrlEnd(unsigned char c) { return kUrlEnd[c]; }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -163,6 +167,10 @@ std::vector<UrlHit> ExtractUrls(std::string_view text, const PublicSuffixList& p
     // Trailing sentence punctuation is not part of the URL.
     while (!token.empty() && std::string_view(".,;:!?)]").find(token.back()) != std::string_view::npos)
       token.remove_suffix(1);
+    if (token.find('.') == std::string_view::npos) {  // no host in it: most words of a post
+      i = std::max(end, i + 1);
+      continue;
+    }
     size_t host_start = 0;
     bool explicit_url = false;
     if (StartsWithNoCase(token, "http://") || StartsWithNoCase(token, "https://")) {

@@ -1,10 +1,12 @@
 // Classifiers: strict labeled-example parsing, the normalized input the model sees, evaluation
 // arithmetic on known scores, and real fastText training on examples/classifier (versions,
 // evasion-resistant predictions, signals from the Analyzer).
+#include <fasttext/fasttext.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "analysis/analyzer.h"
 #include "analysis/classifier.h"
@@ -180,6 +182,43 @@ TEST(Classifier, TrainsVersionsFromTheExampleSetAndResistsEvasions) {
   EXPECT_EQ(top->detail["version"], 2);
   EXPECT_EQ(top->detail["scores"].size(), 4u);
   EXPECT_NE(top->why.find("classifier abuse v2 scores \"scam\""), std::string::npos) << top->why;
+}
+
+// The classifier reads its features without fastText's stream (getLine); its predictions must
+// stay fastText's own, with and without subwords, on real examples and on odd whitespace.
+TEST(Classifier, PredictsWhatFastTextPredictsOnTheSameLine) {
+  TempDir tmp("vigil-classifier-same");
+  ModelStore store(tmp.Join("models"));
+  auto train = ExampleFile("train.ndjson");
+  TrainOptions subwords;
+  subwords.epoch = 5;
+  subwords.minn = 2;
+  subwords.maxn = 4;
+  subwords.word_ngrams = 3;
+  std::vector<std::string> texts;
+  for (const auto& e : ExampleFile("test.ndjson")) texts.push_back(e.text);
+  for (const char* odd : {"", " ", "\t\tfree \v money\f\r now", "__label__spam buy now",
+                          "</s> free </s>", "ünïcödé wörds и слова 中文 ", "a\0b c"})
+    texts.emplace_back(odd);
+  for (const TrainOptions& opts : {TrainOptions{}, subwords}) {
+    auto info = store.Train(opts.maxn > 0 ? "subwords" : "words", train, opts, "train.ndjson");
+    ASSERT_TRUE(info.ok()) << info.error().message;
+    auto c = Classifier::Load(info.value());
+    ASSERT_TRUE(c.ok());
+    fasttext::FastText ft;
+    ft.loadModel(info->model_path);
+    for (const std::string& text : texts) {
+      std::istringstream in(ClassifierInput(text));
+      std::vector<std::pair<fasttext::real, std::string>> theirs;
+      ft.predictLine(in, theirs, 4, 0.0);
+      auto ours = c.value()->Predict(text);
+      ASSERT_EQ(ours.size(), theirs.size()) << text;
+      for (size_t i = 0; i < ours.size(); ++i) {
+        EXPECT_EQ("__label__" + ours[i].label, theirs[i].second) << text;
+        EXPECT_NEAR(ours[i].score, theirs[i].first, 1e-6) << text;
+      }
+    }
+  }
 }
 
 }  // namespace
