@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -63,12 +64,13 @@ struct Options {
   bool keep = false;
   bool automation = true;  // off: `automation: {enabled: false}`, no backlog work during the run
   double rate = 2000;      // claims/s offered in the paced phase (0: no paced phase)
+  int background_max_wait_ms = 0;  // > 0: storage.background_max_wait_ms for the server
 };
 
 void Usage() {
   std::cerr << "usage: bench_workflow [--cases N] [--seconds N] [--clients N] [--page-clients N] "
                "[--page-requests N] [--decide-fraction F] [--baseline-runs N] [--keep] "
-               "[--automation on|off] [--rate CLAIMS_PER_S]\n";
+               "[--automation on|off] [--rate CLAIMS_PER_S] [--background-max-wait MS]\n";
 }
 
 std::optional<Options> ParseArgs(int argc, char** argv) {
@@ -102,6 +104,8 @@ std::optional<Options> ParseArgs(int argc, char** argv) {
       o.page_clients = static_cast<int>(*v);
     } else if (a == "--page-requests" && (v = num(1, 1e7))) {
       o.page_requests = static_cast<int>(*v);
+    } else if (a == "--background-max-wait" && (v = num(10, 600000))) {
+      o.background_max_wait_ms = static_cast<int>(*v);
     } else if (a == "--rate" && (v = num(0, 1e6))) {
       o.rate = *v;
     } else if (a == "--decide-fraction" && (v = num(0, 1))) {
@@ -313,6 +317,19 @@ int Main(const Options& opt) {
   std::string data = tmp.Join("data");
   vt::InitDataDir(data);
   if (!opt.automation) std::ofstream(data + "/vigil.yaml", std::ios::app) << "\nautomation:\n  enabled: false\n";
+  if (opt.background_max_wait_ms > 0) {
+    std::ifstream in(data + "/vigil.yaml");
+    std::string config((std::istreambuf_iterator<char>(in)), {});
+    const std::string key = "background_max_wait_ms: ";
+    size_t at = config.find(key);
+    if (at == std::string::npos) {
+      std::cerr << "vigil.yaml has no " << key << "\n";
+      return 2;
+    }
+    size_t end = config.find('\n', at);
+    config.replace(at, end - at, key + std::to_string(opt.background_max_wait_ms));
+    std::ofstream(data + "/vigil.yaml") << config;
+  }
 
   // Agents (one token each) for the claim and page phases.
   int agents = std::max(opt.clients, opt.page_clients);

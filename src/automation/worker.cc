@@ -14,6 +14,9 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kBatch = 32;  // small writes: each rides along a group commit of intake
+// Backlog batches are smaller: when requests never leave the writer idle, one rides along with
+// them every GroupCommitter::Options::max_wait, and it must not hold their commit up for long.
+constexpr size_t kBacklogBatch = 8;
 
 // One content item analysed in this batch.
 struct Analysed {
@@ -97,20 +100,19 @@ void Worker::CaseChanged(int64_t case_id) {
 
 void Worker::Recover() {
   std::vector<int64_t> content, cases;
-  {
-    auto rtx = d_.store->BeginRead();
-    for (int64_t after = 0;;) {
-      auto ids = rtx->UnanalysedContent(after, 1000);
-      if (ids.empty()) break;
-      content.insert(content.end(), ids.begin(), ids.end());
-      after = ids.back();
-    }
-    for (int64_t after = 0;;) {
-      auto ids = rtx->UnevaluatedCases(after, 1000);
-      if (ids.empty()) break;
-      cases.insert(cases.end(), ids.begin(), ids.end());
-      after = ids.back();
-    }
+  // A read transaction per page: one held over a scan of millions of rows would keep every
+  // checkpoint from finishing meanwhile, and the WAL (and each request's reads) growing.
+  for (int64_t after = 0;;) {
+    auto ids = d_.store->BeginRead()->UnanalysedContent(after, 1000);
+    if (ids.empty()) break;
+    content.insert(content.end(), ids.begin(), ids.end());
+    after = ids.back();
+  }
+  for (int64_t after = 0;;) {
+    auto ids = d_.store->BeginRead()->UnevaluatedCases(after, 1000);
+    if (ids.empty()) break;
+    cases.insert(cases.end(), ids.begin(), ids.end());
+    after = ids.back();
   }
   if (!content.empty() || !cases.empty())
     spdlog::info("automation: {} content items to analyse and {} cases to evaluate from before",
@@ -134,8 +136,8 @@ bool Worker::TakeBatch(Batch* b) {
   // Called with mu_ held. What changed since the start goes first.
   b->content.clear();
   b->cases.clear();
-  auto take = [](std::set<int64_t>& from, std::vector<int64_t>& to) {
-    while (!from.empty() && to.size() < kBatch) {
+  auto take = [](std::set<int64_t>& from, std::vector<int64_t>& to, size_t most = kBatch) {
+    while (!from.empty() && to.size() < most) {
       to.push_back(*from.begin());
       from.erase(from.begin());
     }
@@ -144,8 +146,8 @@ bool Worker::TakeBatch(Batch* b) {
   take(cases_, b->cases);
   b->backlog = b->content.empty() && b->cases.empty();
   if (b->backlog) {
-    take(backlog_content_, b->content);
-    take(backlog_cases_, b->cases);
+    take(backlog_content_, b->content, kBacklogBatch);
+    take(backlog_cases_, b->cases, kBacklogBatch);
   }
   return !b->content.empty() || !b->cases.empty();
 }

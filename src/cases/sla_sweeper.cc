@@ -62,9 +62,12 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
     std::string tier, tier_queue;
   };
   std::vector<Breach> breaches;
-  {
-    auto rtx = store_.BeginRead();
-    rtx->ScanOpenCases([&](const store::OpenCaseSla& c) {
+  // A read transaction per page of cases: one held over millions of rows would keep the
+  // checkpoints from finishing meanwhile.
+  constexpr size_t kPage = 4096;
+  for (int64_t after = 0;;) {
+    size_t seen = store_.BeginRead()->ScanOpenCases(after, kPage, [&](const store::OpenCaseSla& c) {
+      after = c.id;
       const Reason* r = taxonomy_.Find(c.reason);
       SlaState st = queues->State(c.queue, r ? r->severity : 1, c.opened_at, c.first_action_at,
                                   std::nullopt, now);
@@ -85,6 +88,7 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
         ++n.ok;
       }
     });
+    if (seen < kPage) break;
   }
   {
     std::lock_guard lock(mu_);

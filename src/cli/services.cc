@@ -95,6 +95,7 @@ Result<std::unique_ptr<Services>> Services::Open(const std::string& data_dir,
   }
   store::GroupCommitter::Options wopts;
   wopts.max_group = s->config.max_group_commit;
+  wopts.max_wait = std::chrono::milliseconds(s->config.background_max_wait_ms);
   s->writer = std::make_unique<store::GroupCommitter>(*s->store, wopts);
   // Versions live in the store; changed files in DATA/policies become new versions here.
   s->policies = std::make_unique<policy::PolicyLibrary>(data_dir + "/policies", *s->store,

@@ -26,6 +26,9 @@ sessions:
   cookie_secure: false
 storage:
   max_group_commit: 4096
+  # Backlog work (automation catching up, SLA breach records) waits while requests keep the
+  # server busy; at most this long before one small batch rides along with them.
+  background_max_wait_ms: 5000
 claims:
   lease_seconds: 900
 sla:
@@ -102,8 +105,15 @@ Result<Config> Config::FromYaml(const std::string& text) {
       Read(n, "cookie_secure", &c.cookie_secure);
     }
     if (auto n = root["storage"]) {
-      if (auto s = CheckKeys(n, "storage", {"max_group_commit"}); !s) return s.error();
+      if (auto s = CheckKeys(n, "storage", {"max_group_commit", "background_max_wait_ms"}); !s)
+        return s.error();
       Read(n, "max_group_commit", &c.max_group_commit);
+      if (n["background_max_wait_ms"]) {
+        double ms = n["background_max_wait_ms"].as<double>();
+        if (ms < 10 || ms > 600'000)
+          return Error::Invalid("storage.background_max_wait_ms", "must be between 10 and 600000");
+        c.background_max_wait_ms = static_cast<Millis>(ms);
+      }
     }
     if (auto n = root["strikes"]) {
       if (auto s = CheckKeys(n, "strikes", {"warn_at", "suspend_at", "expiry_days"}); !s)

@@ -46,6 +46,7 @@ struct Config {
   int session_ttl_hours = 12;
   bool cookie_secure = false;  // set true behind TLS
   size_t max_group_commit = 4096;
+  Millis background_max_wait_ms = 5000;  // how long backlog writes wait behind requests
   // Analysis and policies on every flag and content item (`vigil serve`); off only to measure
   // intake without them.
   bool automation_enabled = true;

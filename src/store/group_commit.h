@@ -42,7 +42,7 @@ class GroupCommitter {
   struct Options {
     size_t max_group = 4096;
     std::chrono::milliseconds idle_gap{20};
-    std::chrono::milliseconds max_wait{1000};
+    std::chrono::milliseconds max_wait{5000};
   };
 
   explicit GroupCommitter(Store& store, Options options);

@@ -306,11 +306,15 @@ class SqliteReadTx final : public ReadTx {
   std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) override {
     return QueryOutbox(*db_, status, std::numeric_limits<Millis>::max(), limit);
   }
-  void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) override {
+  size_t ScanOpenCases(int64_t after, size_t limit,
+                       const std::function<void(const OpenCaseSla&)>& fn) override {
     auto s = db_->Prepare(
         "SELECT id, version, queue, reason, opened_at, first_action_at, sla_breached_at, tier "
-        "FROM cases WHERE status = 'open'");
+        "FROM cases WHERE status = 'open' AND id > ?1 ORDER BY id LIMIT ?2");
+    s.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    size_t seen = 0;
     while (s.Step()) {
+      ++seen;
       OpenCaseSla c;
       c.id = s.Int(0);
       c.version = s.Int(1);
@@ -322,6 +326,7 @@ class SqliteReadTx final : public ReadTx {
       c.escalated = !s.IsNull(7);
       fn(c);
     }
+    return seen;
   }
   void ScanCaseHistory(Millis since, const std::function<void(HistoryCase&)>& fn) override {
     auto cs = db_->Prepare("SELECT c.id, c.reason, c.opened_at, " VIGIL_CONTENT_COLUMNS

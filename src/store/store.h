@@ -492,7 +492,10 @@ class ReadTx {
   virtual CaseSignals LoadCaseSignals(int64_t case_id, Millis now, bool track_record) = 0;
   virtual std::vector<DecisionRow> DecisionsOfCase(int64_t case_id) = 0;
   virtual std::vector<QueueStats> OpenQueueStats(Millis now) = 0;
-  virtual void ScanOpenCases(const std::function<void(const OpenCaseSla&)>& fn) = 0;
+  // Open cases with id > `after`, in id order, at most `limit`; returns how many were seen. The
+  // SLA sweep pages through them a read transaction per page.
+  virtual size_t ScanOpenCases(int64_t after, size_t limit,
+                               const std::function<void(const OpenCaseSla&)>& fn) = 0;
   // Every case opened at or after `since`, by id, with its content, flags and decisions;
   // streamed (three ordered scans merged by case id), so a million cases never load at once.
   virtual void ScanCaseHistory(Millis since, const std::function<void(HistoryCase&)>& fn) = 0;

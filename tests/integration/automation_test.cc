@@ -66,7 +66,9 @@ class AutomationTest : public WorkflowTest {
 
   // Waits until the case's timeline has an event of `type` (automation runs off the request).
   json WaitForEvent(int64_t id, const std::string& type) {
-    for (int i = 0; i < 250; ++i) {
+    // Up to ~15 s: work recovered at start waits while these polls keep the server busy, at most
+    // storage.background_max_wait_ms (5 s) per batch.
+    for (int i = 0; i < 750; ++i) {
       json events = Events(id);
       for (const auto& e : events)
         if (e["type"] == type) return e;
