@@ -17,6 +17,9 @@ constexpr size_t kBatch = 32;  // small writes: each rides along a group commit 
 // Backlog batches are smaller: when requests never leave the writer idle, one rides along with
 // them every GroupCommitter::Options::max_wait, and it must not hold their commit up for long.
 constexpr size_t kBacklogBatch = 8;
+// Changes beyond this many waiting (a burst of flags faster than automation keeps up with) join
+// the backlog: the writer then serves intake first and automation catches up in the lull.
+constexpr size_t kFreshLimit = 1024;
 
 // One content item analysed in this batch.
 struct Analysed {
@@ -83,8 +86,13 @@ void Worker::Stop() {
 void Worker::ContentChanged(int64_t content_pk) {
   {
     std::lock_guard lock(mu_);
-    content_.insert(content_pk);
-    backlog_content_.erase(content_pk);
+    if (content_.size() >= kFreshLimit) overflow_ = true;
+    if (overflow_) {
+      backlog_content_.insert(content_pk);  // a burst: intake's acknowledgements come first
+    } else {
+      content_.insert(content_pk);
+      backlog_content_.erase(content_pk);
+    }
   }
   cv_.notify_one();
 }
@@ -92,8 +100,13 @@ void Worker::ContentChanged(int64_t content_pk) {
 void Worker::CaseChanged(int64_t case_id) {
   {
     std::lock_guard lock(mu_);
-    cases_.insert(case_id);
-    backlog_cases_.erase(case_id);
+    if (cases_.size() >= kFreshLimit) overflow_ = true;
+    if (overflow_) {
+      backlog_cases_.insert(case_id);
+    } else {
+      cases_.insert(case_id);
+      backlog_cases_.erase(case_id);
+    }
   }
   cv_.notify_one();
 }
@@ -145,6 +158,7 @@ bool Worker::TakeBatch(Batch* b) {
   take(content_, b->content);
   take(cases_, b->cases);
   b->backlog = b->content.empty() && b->cases.empty();
+  if (backlog_content_.empty() && backlog_cases_.empty()) overflow_ = false;  // caught up
   if (b->backlog) {
     take(backlog_content_, b->content, kBacklogBatch);
     take(backlog_cases_, b->cases, kBacklogBatch);

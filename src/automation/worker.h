@@ -82,7 +82,12 @@ class Worker {
   mutable std::mutex mu_;
   std::condition_variable cv_, idle_cv_;
   std::set<int64_t> content_, cases_;                  // changed since this process started
-  std::set<int64_t> backlog_content_, backlog_cases_;  // left from before (Recover)
+  // Left from before (Recover), and changes beyond kFreshLimit during a burst: worked through
+  // in the writer's background lane.
+  std::set<int64_t> backlog_content_, backlog_cases_;
+  // A burst overflowed the fresh sets: changes join the backlog until it is worked off, so
+  // automation yields to intake for the whole burst rather than refilling the fresh sets.
+  bool overflow_ = false;
   bool busy_ = false;
   bool stopping_ = false;
   Stats stats_;
