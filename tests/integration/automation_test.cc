@@ -308,5 +308,40 @@ TEST_F(AutomationTest, AnEscalatedCaseIsLeftToItsTier) {
   EXPECT_EQ(evaluated["payload"]["automation"], "held: escalated to the legal tier: the tier decides");
 }
 
+// A burst faster than automation keeps up with (more than 1,024 changes waiting) goes to the
+// background lane; once the burst is over, every item is still analysed and evaluated.
+TEST_F(AutomationTest, ABurstIsCaughtUpOnceIntakeQuietsDown) {
+  constexpr int kFlags = 1500;
+  std::string body;
+  for (int i = 0; i < kFlags; ++i)
+    body += Flag("burst-" + std::to_string(i), "a post number " + std::to_string(i), "spam")
+                .dump() +
+            "\n";
+  auto r = Client(intake_)->Post("/v1/flags:batch", body,
+                                 {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 500);
+  // Polls leave the server quiet in between, so the background lane runs.
+  auto admin = Client(admin_);
+  int analysed = 0;
+  for (int attempt = 0; attempt < 200 && analysed < kFlags; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    analysed = 0;
+    for (int64_t after = 0;;) {
+      json page = admin->Get("/v1/events?limit=1000&after=" + std::to_string(after)).json();
+      if (page["events"].empty()) break;
+      for (const auto& e : page["events"]) {
+        analysed += e["type"] == "content.analysed";
+        after = e["seq"];
+      }
+    }
+  }
+  EXPECT_EQ(analysed, kFlags);
+  ASSERT_EQ(server_.Stop(), 0);
+  std::string out;
+  ASSERT_EQ(RunVigil({"analysis", "catch-up", "--data", data_}, &out), 0);
+  EXPECT_NE(out.find("analysed 0 content items, evaluated 0 cases"), std::string::npos) << out;
+  ASSERT_TRUE(server_.Start(data_));
+}
+
 }  // namespace
 }  // namespace vigil::testing
