@@ -3,6 +3,7 @@
 // reporters cannot inflate.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <set>
 
 #include <fstream>
@@ -449,17 +450,28 @@ TEST(WorkflowDemo, MassReportersDoNotOutrankGenuineReports) {
 namespace vigil::testing {
 namespace {
 
-// SLA clocks driven by the server's test clock (vigil serve --test-clock): nothing sleeps.
-TEST(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
-  TempDir tmp("vigil-sla");
+// A server on a fresh data directory with its clock moved by POST /v1/test/clock, an
+// integration token and an admin token; the client starts with the integration token.
+class WorkflowSla : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    InitDataDir(data);
+    intake = CreateUserWithToken(data, "platform", "integration");
+    admin = CreateUserWithToken(data, "boss", "admin");
+    ASSERT_TRUE(server.Start(data, {"--test-clock"}));
+    client_.emplace(server.port());
+    client_->set_token(intake);
+  }
+  TempDir tmp{"vigil-sla"};
   std::string data = tmp.Join("data");
-  InitDataDir(data);
-  std::string intake = CreateUserWithToken(data, "platform", "integration");
-  std::string admin = CreateUserWithToken(data, "boss", "admin");
+  std::string intake, admin;
   ServerProcess server;
-  ASSERT_TRUE(server.Start(data, {"--test-clock"}));
-  HttpClient c(server.port());
-  c.set_token(intake);
+  std::optional<HttpClient> client_;
+};
+
+// SLA clocks driven by the server's test clock (vigil serve --test-clock): nothing sleeps.
+TEST_F(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
+  HttpClient& c = *client_;
   json violent = {{"content", {{"id", "sla-1"}, {"text", "I know where you live"}}},
                   {"reason", "violence"}, {"source", "user"}, {"reporter", {{"id", "u1"}}}};
   auto f1 = c.PostJson("/v1/flags", violent);
@@ -509,16 +521,8 @@ TEST(WorkflowSla, NearBreachBreachAndAutomaticEscalation) {
 
 // A sweep that finds many breaches at once (a large backlog imported) records each exactly once,
 // written in several small transactions rather than one that holds the writer.
-TEST(WorkflowSla, ManyBreachesInOneSweepAreEachRecordedOnce) {
-  TempDir tmp("vigil-sla-many");
-  std::string data = tmp.Join("data");
-  InitDataDir(data);
-  std::string intake = CreateUserWithToken(data, "platform", "integration");
-  std::string admin = CreateUserWithToken(data, "boss", "admin");
-  ServerProcess server;
-  ASSERT_TRUE(server.Start(data, {"--test-clock"}));
-  HttpClient c(server.port());
-  c.set_token(intake);
+TEST_F(WorkflowSla, ManyBreachesInOneSweepAreEachRecordedOnce) {
+  HttpClient& c = *client_;
   constexpr int kCases = 700;  // more than one write job's worth
   std::string body;
   for (int i = 0; i < kCases; ++i)
