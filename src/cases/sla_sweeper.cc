@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cases/case_service.h"  // CaseEvent
 #include "core/thread_name.h"
 
 namespace vigil::cases {
@@ -106,34 +107,21 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
             const Breach& b = breaches[i];
             if (!tx.RecordSlaBreach(b.c.id, now)) continue;  // recorded meanwhile
             ++recorded;
-            events::Event e;
-            e.type = "case.sla_breached";
-            e.subject = "case:" + std::to_string(b.c.id);
-            e.actor = "system";
-            e.ts = now;
-            e.payload = nlohmann::json{{"queue", b.c.queue},
-                                       {"opened_at", FormatIso8601(b.c.opened_at)},
-                                       {"first_action", b.c.first_action_at.has_value()}}
-                            .dump();
-            tx.AppendEvent(e);
+            tx.AppendEvent(CaseEvent("case.sla_breached", b.c.id, "system", now,
+                                     {{"queue", b.c.queue},
+                                      {"opened_at", FormatIso8601(b.c.opened_at)},
+                                      {"first_action", b.c.first_action_at.has_value()}}));
             if (b.tier.empty()) continue;
             // Escalate only if nobody changed the case since the scan.
             auto cur = tx.GetCase(b.c.id);
             if (!cur || cur->version != b.c.version || cur->status != "open") continue;
-            events::Event esc;
-            esc.type = "case.escalated";
-            esc.subject = e.subject;
-            esc.actor = "system";
-            esc.ts = now;
-            esc.payload = nlohmann::json{
-                {"tier", b.tier},
-                {"from_queue", b.c.queue},
-                {"to_queue", b.tier_queue},
-                {"note", "Automatic escalation: SLA breached"},
-                {"fields", nlohmann::json::object()},
-                {"case_version",
-                 b.c.version}}.dump();
-            tx.AppendEvent(esc);
+            tx.AppendEvent(CaseEvent("case.escalated", b.c.id, "system", now,
+                                     {{"tier", b.tier},
+                                      {"from_queue", b.c.queue},
+                                      {"to_queue", b.tier_queue},
+                                      {"note", "Automatic escalation: SLA breached"},
+                                      {"fields", nlohmann::json::object()},
+                                      {"case_version", b.c.version}}));
             tx.MoveCase(b.c.id, b.c.version, b.tier_queue, b.tier, b.c.queue, now);
           }
           return OkStatus();
