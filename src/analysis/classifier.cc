@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -305,6 +306,16 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
   c->bucket_ = args.bucket;
   c->maxn_ = args.maxn;
   c->own_features_ = !c->ft_->isQuant() && (args.bucket > 0 || args.wordNgrams <= 1);
+  if (c->own_features_ && args.model == fasttext::model_name::sup &&
+      args.loss == fasttext::loss_name::softmax) {
+    c->input_rows_ = c->ft_->getInputMatrix();
+    c->output_rows_ = c->ft_->getOutputMatrix();
+    if (c->input_rows_->cols() != c->output_rows_->cols() ||
+        c->output_rows_->rows() != c->dict_->nlabels()) {
+      c->input_rows_.reset();
+      c->output_rows_.reset();
+    }
+  }
   for (int32_t id = 0; id < c->dict_->nlabels(); ++id) {
     std::string label = c->dict_->getLabel(id);
     if (label.starts_with(kLabelPrefix)) label.erase(0, kLabelPrefix.size());
@@ -374,6 +385,71 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
   }
 }
 
+void Classifier::SoftmaxScores(const std::vector<int32_t>& words,
+                               std::vector<LabelScore>* out) const {
+  using fasttext::real;
+  if (words.empty()) return;  // as FastText::predict: no features, no prediction
+  const int64_t dim = input_rows_->cols();
+  thread_local std::vector<real> hidden;
+  hidden.assign(static_cast<size_t>(dim), 0.0f);
+  // Model::computeHidden: the feature rows summed in order, element by element (each element's
+  // sum is the same as fastText's; only whole elements go several at a time), then averaged.
+  using Lanes = real __attribute__((vector_size(8 * sizeof(real))));
+  real* h = hidden.data();
+  const real* rows = input_rows_->data();
+  for (int32_t id : words) {
+    const real* row = rows + static_cast<int64_t>(id) * dim;
+    int64_t j = 0;
+    for (; j + 8 <= dim; j += 8) {
+      Lanes a, b;
+      std::memcpy(&a, h + j, sizeof a);
+      std::memcpy(&b, row + j, sizeof b);
+      a += b;
+      std::memcpy(h + j, &a, sizeof a);
+    }
+    for (; j < dim; ++j) h[j] += row[j];
+  }
+  const real scale = static_cast<real>(1.0 / static_cast<double>(words.size()));
+  for (int64_t j = 0; j < dim; ++j) h[j] *= scale;
+  // SoftmaxLoss::computeOutput: a dot product per label (in fastText's order), then softmax.
+  const int32_t labels = static_cast<int32_t>(output_rows_->rows());
+  thread_local std::vector<real> output;
+  output.resize(static_cast<size_t>(labels));
+  const real* wo = output_rows_->data();
+  for (int32_t i = 0; i < labels; ++i) {
+    real d = 0.0;
+    for (int64_t j = 0; j < dim; ++j) d += wo[i * dim + j] * h[j];
+    if (std::isnan(d)) throw std::runtime_error("Encountered NaN.");
+    output[static_cast<size_t>(i)] = d;
+  }
+  real max = output[0], z = 0.0;
+  for (real o : output) max = std::max(o, max);
+  for (real& o : output) {
+    o = std::exp(o - max);
+    z += o;
+  }
+  for (real& o : output) o /= z;
+  // Loss::findKBest over every label and its sort_heap, step for step: labels of equal score
+  // then come in fastText's order.
+  thread_local std::vector<std::pair<real, int32_t>> ranked;
+  ranked.clear();
+  auto higher = [](const std::pair<real, int32_t>& a, const std::pair<real, int32_t>& b) {
+    return a.first > b.first;
+  };
+  for (int32_t i = 0; i < labels; ++i) {
+    const real p = output[static_cast<size_t>(i)];
+    if (p < 0.0f) continue;  // below predict's threshold of 0
+    const real log_prob = static_cast<real>(std::log(p + 1e-5));
+    if (static_cast<int32_t>(ranked.size()) == labels && log_prob < ranked.front().first) continue;
+    ranked.emplace_back(log_prob, i);
+    std::push_heap(ranked.begin(), ranked.end(), higher);
+  }
+  std::sort_heap(ranked.begin(), ranked.end(), higher);
+  out->reserve(ranked.size());
+  for (const auto& [log_prob, id] : ranked)
+    out->push_back({label_names_[static_cast<size_t>(id)], std::exp(static_cast<double>(log_prob))});
+}
+
 std::vector<LabelScore> Classifier::PredictInput(std::string_view input) const {
   // Per-thread buffers: building a stream costs more than classifying a short post.
   thread_local ViewStreamBuf buf;
@@ -383,6 +459,11 @@ std::vector<LabelScore> Classifier::PredictInput(std::string_view input) const {
   predictions.clear();
   if (own_features_) {
     LineFeatures(input, &words);
+    if (input_rows_) {
+      std::vector<LabelScore> out;
+      SoftmaxScores(words, &out);
+      return out;
+    }
   } else {
     buf.Set(input);
     in.clear();

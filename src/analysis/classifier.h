@@ -17,6 +17,7 @@
 #include "core/error.h"
 
 namespace fasttext {
+class DenseMatrix;
 class Dictionary;
 class FastText;
 }  // namespace fasttext
@@ -96,6 +97,9 @@ class Classifier {
   std::vector<LabelScore> PredictInput(std::string_view input) const;
   // What fastText's Dictionary::getLine gives for the input line's features, without a stream.
   void LineFeatures(std::string_view input, std::vector<int32_t>* words) const;
+  // fastText's softmax prediction (Model::predict) over the features, without its per-call
+  // State allocations and with the rows summed several floats at a time.
+  void SoftmaxScores(const std::vector<int32_t>& words, std::vector<LabelScore>* out) const;
   ModelInfo info_;
   std::unique_ptr<fasttext::FastText> ft_;
   std::shared_ptr<const fasttext::Dictionary> dict_;
@@ -103,6 +107,8 @@ class Classifier {
   // The model's feature options, read once; quantized models keep to getLine (pruned buckets).
   bool own_features_ = false;
   int word_ngrams_ = 1, bucket_ = 0, maxn_ = 0;
+  // Set for plain (unquantized) softmax models, which SoftmaxScores predicts.
+  std::shared_ptr<const fasttext::DenseMatrix> input_rows_, output_rows_;
 };
 
 // The models of a data directory, under DIR/models (`models_dir`).
