@@ -40,7 +40,7 @@ struct WriterCache {
 class SqliteWriteTx final : public WriteTx {
  public:
   SqliteWriteTx(SqliteConn& db, WriterCache& cache) : db_(db), cache_(cache) {
-    db_.Exec("BEGIN IMMEDIATE");
+    db_.Prepare("BEGIN IMMEDIATE").Exec();  // cached: sqlite3_exec would parse it every time
     auto v = db_.Prepare("PRAGMA data_version");
     v.Step();
     if (v.Int(0) != cache_.data_version) {  // another process committed since our last look
@@ -74,7 +74,8 @@ class SqliteWriteTx final : public WriteTx {
   }
   void RollbackToSavepoint() override {
     cache_.Clear();  // it may hold ids created inside the rolled-back savepoint
-    db_.Exec("ROLLBACK TO req; RELEASE req");
+    db_.Prepare("ROLLBACK TO req").Exec();
+    db_.Prepare("RELEASE req").Exec();
     std::tie(head_seq_, head_hash_) = savepoints_.back();
     next_flag_id_ = 0;
     savepoints_.pop_back();
@@ -728,7 +729,7 @@ class SqliteStore final : public Store {
     return std::make_unique<SqliteWriteTx>(writer_, cache_);
   }
   void Commit(WriteTx& tx) override {
-    writer_.Exec("COMMIT");
+    writer_.Prepare("COMMIT").Exec();
     static_cast<SqliteWriteTx&>(tx).MarkCommitted();
   }
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
