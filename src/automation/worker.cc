@@ -349,7 +349,7 @@ std::vector<Evaluated> ReadBatch(const Worker::Deps& deps, const std::vector<int
 
 // The plan's one action on the case, through CaseService in the caller's transaction.
 Status Act(const Worker::Deps& deps, store::WriteTx& tx, Evaluated& ev, const store::CaseRow& c,
-           const cases::Tier* tier, Worker::Stats* add) {
+           const cases::QueueConfig* queues, const cases::Tier* tier, Worker::Stats* add) {
   const Plan& plan = ev.plan;
   json out;
   if (plan.decide) {
@@ -371,8 +371,13 @@ Status Act(const Worker::Deps& deps, store::WriteTx& tx, Evaluated& ev, const st
     return st;
   }
   if (plan.escalate) {
+    // The policy's `fields:` as the hand-off; what it lacks is listed for the tier to complete
+    // rather than holding the escalation back (child safety cannot wait for paperwork).
+    auto handoff = queues->HandoffFromText(tier->name, plan.escalate->walk.outcome.fields);
+    json gaps = json::array();
+    for (const auto& g : handoff.gaps) gaps.push_back({{"field", g.field}, {"reason", g.message}});
     Status st = deps.cases->EscalateInTx(tx, kActor, c.id, c.version, tier->name, tier->queue,
-                                         Explain(*plan.escalate), json::object(), &out);
+                                         Explain(*plan.escalate), handoff.fields, &out, gaps);
     if (st) ++add->escalations;
     return st;
   }
@@ -449,7 +454,7 @@ Status Worker::WriteBatch(store::WriteTx& tx, Write& w) {
                          ev.digests[i], ev.payloads[i]["answers"].dump(), seq, w.now});
       ++w.add.evaluations_recorded;
     }
-    if (Status acted = Act(d_, tx, ev, *c, tier, &w.add); !acted) {
+    if (Status acted = Act(d_, tx, ev, *c, w.queues.get(), tier, &w.add); !acted) {
       // Unexpected (the checks above passed): the case stays as it was, for the next start.
       spdlog::warn("automation: case {}: {}", seen.id, acted.error().message);
       tx.RollbackToSavepoint();

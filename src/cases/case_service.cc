@@ -529,7 +529,8 @@ void CaseService::Escalate(const auth::Principal& p, int64_t case_id, int64_t ve
 
 Status CaseService::EscalateInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id,
                                  int64_t version, const std::string& tier, const std::string& queue,
-                                 const std::string& note, const json& fields, json* out) {
+                                 const std::string& note, const json& fields, json* out,
+                                 const json& gaps) {
   auto c = tx.GetCase(case_id);
   if (!c) return Error::NotFound("no case " + std::to_string(case_id));
   if (c->status != "open")
@@ -541,13 +542,11 @@ Status CaseService::EscalateInTx(store::WriteTx& tx, const std::string& actor, i
   Millis now = clock_.Now();
   // Escalating further keeps the original queue to hand back to.
   std::string from = c->escalated_from.empty() ? c->queue : c->escalated_from;
-  auto e = CaseEvent("case.escalated", case_id, actor, now,
-                     {{"tier", tier},
-                      {"from_queue", c->queue},
-                      {"to_queue", queue},
-                      {"note", note},
-                      {"fields", fields},
-                      {"case_version", version}});
+  json payload = {{"tier", tier},         {"from_queue", c->queue}, {"to_queue", queue},
+                  {"note", note},         {"fields", fields},       {"case_version", version}};
+  // An automatic escalation's hand-off the tier has to complete (see HandoffFromText).
+  if (gaps.is_array() && !gaps.empty()) payload["incomplete"] = gaps;
+  auto e = CaseEvent("case.escalated", case_id, actor, now, payload);
   tx.AppendEvent(e);
   if (!tx.MoveCase(case_id, version, queue, tier, from, now))
     return Problem(ErrorCode::kConflict, "case_version", "the case changed");

@@ -96,7 +96,8 @@ class CaseService {
                     const DecisionInput& d, nlohmann::json* out);
   Status EscalateInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id,
                       int64_t version, const std::string& tier, const std::string& queue,
-                      const std::string& note, const nlohmann::json& fields, nlohmann::json* out);
+                      const std::string& note, const nlohmann::json& fields, nlohmann::json* out,
+                      const nlohmann::json& gaps = nlohmann::json());
   Status RouteInTx(store::WriteTx& tx, const std::string& actor, int64_t case_id, int64_t version,
                    const std::string& queue, const std::string& note);
   void WakeOutbox() const {

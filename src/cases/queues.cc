@@ -614,6 +614,42 @@ Status QueueConfig::ValidateHandoff(std::string_view tier, const nlohmann::json&
   return OkStatus();
 }
 
+QueueConfig::AutoHandoff QueueConfig::HandoffFromText(
+    std::string_view tier, const std::map<std::string, std::string>& values) const {
+  AutoHandoff out;
+  const Tier* t = FindTier(tier);
+  if (!t) {
+    out.gaps.push_back(Error::Invalid("tier", "unknown escalation tier '" + std::string(tier) + "'"));
+    return out;
+  }
+  for (const auto& [name, text] : values) {
+    if (std::none_of(t->fields.begin(), t->fields.end(),
+                     [&](const HandoffField& f) { return f.name == name; }))
+      out.gaps.push_back(Error::Invalid("fields." + name, "unknown field for the " + t->name + " tier"));
+  }
+  for (const auto& f : t->fields) {
+    nlohmann::json one = nlohmann::json::object();
+    if (auto it = values.find(f.name); it != values.end()) {
+      const std::string& text = it->second;
+      nlohmann::json v = text;
+      if (f.type == FieldType::kBool && (text == "true" || text == "false")) {
+        v = text == "true";
+      } else if (f.type == FieldType::kNumber && !text.empty()) {
+        char* end = nullptr;
+        double d = std::strtod(text.c_str(), &end);
+        if (end && *end == '\0') v = d;
+      }
+      one[f.name] = std::move(v);
+    }
+    if (Status st = CheckHandoffField(f, one, t->name); !st) {
+      out.gaps.push_back(st.error());
+    } else if (one.contains(f.name)) {
+      out.fields[f.name] = std::move(one[f.name]);
+    }
+  }
+  return out;
+}
+
 const Queue* QueueConfig::FindQueue(std::string_view name) const {
   for (const auto& q : queues_)
     if (q.name == name) return &q;

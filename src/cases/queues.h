@@ -6,6 +6,7 @@
 
 #include <array>
 #include <nlohmann/json.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -130,6 +131,16 @@ class QueueConfig {
   // "tier" (unknown tier), "fields" (not an object) or "fields.<name>" (missing required, wrong
   // type, unknown field, value not among the choices). JSON null counts as absent.
   Status ValidateHandoff(std::string_view tier, const nlohmann::json& fields) const;
+  // An automatic escalation's hand-off: the fields a policy wrote as text (its `fields:`),
+  // typed as a person would send them (true/false for bool fields, numbers for number fields,
+  // text otherwise). Nobody is there to complete it, so it is never refused: what is missing,
+  // unknown or invalid is left out of `fields` and listed in `gaps` (field, reason) for the tier.
+  struct AutoHandoff {
+    nlohmann::json fields = nlohmann::json::object();
+    std::vector<Error> gaps;
+  };
+  AutoHandoff HandoffFromText(std::string_view tier,
+                              const std::map<std::string, std::string>& values) const;
 
   // Names of the queues any of `teams` works, in configuration order.
   std::vector<std::string> QueuesForTeams(const std::vector<std::string>& teams) const;

@@ -27,6 +27,9 @@ struct Outcome {
   std::string queue;     // route the case to this queue
   int priority = 0;      // priority adjustment (+20, -10)
   std::string escalate;  // escalation tier
+  // The escalation's hand-off fields (name -> value as written), typed by the tier's definition
+  // when automation escalates; a tier's required fields must be here for it to escalate.
+  std::map<std::string, std::string> fields;
   std::string notice;    // notice template
   int strike = 0;
   std::string note;

@@ -251,7 +251,7 @@ class Loader {
         "action", "actions",  "severity",           "clause",
         "queue",  "priority", "escalate",           "notice",
         "strike", "note",     "needs_human_review", "question",
-        "rules"};
+        "rules",  "fields"};
     for (const auto& kv : v)
       if (!known.count(kv.first.Scalar()))
         Report(At(kv.first), "schema", "unknown outcome field '" + kv.first.Scalar() + "'");
@@ -262,6 +262,21 @@ class Loader {
     o.clause = Str(v, "clause");
     o.queue = Str(v, "queue");
     o.escalate = Str(v, "escalate");
+    if (const YAML::Node f = v["fields"]) {
+      if (!f.IsMap()) {
+        Report(At(f), "schema", "'fields' is a mapping of hand-off field names to values");
+      } else {
+        for (const auto& kv : f) {
+          if (!kv.second.IsScalar())
+            Report(At(kv.second), "schema",
+                   "hand-off field '" + kv.first.Scalar() + "' must be a single value");
+          else
+            o.fields[kv.first.Scalar()] = kv.second.Scalar();
+        }
+      }
+      if (o.escalate.empty())
+        Report(At(f), "schema", "'fields' are hand-off fields: they need 'escalate'");
+    }
     o.notice = Str(v, "notice");
     o.note = Str(v, "note");
     o.priority = Int(v, "priority");

@@ -146,7 +146,7 @@ std::string DescribeOutcome(const Outcome& o) {
 namespace {
 
 // Steps on the way to a leaf add up: priority and strikes sum, actions append, the latest
-// tier/queue/notice/clause wins, notes are kept in order.
+// tier (with its hand-off fields)/queue/notice/clause wins, notes are kept in order.
 void Merge(Outcome& acc, const Outcome& o) {
   acc.actions.insert(acc.actions.end(), o.actions.begin(), o.actions.end());
   acc.priority += o.priority;
@@ -157,6 +157,7 @@ void Merge(Outcome& acc, const Outcome& o) {
                           {&acc.escalate, &o.escalate},
                           {&acc.notice, &o.notice}})
     if (!src->empty()) *dst = *src;
+  if (!o.escalate.empty()) acc.fields = o.fields;  // a tier's hand-off goes with the tier
   if (!o.note.empty()) acc.note += (acc.note.empty() ? "" : "; ") + o.note;
   acc.needs_human_review |= o.needs_human_review;
 }

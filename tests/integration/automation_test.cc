@@ -201,6 +201,12 @@ TEST_F(AutomationTest, ChildSafetyIsEscalatedButNeverDecidedAlone) {
   EXPECT_EQ(escalated["payload"]["tier"], "child_safety");
   EXPECT_NE(escalated["payload"]["note"].get<std::string>().find("child_safety v1"),
             std::string::npos);
+  // Nobody is there to say whether an NCMEC report is needed: the tier's required field is
+  // listed for the tier to complete, and the escalation is not held back for it.
+  EXPECT_EQ(escalated["payload"]["fields"], json::object());
+  ASSERT_EQ(escalated["payload"]["incomplete"].size(), 1u) << escalated.dump();
+  EXPECT_EQ(escalated["payload"]["incomplete"][0]["field"], "fields.ncmec_report_needed");
+  EXPECT_EQ(escalated["payload"]["incomplete"][0]["reason"], "required by the child_safety tier");
   json c = Case(id);
   EXPECT_EQ(c["status"], "open");
   EXPECT_EQ(c["tier"], "child_safety");
@@ -220,6 +226,38 @@ TEST_F(AutomationTest, ChildSafetyIsEscalatedButNeverDecidedAlone) {
   EXPECT_EQ(guide["policies"][0]["status"], "question");
   EXPECT_EQ(guide["policies"][0]["question"]["name"], "grooming");
   EXPECT_EQ(guide["policies"][0]["automation"], "never");
+}
+
+// A policy gives the legal tier's hand-off under `fields:`: the automatic escalation carries it,
+// typed as a person would send it, and what the policy got wrong is listed, not sent.
+TEST_F(AutomationTest, AnAutomaticEscalationCarriesThePolicysHandoffFields) {
+  const std::string threats = R"(id: threats
+title: Threats
+dsa_category: STATEMENT_CATEGORY_VIOLENCE
+guidelines: Credible threats go to legal for a law-enforcement report.
+tiers: [legal]
+tree:
+  - else:
+      escalate: legal
+      fields:
+        jurisdiction: EU
+        legal_question: "Threat to life or safety: notify law enforcement under DSA Art. 18?"
+        deadline: "not a time"
+)";
+  auto created = Client(admin_)->PostJson(
+      "/v1/policies", {{"yaml", threats}, {"reason", "threats to legal"}, {"activate", true}});
+  ASSERT_EQ(created.status, 201) << created.body;
+  int64_t id = WorkflowTest::Flag(Flag("post-threat", "I know where you live, see you", "violence"));
+  json escalated = WaitForEvent(id, "case.escalated");
+  EXPECT_EQ(escalated["actor"], "automation");
+  EXPECT_EQ(escalated["payload"]["tier"], "legal");
+  EXPECT_EQ(escalated["payload"]["fields"],
+            (json{{"jurisdiction", "EU"},
+                  {"legal_question",
+                   "Threat to life or safety: notify law enforcement under DSA Art. 18?"}}));
+  ASSERT_EQ(escalated["payload"]["incomplete"].size(), 1u) << escalated.dump();
+  EXPECT_EQ(escalated["payload"]["incomplete"][0]["field"], "fields.deadline");
+  EXPECT_EQ(Case(id)["tier"], "legal");
 }
 
 TEST_F(AutomationTest, RestartPicksUpWhatWasNotAnalysed) {

@@ -136,6 +136,43 @@ TEST(PolicyTree, YamlAndSchemaErrorsNamePositions) {
   EXPECT_EQ(problems[0], "p.yaml:8:13: schema: unknown outcome field 'acton'");
 }
 
+// An escalation's hand-off fields travel with its tier: the latest step naming a tier wins.
+TEST(PolicyTree, EscalationHandoffFieldsGoWithTheirTier) {
+  std::string text = Replace(kPolicy, "{ priority: +15, question: deceptive }",
+                             "{ priority: +15, escalate: legal, question: deceptive,\n"
+                             "        fields: { jurisdiction: EU, legal_question: \"Fraud?\" } }");
+  text = Replace(text, "clauses: { S1: Scams }", "clauses: { S1: Scams }\ntiers: [legal, senior]");
+  Policy p = Load(text);
+  Snapshot s(kNow);
+  s.SetClassifierScore("scam", 0.8);
+  ASSERT_TRUE(s.SetNumber("author.strikes", 2).ok());
+  WalkResult waiting = Walk(p, s);  // the step's tier and hand-off apply before the answer
+  ASSERT_EQ(waiting.status, WalkResult::Status::kQuestion);
+  EXPECT_EQ(waiting.outcome.escalate, "legal");
+  EXPECT_EQ(waiting.outcome.fields,
+            (std::map<std::string, std::string>{{"jurisdiction", "EU"}, {"legal_question", "Fraud?"}}));
+  WalkResult r = Walk(p, s, {{"deceptive", "yes"}});
+  ASSERT_EQ(r.status, WalkResult::Status::kOutcome);
+  EXPECT_EQ(r.outcome.escalate, "legal");
+  EXPECT_EQ(r.outcome.fields.at("legal_question"), "Fraud?");
+  // A later step naming another tier takes its own (here no) hand-off along.
+  Policy senior = Load(Replace(text, "yes: { action: remove, clause: S1, strike: 1 }",
+                               "yes: { action: remove, clause: S1, strike: 1, escalate: senior }"));
+  WalkResult to_senior = Walk(senior, s, {{"deceptive", "yes"}});
+  ASSERT_EQ(to_senior.status, WalkResult::Status::kOutcome);
+  EXPECT_EQ(to_senior.outcome.escalate, "senior");
+  EXPECT_TRUE(to_senior.outcome.fields.empty());
+  // Schema: fields are a mapping of single values, and only with escalate.
+  auto problems = Problems(Replace(text, "fields: { jurisdiction: EU, legal_question: \"Fraud?\" }",
+                                 "fields: [EU, Fraud]"));
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("'fields' is a mapping"), std::string::npos) << problems[0];
+  problems = Problems(Replace(kPolicy, "{ action: remove, clause: S1 }",
+                              "{ action: remove, clause: S1, fields: { jurisdiction: EU } }"));
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("they need 'escalate'"), std::string::npos) << problems[0];
+}
+
 TEST(PolicyTree, LintFindsUnreachableNodesAndMissingOutcomes) {
   // A question nobody asks, rules after a constant-true condition, a step deciding nothing.
   // Only where an unreachable region starts is reported (tree[1]; not tree[2].else or the

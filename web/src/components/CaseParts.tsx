@@ -152,7 +152,12 @@ function summary(e: EventItem): string {
   if (Array.isArray(p.actions)) bits.push("actions: " + p.actions.map((a: any) => a.type ?? a).join(", "));
   if (p.fields && typeof p.fields === "object")
     for (const [k, v] of Object.entries(p.fields)) bits.push(`${k}: ${String(v)}`);
-  return bits.join(" · ").slice(0, 300);
+  let text = bits.join(" · ").slice(0, 300);
+  // An automatic escalation's hand-off the tier still has to complete.
+  if (Array.isArray(p.incomplete) && p.incomplete.length)
+    text += " · hand-off incomplete: " +
+      p.incomplete.map((g: any) => `${String(g.field).replace(/^fields\./, "")} (${g.reason})`).join(", ");
+  return text;
 }
 
 export function TimelineView({ events }: { events: EventItem[] }) {
