@@ -357,4 +357,11 @@ AnalysisResult Analyzer::Analyze(std::string_view text, std::string_view declare
   return r;
 }
 
+std::unique_ptr<Analyzer> Analyzer::LocalSnapshot() const {
+  auto copy = std::make_unique<Analyzer>(lists_dir_, limits_, models_dir_);
+  copy->terms_.Share(terms_.Current());
+  if (auto models = classifiers_.Current()) copy->classifiers_.Replace(*models);
+  return copy;
+}
+
 }  // namespace vigil::analysis

@@ -73,6 +73,11 @@ class Analyzer {
 
   AnalysisResult Analyze(std::string_view text, std::string_view declared_language = "") const;
 
+  // An analyzer with this one's compiled lists and loaded models as they are now, without the
+  // external classifier: for replays (backtests) of many stored items, which must neither wait
+  // for nor spend the external budget, nor compile the lists again.
+  std::unique_ptr<Analyzer> LocalSnapshot() const;
+
   std::shared_ptr<const TermMatcher> lists() const { return terms_.Current(); }
   const std::string& lists_dir() const { return lists_dir_; }
   std::shared_ptr<const ClassifierSet::Models> classifiers() const { return classifiers_.Current(); }

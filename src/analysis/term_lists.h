@@ -99,6 +99,8 @@ class TermLibrary {
   std::shared_ptr<const TermMatcher> Current() const { return std::atomic_load(&current_); }
   Status Replace(std::vector<TermList> lists);
   Status LoadDirectory(const std::string& dir);  // LoadListDirectory + Replace
+  // Shares an already compiled matcher (another library's Current()).
+  void Share(std::shared_ptr<const TermMatcher> matcher) { std::atomic_store(&current_, std::move(matcher)); }
 
  private:
   std::shared_ptr<const TermMatcher> current_;

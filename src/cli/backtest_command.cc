@@ -53,7 +53,10 @@ Result<policy::BacktestReport> RunPolicyBacktest(Services& s, const BacktestRequ
     version = active_version;
   }
   std::unique_ptr<analysis::Analyzer> analyzer;
-  if (req.analyse) {
+  if (req.analyse && s.analyzer) {
+    // The server's lists and models as loaded (a 43,000-entry list takes seconds to compile).
+    analyzer = s.analyzer->LocalSnapshot();
+  } else if (req.analyse) {
     analyzer = std::make_unique<analysis::Analyzer>(s.data_dir + "/lists", analysis::AnalyzerLimits{},
                                                     s.data_dir + "/models");
     if (auto st = analyzer->Reload(); !st) return st.error();

@@ -71,6 +71,30 @@ TEST(AnalysisAnalyzer, ExplainedSignalsWithSpansInTheOriginal) {
   EXPECT_EQ(j["language"]["code"], "en");
 }
 
+// A replay's analyzer shares the compiled lists and loaded models, and never the external
+// classifier (its budget and latency are for live content).
+TEST(AnalysisAnalyzer, LocalSnapshotSharesListsAndModelsButNotTheExternalClassifier) {
+  Analyzer a("/nonexistent");
+  ASSERT_TRUE(a.SetLists({ParseTermList("@name scam\n@category scam\n@severity 4\nfree money\n", "scam").value()})
+                  .ok());
+  ExternalClassifierConfig external;
+  external.enabled = true;
+  external.url = "http://127.0.0.1:9/v1/moderations";
+  a.SetExternalClassifier(std::make_shared<ExternalClassifier>(external));
+  auto copy = a.LocalSnapshot();
+  EXPECT_EQ(copy->lists().get(), a.lists().get());
+  EXPECT_EQ(copy->classifiers()->size(), a.classifiers()->size());
+  EXPECT_EQ(copy->external_classifier(), nullptr);
+  ASSERT_NE(a.external_classifier(), nullptr);
+  auto r = copy->Analyze("free money here", "en");
+  int terms = 0;
+  for (const auto& s : r.signals) {
+    terms += s.name == "term_match";
+    EXPECT_NE(s.name.rfind("external_classifier", 0), 0u) << s.name;
+  }
+  EXPECT_EQ(terms, 1);
+}
+
 TEST(AnalysisAnalyzer, OversizedInputIsTruncatedNotStalled) {
   AnalyzerLimits limits;
   limits.max_text_bytes = 1000;
