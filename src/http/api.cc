@@ -4,6 +4,7 @@
 
 #include "automation/guidance.h"
 #include "cases/case_service.h"
+#include "core/metrics.h"
 #include "http/analysis_routes.h"
 #include "http/backtest_routes.h"
 #include "cases/decision_notices.h"
@@ -1247,6 +1248,68 @@ void AddApiRoutes(Server& server, Services& s) {
                 // The newest sequence number, not a count: counting scans the whole log, which
                 // at millions of events made the liveness probe itself slow.
                 respond(Json(200, {{"status", "ok"}, {"last_event_seq", rtx->LastEventSeq()}}));
+              }});
+  // For the operators' monitoring (a Prometheus scrape with an engineering, admin or integration
+  // token): request rates and latency per route, the writer's commits and fsync latency, what
+  // waits for it, automation's progress, open cases per queue and the outbox. Blocking: the
+  // per-queue count reads every open case's index entry.
+  server.Add({"GET", "/metrics", {Role::kEngineering, Role::kAdmin, Role::kIntegration}, false,
+              true, 0,
+              "Operational metrics in the Prometheus text format (version 0.0.4).", "meta",
+              [&s, &server](Context&, Respond respond) {
+                std::string out;
+                out.reserve(16384);
+                server.WriteMetrics(out);
+                if (s.writer) s.writer->WriteMetrics(out);
+                if (s.automation) {
+                  auto st = s.automation->stats();
+                  metrics::Family(out, "vigil_automation_total", "counter",
+                                  "Automation's work since start, by kind.");
+                  for (auto [kind, n] :
+                       {std::pair{"analysed", st.analysed}, {"cases_evaluated", st.cases_evaluated},
+                        {"evaluations_recorded", st.evaluations_recorded},
+                        {"decisions", st.decisions}, {"escalations", st.escalations},
+                        {"routed", st.routed}})
+                    metrics::Sample(out, "vigil_automation_total",
+                                    std::string("kind=\"") + kind + "\"", static_cast<double>(n));
+                }
+                auto rtx = s.store->BeginRead();
+                metrics::Family(out, "vigil_event_log_last_seq", "gauge",
+                                "Sequence number of the newest event in the log.");
+                metrics::Sample(out, "vigil_event_log_last_seq", "",
+                                static_cast<double>(rtx->LastEventSeq()));
+                const Millis now = s.clock->Now();
+                auto queues = rtx->OpenQueueStats(now);
+                // One gauge per queue; queues without a value (no open case) are left out.
+                auto per_queue = [&](const char* name, const char* help, auto value) {
+                  metrics::Family(out, name, "gauge", help);
+                  for (const auto& q : queues)
+                    if (std::optional<double> v = value(q))
+                      metrics::Sample(out, name, "queue=\"" + metrics::LabelValue(q.queue) + "\"", *v);
+                };
+                per_queue("vigil_open_cases", "Open cases by queue.",
+                          [](const store::QueueStats& q) { return std::optional<double>(q.open); });
+                per_queue("vigil_claimed_cases",
+                          "Open cases a reviewer holds a live claim on, by queue.",
+                          [](const store::QueueStats& q) { return std::optional<double>(q.claimed); });
+                per_queue("vigil_oldest_open_case_age_seconds", "Age of the oldest open case, by queue.",
+                          [now](const store::QueueStats& q) {
+                            return q.oldest_opened_at
+                                       ? std::optional<double>((now - *q.oldest_opened_at) / 1000.0)
+                                       : std::nullopt;
+                          });
+                metrics::Family(out, "vigil_outbox_messages", "gauge",
+                                "Webhook and notice deliveries waiting (pending) or given up "
+                                "after the retries (dead, replayable by an admin).");
+                for (const char* st : {"pending", "dead"})
+                  metrics::Sample(out, "vigil_outbox_messages",
+                                  std::string("status=\"") + st + "\"",
+                                  static_cast<double>(rtx->CountOutbox(st)));
+                Response r;
+                r.status = 200;
+                r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+                r.body = std::move(out);
+                respond(std::move(r));
               }});
   server.Add({"GET", "/v1/openapi.json", {}, true, false, 0, "This API's OpenAPI 3.1 document.",
               "meta", [&server](Context&, Respond respond) {

@@ -6,8 +6,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
 #include <thread>
 
+#include "core/metrics.h"
 #include "core/thread_name.h"
 #include "intake/intake.h"
 
@@ -119,6 +124,11 @@ const Route* Server::Match(const std::string& method, const std::string& path,
   }
   return nullptr;
 }
+
+struct Server::RouteStats {
+  std::array<std::atomic<uint64_t>, 5> by_class{};  // 1xx..5xx
+  metrics::Histogram latency;
+};
 
 struct Server::Impl {
   Impl(Server& s, const Config& c, auth::Authenticator& a, auth::Accounts& acc)
@@ -361,6 +371,16 @@ void Server::Impl::Accept() {
 void Server::Impl::Dispatch(std::shared_ptr<Request> req, const Route* route,
                             std::map<std::string, std::string> params, Respond respond) {
   if (server.activity_) server.activity_();
+  if (server.stats_) {
+    RouteStats* stats = &server.stats_[static_cast<size_t>(route - server.routes_.data())];
+    respond = [stats, start = std::chrono::steady_clock::now(),
+               inner = std::move(respond)](Response r) {
+      stats->latency.Observe(std::chrono::steady_clock::now() - start);
+      stats->by_class[static_cast<size_t>(std::clamp(r.status / 100, 1, 5) - 1)].fetch_add(
+          1, std::memory_order_relaxed);
+      inner(std::move(r));
+    };
+  }
   auth::Principal principal;
   if (!route->is_public) {
     std::string authz = req->Header("authorization");
@@ -418,7 +438,30 @@ void Server::SetFallback(std::function<void(const Request&, Respond)> fallback) 
   fallback_ = std::move(fallback);
 }
 
+void Server::WriteMetrics(std::string& out) const {
+  if (!stats_) return;
+  metrics::Family(out, "vigil_http_requests_total", "counter",
+                  "Requests answered, by route and status class.");
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    const std::string route = "route=\"" + metrics::LabelValue(routes_[i].method + " " + routes_[i].pattern) + "\"";
+    for (size_t c = 0; c < 5; ++c) {
+      uint64_t n = stats_[i].by_class[c].load(std::memory_order_relaxed);
+      if (n > 0)
+        metrics::Sample(out, "vigil_http_requests_total",
+                        route + ",code=\"" + std::to_string(c + 1) + "xx\"", static_cast<double>(n));
+    }
+  }
+  metrics::Family(out, "vigil_http_request_duration_seconds", "histogram",
+                  "Time from dispatch (after the body was read) to the answer, by route.");
+  for (size_t i = 0; i < routes_.size(); ++i) {
+    if (stats_[i].latency.count() == 0) continue;
+    stats_[i].latency.Write(out, "vigil_http_request_duration_seconds",
+                            "route=\"" + metrics::LabelValue(routes_[i].method + " " + routes_[i].pattern) + "\"");
+  }
+}
+
 Result<std::string> Server::Start(const std::string& listen) {
+  if (!stats_) stats_ = std::make_unique<RouteStats[]>(routes_.size());
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Error::Invalid("listen", "expected host:port");
   beast::error_code ec;

@@ -90,6 +90,9 @@ class Server {
   Result<std::string> Start(const std::string& listen);
   void Stop();  // stops accepting, closes connections, joins threads
   void Wait();  // blocks until Stop
+  // Requests answered per route and status class, with their latency from dispatch to answer,
+  // in the Prometheus text format (empty before Start).
+  void WriteMetrics(std::string& out) const;
 
   struct Impl;  // defined in server.cc
 
@@ -101,6 +104,8 @@ class Server {
   std::vector<Route> routes_;
   std::function<void(const Request&, Respond)> fallback_;
   std::function<void()> activity_;
+  struct RouteStats;  // one per route, allocated by Start (the routes are fixed from then on)
+  std::unique_ptr<RouteStats[]> stats_;
   std::unique_ptr<Impl> impl_;
 };
 

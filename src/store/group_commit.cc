@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <vector>
 
 #include "core/thread_name.h"
@@ -104,6 +105,7 @@ void GroupCommitter::Loop() {
   std::vector<Pending> group;
   std::vector<Status> results;
   while (TakeGroup(group)) {
+    const auto taken = std::chrono::steady_clock::now();
     results.clear();
     results.reserve(group.size());
     try {
@@ -128,16 +130,54 @@ void GroupCommitter::Loop() {
         }
         results.push_back(std::move(s));
       }
+      const auto committing = std::chrono::steady_clock::now();
       store_.Commit(*tx);
+      const auto committed = std::chrono::steady_clock::now();
+      commit_latency_.Observe(committed - committing);
+      group_latency_.Observe(committed - taken);
       commits_.fetch_add(1, std::memory_order_relaxed);
+      jobs_.fetch_add(group.size(), std::memory_order_relaxed);
     } catch (const std::exception& e) {
       spdlog::error("write transaction failed, {} requests not acknowledged: {}", group.size(),
                     e.what());
+      failed_groups_.fetch_add(1, std::memory_order_relaxed);
       results.assign(group.size(),
                      Error{ErrorCode::kUnavailable, "", "storage failure; retry the request"});
     }
     Finish(group, results);
   }
+}
+
+void GroupCommitter::WriteMetrics(std::string& out) {
+  size_t interactive = 0, background = 0;
+  {
+    std::lock_guard lock(mu_);
+    interactive = queue_.size();
+    background = background_.size();
+  }
+  metrics::Family(out, "vigil_writer_commits_total", "counter",
+                  "Write transactions committed (each one fsync for a group of jobs).");
+  metrics::Sample(out, "vigil_writer_commits_total", "", static_cast<double>(commits_.load()));
+  metrics::Family(out, "vigil_writer_jobs_total", "counter", "Jobs in committed groups.");
+  metrics::Sample(out, "vigil_writer_jobs_total", "", static_cast<double>(jobs_.load()));
+  metrics::Family(out, "vigil_writer_failed_groups_total", "counter",
+                  "Groups whose transaction failed (every job in them answered 503).");
+  metrics::Sample(out, "vigil_writer_failed_groups_total", "", static_cast<double>(failed_groups_.load()));
+  metrics::Family(out, "vigil_writer_background_jobs_total", "counter",
+                  "Background-lane jobs committed, and those that rode along overdue.");
+  metrics::Sample(out, "vigil_writer_background_jobs_total", "kind=\"all\"",
+                  static_cast<double>(background_jobs_.load()));
+  metrics::Sample(out, "vigil_writer_background_jobs_total", "kind=\"overdue\"",
+                  static_cast<double>(background_overdue_.load()));
+  metrics::Family(out, "vigil_writer_queued_jobs", "gauge", "Jobs waiting for the writer, by lane.");
+  metrics::Sample(out, "vigil_writer_queued_jobs", "lane=\"interactive\"", static_cast<double>(interactive));
+  metrics::Sample(out, "vigil_writer_queued_jobs", "lane=\"background\"", static_cast<double>(background));
+  metrics::Family(out, "vigil_writer_group_duration_seconds", "histogram",
+                  "From taking a group of jobs to its commit returning.");
+  group_latency_.Write(out, "vigil_writer_group_duration_seconds", "");
+  metrics::Family(out, "vigil_writer_commit_duration_seconds", "histogram",
+                  "The COMMIT alone: writing the WAL and its fsync.");
+  commit_latency_.Write(out, "vigil_writer_commit_duration_seconds", "");
 }
 
 void GroupCommitter::Finish(std::vector<Pending>& group, std::vector<Status>& results) {

@@ -18,11 +18,13 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <string>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/error.h"
+#include "core/metrics.h"
 #include "store/store.h"
 
 namespace vigil::store {
@@ -65,6 +67,9 @@ class GroupCommitter {
   // Background jobs committed, and how many of those had to ride along with interactive work.
   uint64_t background_jobs() const { return background_jobs_; }
   uint64_t background_overdue() const { return background_overdue_; }
+  // Commits, jobs waiting per lane and commit latency (the fsync included), in the Prometheus
+  // text format.
+  void WriteMetrics(std::string& out);
 
  private:
   using SteadyTime = std::chrono::steady_clock::time_point;
@@ -94,6 +99,9 @@ class GroupCommitter {
   std::atomic<SteadyTime::rep> last_activity_{0};
   bool stopping_ = false;
   std::atomic<uint64_t> commits_{0}, background_jobs_{0}, background_overdue_{0};
+  std::atomic<uint64_t> jobs_{0}, failed_groups_{0};
+  metrics::Histogram group_latency_;   // from taking the group to its commit
+  metrics::Histogram commit_latency_;  // the COMMIT itself
 
   std::mutex done_mu_;
   std::condition_variable done_cv_;

@@ -398,6 +398,12 @@ class SqliteReadTx final : public ReadTx {
         " FROM strikes s JOIN accounts a ON a.id = s.account_id ORDER BY s.id");
     while (s.Step()) fn({s.Text(0), s.Double(1), s.Int(2), s.Int(3), s.Int(4) != 0});
   }
+  int64_t CountOutbox(const std::string& status) override {
+    auto s = db_->Prepare("SELECT COUNT(*) FROM outbox WHERE status = ?1");  // via outbox_due
+    s.Bind(1, status);
+    s.Step();
+    return s.Int(0);
+  }
   std::vector<QueueStats> OpenQueueStats(Millis now) override {
     std::vector<QueueStats> out;
     auto s = db_->Prepare(

@@ -509,6 +509,8 @@ class ReadTx {
   virtual std::vector<std::string> PendingSuspensionProposals(int limit) = 0;
   virtual std::vector<OutboxRow> DueOutbox(Millis now, int limit) = 0;
   virtual std::vector<OutboxRow> ListOutbox(const std::string& status, int limit) = 0;
+  // Outbox rows waiting for delivery and dead-lettered (delivered ones are not counted).
+  virtual int64_t CountOutbox(const std::string& status) = 0;
   virtual std::vector<CaseRow> ListCases(const CaseFilter& f) = 0;
   virtual std::optional<ContentRow> GetContent(const std::string& platform_id) = 0;
   virtual std::optional<ContentRow> GetContentByPk(int64_t pk) = 0;

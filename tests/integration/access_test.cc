@@ -21,6 +21,7 @@ const std::vector<std::string> kRoles = {"agent", "senior", "qa", "legal", "engi
 const std::map<std::string, std::set<std::string>> kAccess = {
     {"GET /", {"public"}},
     {"GET /healthz", {"public"}},
+    {"GET /metrics", {"engineering", "admin", "integration"}},
     {"GET /v1/openapi.json", {"public"}},
     {"POST /v1/auth/login", {"public"}},
     {"POST /v1/auth/logout", {"agent", "senior", "qa", "legal", "engineering", "admin"}},
