@@ -8,7 +8,10 @@
 //      --page-requests of each from --page-clients connections: p50/p99;
 //   c. baselines from the same run: the claim's SELECT straight on the same vigil.db (sqlite3,
 //      read-only), the 100 flag rows of the case page, and GET /healthz and GET /v1/taxonomy round
-//      trips at the same concurrency (HTTP floors); then the ratios.
+//      trips at the same concurrency (HTTP floors); then the ratios;
+//   d. the server's side of each claim phase: its writer's commits and how many took over 5, 10
+//      and 50 ms (from GET /metrics before and after), so a latency tail can be told apart from
+//      the client's and the HTTP layer's.
 // Prints human-readable lines and a final JSON line with every figure. Exits 1 on any unexpected
 // HTTP status or transport error (counted and printed), so a broken server is not a fast one.
 //
@@ -23,6 +26,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
@@ -170,6 +174,42 @@ void WriteFlagsFile(const std::string& path, int64_t cases) {
   }
   out << buf;
   if (!out.flush()) throw std::runtime_error("write failed: " + path);
+}
+
+// The writer's commit-latency histogram from GET /metrics: upper bound -> commits at most that
+// slow (cumulative; +Inf as infinity). The server's own view of where a claim's time went.
+std::map<double, double> CommitHistogram(int port, const std::string& token) {
+  std::map<double, double> out;
+  vt::HttpClient c(port);
+  c.set_token(token);
+  auto r = c.Get("/metrics");
+  if (r.status != 200) return out;
+  const std::string prefix = "vigil_writer_commit_duration_seconds_bucket{le=\"";
+  size_t at = 0;
+  while ((at = r.body.find(prefix, at)) != std::string::npos) {
+    at += prefix.size();
+    size_t q = r.body.find('"', at);
+    std::string le = r.body.substr(at, q - at);
+    size_t sp = r.body.find(' ', q);
+    size_t nl = r.body.find('\n', sp);
+    double bound = le == "+Inf" ? 1e300 : std::stod(le);
+    out[bound] = std::stod(r.body.substr(sp + 1, nl - sp - 1));
+    at = nl;
+  }
+  return out;
+}
+
+// Commits between two scrapes: how many, and how many took longer than 5 and 10 ms.
+json CommitsBetween(const std::map<double, double>& before, const std::map<double, double>& after) {
+  auto delta = [&](double bound) {
+    auto a = after.find(bound), b = before.find(bound);
+    return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
+  };
+  double total = delta(1e300);
+  return {{"commits", total},
+          {"over_5ms", total - delta(0.005)},
+          {"over_10ms", total - delta(0.01)},
+          {"over_50ms", total - delta(0.05)}};
 }
 
 std::string TokenFor(const std::string& data, const std::string& user) {
@@ -344,6 +384,15 @@ int Main(const Options& opt) {
     tokens.push_back(TokenFor(data, name));
   }
 
+  // An engineering token to read the server's /metrics around the claim phases.
+  {
+    std::string out;
+    if (vt::RunVigil({"user", "add", "--data", data, "--name", "bench-ops", "--role", "engineering"},
+                     &out) != 0)
+      throw std::runtime_error("vigil user add bench-ops failed");
+  }
+  const std::string ops_token = TokenFor(data, "bench-ops");
+
   // Load.
   std::string flags_file = tmp.Join("flags.ndjson");
   auto t0 = Clock::now();
@@ -466,12 +515,14 @@ int Main(const Options& opt) {
   std::cout << "claims: " << opt.clients << " agents, " << opt.seconds
             << " s after 1 s warm-up, decide fraction " << opt.decide_fraction << " ..."
             << std::endl;
+  auto commits_before = CommitHistogram(server.port(), ops_token);
   vb::RunPhase(
       claims, server.port(), FirstN(tokens, opt.clients),
       [&](int i, vb::Phase& ph) {
         return std::make_unique<ClaimScript>(ph, opt.decide_fraction, i);
       },
       opt.seconds);
+  json claim_commits = CommitsBetween(commits_before, CommitHistogram(server.port(), ops_token));
   auto& cn = claims.kinds["next"];
   auto& cd = claims.kinds["decide"];
   auto& cr = claims.kinds["release"];
@@ -495,6 +546,10 @@ int Main(const Options& opt) {
         "        the last response came %.1f s after the window closed (requests queued "
         "in the server)\n",
         drain_s);
+  std::printf("        the writer's commits (server side): %.0f, over 5 ms %.0f, over 10 ms %.0f, "
+              "over 50 ms %.0f\n",
+              claim_commits["commits"].get<double>(), claim_commits["over_5ms"].get<double>(),
+              claim_commits["over_10ms"].get<double>(), claim_commits["over_50ms"].get<double>());
   failed |= !claims.Report();
   automation_progress["after_claims"] = automated("after the claims phase");
   if (claims.counters["claims"] == 0) {
@@ -507,12 +562,14 @@ int Main(const Options& opt) {
   // target rate, where the phase above gives the latency at saturation.
   vb::Phase paced;
   paced.name = "paced claims";
+  json paced_commits = json::object();
   if (opt.rate > 0) {
     std::printf("paced claims: %d agents offering %.0f claims/s for %d s after 1 s warm-up ...\n",
                 opt.clients, opt.rate, opt.seconds);
     std::fflush(stdout);
     auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(opt.clients / opt.rate));
+    auto paced_before = CommitHistogram(server.port(), ops_token);
     vb::RunPhase(
         paced, server.port(), FirstN(tokens, opt.clients),
         [&](int i, vb::Phase& ph) {
@@ -527,6 +584,11 @@ int Main(const Options& opt) {
         static_cast<double>(paced.counters["claims"]) / paced.MeasuredSeconds(), pn.P(0.5),
         pn.P(0.99), pn.P(0.999), static_cast<long long>(paced.counters["claims"]),
         paced.kinds["decide"].P(0.99), paced.kinds["release"].P(0.99));
+    paced_commits = CommitsBetween(paced_before, CommitHistogram(server.port(), ops_token));
+    std::printf("paced claims: the writer's commits (server side): %.0f, over 5 ms %.0f, over 10 ms "
+                "%.0f, over 50 ms %.0f\n",
+                paced_commits["commits"].get<double>(), paced_commits["over_5ms"].get<double>(),
+                paced_commits["over_10ms"].get<double>(), paced_commits["over_50ms"].get<double>());
     failed |= !paced.Report();
     automation_progress["after_paced_claims"] = automated("after the paced claims");
   }
@@ -602,14 +664,16 @@ int Main(const Options& opt) {
         {"empty", claims.counters["empty"]},
         {"next", Lat(cn)},
         {"decide", Lat(cd)},
-        {"release", Lat(cr)}}},
+        {"release", Lat(cr)},
+        {"writer_commits", claim_commits}}},
       {"paced_claims",
        {{"offered_per_s", opt.rate},
         {"claims_per_s", paced_claims_s},
         {"claims", paced.counters["claims"]},
         {"next", Lat(paced.kinds["next"])},
         {"decide", Lat(paced.kinds["decide"])},
-        {"release", Lat(paced.kinds["release"])}}},
+        {"release", Lat(paced.kinds["release"])},
+        {"writer_commits", paced_commits}}},
       {"case_page", {{"clients", opt.page_clients}, {"case", Lat(pc)}, {"events", Lat(pe)}}},
       {"baseline",
        {{"sqlite_top_case",
