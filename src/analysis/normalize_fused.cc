@@ -3,6 +3,7 @@
 // reference for what every step does; this file does the same for the texts it accepts.
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -142,7 +143,7 @@ bool WordAt(const Tables& t, const unsigned char* s, size_t n, size_t i) {
 }
 
 // Whether the space at s[i] is followed by a word that starts with two letters (ASCII, or
-// kPlainLetter), neither an ASCII space's successor that ascii_letters already takes.
+// kPlainLetter), of which the first is not ASCII.
 bool WordAfterSpace(const Tables& t, const unsigned char* s, size_t n, size_t i) {
   size_t j = i + 1;
   for (int letters = 0; letters < 2; ++letters) {
@@ -262,6 +263,129 @@ struct FoldState {
   uint8_t out_last_ccc = 0;
 };
 
+// Decodes the well-formed two- or three-byte sequence at s[i] (most non-ASCII text) into *c and
+// *len; false for anything else (DecodeUtf8 does the rest).
+[[gnu::always_inline]] inline bool DecodeTwoOrThree(const unsigned char* s, size_t n, size_t i,
+                                                    char32_t* c, size_t* len) {
+  const unsigned b = s[i];
+  if (b - 0xC2u < 0x1Eu && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+    *c = ((b & 0x1F) << 6) | (s[i + 1] & 0x3F);
+    *len = 2;
+    return true;
+  }
+  if (b - 0xE0u < 0x10u && i + 2 < n && (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
+    *c = ((b & 0x0F) << 12) | ((s[i + 1] & 0x3F) << 6) | (s[i + 2] & 0x3F);
+    *len = 3;
+    return *c >= 0x800 && (*c < 0xD800 || *c > 0xDFFF);
+  }
+  return false;
+}
+
+// The length of the code point at s[i] when WordLoop takes it as a letter (an ASCII letter, or
+// one in Tables::plain_letter), else 0.
+[[gnu::always_inline]] inline size_t WordLetterAt(const Tables& t, const unsigned char* s, size_t n,
+                                                  size_t i) {
+  if (i >= n) return 0;
+  if (s[i] < 0x80) return kAsciiClass[s[i]] == kLetter ? 1 : 0;
+  char32_t c;
+  size_t len;
+  return DecodeTwoOrThree(s, n, i, &c, &len) && t.plain_letter.Get(c) != 0 ? len : 0;
+}
+
+// Whether s[i] starts two letters that WordLoop takes (a word, no single-letter token).
+[[gnu::always_inline]] inline bool WordStartsAt(const Tables& t, const unsigned char* s, size_t n,
+                                                size_t i) {
+  const size_t first = WordLetterAt(t, s, n, i);
+  return first != 0 && WordLetterAt(t, s, n, i + first) != 0;
+}
+
+// The output and folding state a word loop works on, copied in and out so that the loop keeps it
+// in registers.
+struct WordState {
+  char8_t* text;
+  uint32_t* origin;
+  size_t pos;
+  char32_t last_c;    // FoldState::last_c
+  char32_t out_last;  // FoldState::out_last
+  bool new_word;      // the loop went on past a space into the next word
+};
+
+// Letters inside words, after a letter, where only case, repeats and the skeleton change
+// anything (the other steps' state is settled): ASCII letters, non-ASCII letters that every step
+// but the skeleton leaves alone and whose skeleton is one code point (Tables::plain_letter), and
+// single spaces between words of two such letters or more (so no spaced run). What NormalizeFused
+// does for them, with room for two output bytes per input byte; returns where they end. A
+// function of its own, specialised for the options it looks at, so that it keeps its state in
+// registers: most text is this loop.
+template <bool kRepeats, bool kLower>
+[[gnu::noinline]] size_t WordLoop(const Tables& t, const unsigned char* s, size_t n, size_t i,
+                                  bool collapse, WordState* state) {
+  char8_t* const text = state->text;
+  uint32_t* const origin = state->origin;
+  size_t pos = state->pos;
+  char32_t last_c = state->last_c, out_last = state->out_last;
+  bool new_word = false;
+  while (i < n) {
+    const unsigned b = s[i];
+    const uint32_t at = static_cast<uint32_t>(i);
+    if (b < 0x80) {
+      char32_t c = b | 0x20u;  // in a..z exactly for ASCII letters
+      if (c - 'a' >= 26u) {
+        if (b != ' ' || !collapse || !WordStartsAt(t, s, n, i + 1)) break;
+        text[pos] = ' ';
+        origin[pos++] = at;
+        out_last = last_c = ' ';
+        new_word = true;
+        ++i;
+        continue;
+      }
+      ++i;
+      if (kRepeats && c == last_c) continue;
+      last_c = c;
+      if (c == 'm') {  // the only ASCII letter whose skeleton is not itself: "rn"
+        if (!(kRepeats && out_last == 'r')) {
+          text[pos] = 'r';
+          origin[pos++] = at;
+        }
+        c = 'n';
+      } else if (kRepeats && c == out_last) {
+        continue;
+      }
+      text[pos] = static_cast<char8_t>(c);
+      origin[pos++] = at;
+      out_last = c;
+      continue;
+    }
+    char32_t c;
+    size_t len;
+    if (!DecodeTwoOrThree(s, n, i, &c, &len)) break;
+    const uint64_t skeleton = t.plain_letter.Get(c);
+    if (skeleton == 0) break;
+    i += len;
+    if (kRepeats && c == last_c) continue;
+    last_c = c;
+    // As emit in NormalizeFused: ASCII lower-casing and repeats apply to the skeleton too.
+    char32_t r = PlainLetterSkeleton::CodePoint(skeleton);
+    const bool lowered = kLower && r - 'A' < 26u;
+    if (lowered) r += 32;
+    if (kRepeats && r == out_last && r - 'a' < 26u) continue;
+    out_last = r;
+    // Four bytes and four origins whatever the length: the room reserved allows it (at most
+    // two bytes written per byte read, and this letter is two bytes or more).
+    const uint32_t bytes = PlainLetterSkeleton::Utf8(skeleton);
+    std::memcpy(text + pos, &bytes, 4);
+    if (lowered) text[pos] = static_cast<char8_t>(r);
+    const uint32_t origins[4] = {at, at, at, at};
+    std::memcpy(origin + pos, origins, sizeof origins);
+    pos += PlainLetterSkeleton::Length(skeleton);
+  }
+  state->pos = pos;
+  state->last_c = last_c;
+  state->out_last = out_last;
+  state->new_word = new_word;
+  return i;
+}
+
 }  // namespace
 
 // Decompose, JoinSpaced, Fold and FastSkeleton (normalize.cc) in one pass over the text, without
@@ -357,55 +481,28 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     return true;
   };
 
-  // Letters inside a word, after a letter: only case, repeats and the skeleton change anything;
-  // the other steps' state is settled. Returns where the run of ASCII letters ends.
-  auto ascii_letters = [&](size_t i) __attribute__((always_inline)) {
-    const unsigned char* s = cur.s;
-    const size_t n = cur.n;
-    char32_t last_c = f.last_c, out_last = f.out_last;
-    w.Reserve(2 * (n - i));
-    size_t pos = w.pos;
-    const size_t begin = i;
-    bool new_word = false;
-    for (; i < n; ++i) {
-      char32_t c = s[i] | 0x20u;
-      if (c - 'a' >= 26u || !(kAsciiClass[s[i]] & kLetter)) {
-        // One space, then a word of two letters or more (so no spaced run): the space is
-        // kept and the next word's first letter continues here.
-        if (s[i] != ' ' || !collapse || i + 2 >= n || s[i + 1] >= 0x80 ||
-            kAsciiClass[s[i + 1]] != kLetter ||
-            !(s[i + 2] < 0x80 ? kAsciiClass[s[i + 2]] == kLetter : LetterAt(t, s, n, i + 2)))
-          break;
-        w.buf.text[pos] = ' ';
-        w.buf.origin[pos++] = static_cast<uint32_t>(i);
-        out_last = last_c = ' ';
-        new_word = true;
-        c = s[++i] | 0x20u;
-      }
-      if (repeats && c == last_c) continue;
-      last_c = c;
-      if (c == 'm') {  // the only ASCII letter whose skeleton is not itself: "rn"
-        if (!(repeats && out_last == 'r')) {
-          w.buf.text[pos] = 'r';
-          w.buf.origin[pos++] = static_cast<uint32_t>(i);
-        }
-        c = 'n';
-      } else if (repeats && c == out_last) {
-        continue;
-      }
-      w.buf.text[pos] = static_cast<char8_t>(c);
-      w.buf.origin[pos++] = static_cast<uint32_t>(i);
-      out_last = c;
-    }
-    if (i != begin) {
-      w.pos = pos;
-      f.last_c = last_c;
-      f.out_last = out_last;
+  // Letters inside a word, after a letter: WordLoop. Returns where they end.
+  auto letters = [&](size_t i) __attribute__((always_inline)) {
+    w.Reserve(2 * (cur.n - i));
+    WordState state{w.buf.text, w.buf.origin, w.pos, f.last_c, f.out_last, false};
+    const size_t end = repeats
+                           ? (lower ? WordLoop<true, true>(t, cur.s, cur.n, i, collapse, &state)
+                                    : WordLoop<true, false>(t, cur.s, cur.n, i, collapse, &state))
+                           : (lower ? WordLoop<false, true>(t, cur.s, cur.n, i, collapse, &state)
+                                    : WordLoop<false, false>(t, cur.s, cur.n, i, collapse, &state));
+    if (end != i) {
+      w.pos = state.pos;
+      f.last_c = state.last_c;
+      f.out_last = state.out_last;
       f.mark_run = 0;
       f.last_ccc = f.out_last_ccc = 0;
-      if (new_word) f.word_has_letter = -1;
+      f.after_sep = false;   // it ended on a letter
+      if (state.new_word) {  // as at the first letter of a word
+        f.in_word = f.seen_letter = true;
+        f.word_has_letter = -1;
+      }
     }
-    return i;
+    return end;
   };
   // The same for non-ASCII letters that only the skeleton may change (kPlainLetter), and for
   // letters that NFKC_Casefold decomposes into such a letter (or an ASCII one) and combining
@@ -417,6 +514,8 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     const unsigned char* s = cur.s;
     const size_t n = cur.n;
     while (i < n && s[i] >= 0x80) {
+      i = letters(i);
+      if (i == n || s[i] < 0x80) break;
       size_t next = i;
       const char32_t c = DecodeUtf8Fast(s, n, next);
       const uint32_t origin = static_cast<uint32_t>(i);
@@ -491,11 +590,11 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
       while (cur.i < cur.n) {
         if (after_letter && f.run_left == 0) {
           while (true) {
-            cur.i = ascii_letters(cur.i);
+            cur.i = letters(cur.i);
             if (cur.i == cur.n) break;
             const size_t at = cur.i;
             if (cur.s[at] == ' ' && collapse && WordAfterSpace(t, cur.s, cur.n, at)) {
-              // As in ascii_letters: the space is kept, the next word continues the loop.
+              // As in WordLoop: the space is kept, the next word continues the loop.
               w.Reserve(1);
               w.Byte(' ', static_cast<uint32_t>(at));
               f.out_last = f.last_c = ' ';
@@ -505,8 +604,10 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
             } else if (cur.s[at] < 0x80) {
               break;
             }
+            const size_t letters_from = cur.i;
             cur.i = plain_letters(cur.i);
             if (cur.i == kBail) return false;
+            if (cur.i != letters_from) f.after_sep = false;  // it ended on no separator
             if (ended_outside_word) {
               ended_outside_word = after_letter = false;
               break;

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,6 +27,7 @@ void CodePointTable<T>::Build(const std::vector<T>& dense) {
   }
 }
 
+template class CodePointTable<uint64_t>;
 template class CodePointTable<uint32_t>;
 template class CodePointTable<uint16_t>;
 
@@ -118,6 +120,19 @@ std::unique_ptr<Tables> Tables::Build() {
   for (char32_t c = 0x80; c <= kMaxCodePoint; ++c)
     if ((props[c] & (kAlpha | kMark | kSpace | kCccMask)) == kAlpha && cf_map[c] == 0 && c != 0xB7)
       props[c] |= kPlainLetter;
+  std::vector<uint64_t> plain(n, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    if (!(props[c] & kPlainLetter)) continue;
+    const uint32_t m = skel_map[c];
+    const char32_t r = m == 0 ? c : t->pool[m >> 6];
+    if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
+    std::string utf8;
+    icu::UnicodeString(static_cast<UChar32>(r)).toUTF8String(utf8);
+    uint32_t bytes = 0;
+    std::memcpy(&bytes, utf8.data(), utf8.size());
+    plain[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
+  }
+  t->plain_letter.Build(plain);
   t->nfd.Build(nfd_map);
   t->nfkc_cf.Build(cf_map);
   t->skeleton.Build(skel_map);

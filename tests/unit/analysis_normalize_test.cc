@@ -92,15 +92,27 @@ TEST(AnalysisNormalize, SkeletonIsIcusOnRandomMixedStrings) {
 TEST(AnalysisNormalize, FusedPassAgreesWithStagedPath) {
   const internal::Tables& t = internal::GetTables();
   const std::vector<std::string> pool = {
-      "free", " money", "Hello", "r", "o", "a", "m", "M", "rn", "e", "E", "l", "I", "0", "1", "3", "4", "@", "$", "!", "|", " ", "  ",
+      "free", " money", "Hello", ", ", "? ", "'s", "\xD0\xBF\xD1\x80\xD0\xB8",
+      " \xD0\xBC\xD0\xB8\xD1\x80", "\xE4\xBB\x8A\xE6\x97\xA5", "r", "o", "a", "m", "M", "rn",
+      "e", "E", "l", "I", "0", "1", "3", "4", "@", "$", "!", "|", " ", "  ",
       "\t", ".", "-", "*", ",", "\xC2\xB7", "\xC2\xA0", "\xC3\xA9", "e\xCC\x81", "\xC3\x9F",
       "\xCC\xA3", "\xCC\x81", "\xD0\xB5", "\xD0\xB9", "\xD0\xBF", "\xD1\x80", "\xCE\xB1",
       "\xE3\x81\x8C", "\xE4\xBB\x8A", "\xE3\x80\x82", "\xEF\xBC\x8C", "\xD9\x85",
       "\xD9\x8B", "\xE2\x80\x8D", "\xE2\x80\xAE", "\xEF\xBD\x86", "\xF0\x9D\x90\x9F",
       "\xF0\x9F\x98\x82", "\xEF\xAC\x81", "\xEA\xB0\x80", "\xC3", "\xED\xA0\x80"};
+  Normalized fused, staged;
+  // A word after spaces, then one ending in a letter and an alphabetic mark (Thai sara u), then
+  // two spaced letters: not a spaced run (the one-pass path once carried "after a separator"
+  // over the first word and joined "l l").
+  const std::string after_word = "! \xCF\xB3x fo\xE0\xB8\xB8 l l";
+  ASSERT_TRUE(internal::NormalizeFused(t, after_word, {}, &fused));
+  internal::NormalizeStaged(t, after_word, {}, &staged);
+  EXPECT_EQ(fused.text, staged.text);
+  EXPECT_EQ(fused.origin, staged.origin);
+  EXPECT_NE(fused.text.find(" l l"), std::string::npos) << fused.text;
+
   std::mt19937 rng(7);
   size_t fused_taken = 0, rounds = 0;
-  Normalized fused, staged;
   for (int round = 0; round < 20000; ++round) {
     std::string s;
     int len = 1 + static_cast<int>(rng() % 16);
