@@ -307,6 +307,7 @@ struct WordState {
   size_t pos;
   char32_t last_c;    // FoldState::last_c
   char32_t out_last;  // FoldState::out_last
+  uint8_t ccc;        // FoldState::out_last_ccc (and last_ccc): a mark's when it ended on one
   bool new_word;      // the loop went on past a space into the next word
 };
 
@@ -314,16 +315,17 @@ struct WordState {
 // anything (the other steps' state is settled): ASCII letters, non-ASCII letters that every step
 // but the skeleton leaves alone and whose skeleton is one code point (Tables::plain_letter), and
 // single spaces between words of two such letters or more (so no spaced run). What NormalizeFused
-// does for them, with room for two output bytes per input byte; returns where they end. A
+// does for them, with room for four output bytes per input byte; returns where they end. A
 // function of its own, specialised for the options it looks at, so that it keeps its state in
 // registers: most text is this loop.
 template <bool kRepeats, bool kLower>
 [[gnu::noinline]] size_t WordLoop(const Tables& t, const unsigned char* s, size_t n, size_t i,
-                                  bool collapse, WordState* state) {
+                                  bool collapse, bool marks, WordState* state) {
   char8_t* const text = state->text;
   uint32_t* const origin = state->origin;
   size_t pos = state->pos;
   char32_t last_c = state->last_c, out_last = state->out_last;
+  uint8_t ccc = state->ccc;
   bool new_word = false;
   while (i < n) {
     const unsigned b = s[i];
@@ -335,11 +337,13 @@ template <bool kRepeats, bool kLower>
         text[pos] = ' ';
         origin[pos++] = at;
         out_last = last_c = ' ';
+        ccc = 0;
         new_word = true;
         ++i;
         continue;
       }
       ++i;
+      ccc = 0;
       if (kRepeats && c == last_c) continue;
       last_c = c;
       if (c == 'm') {  // the only ASCII letter whose skeleton is not itself: "rn"
@@ -360,8 +364,31 @@ template <bool kRepeats, bool kLower>
     size_t len;
     if (!DecodeTwoOrThree(s, n, i, &c, &len)) break;
     const uint64_t skeleton = t.plain_letter.Get(c);
-    if (skeleton == 0) break;
+    if (skeleton == 0) {
+      // A letter and a mark ("é"): what plain_letters in NormalizeFused does for them.
+      const uint16_t k = marks ? t.letter_and_mark_index.Get(c) : 0;
+      if (k == 0) break;
+      const LetterAndMark& lm = t.letter_and_mark[k - 1];
+      const bool base_kept = !(kRepeats && lm.base == last_c);
+      if (!base_kept && lm.ccc < ccc) break;  // out of canonical order: the general path's
+      i += len;
+      size_t skip = lm.base_length;  // bytes of the letter's skeleton not written
+      char32_t r = lm.base_skeleton;
+      const bool lowered = kLower && r - 'A' < 26u;
+      if (lowered) r += 32;
+      if (base_kept && !(kRepeats && r == out_last && r - 'a' < 26u)) skip = 0;
+      std::memcpy(text + pos, lm.utf8 + skip, 8);
+      if (lowered && skip == 0) text[pos] = static_cast<char8_t>(r);
+      const uint32_t origins[4] = {at, at, at, at};
+      std::memcpy(origin + pos, origins, sizeof origins);
+      std::memcpy(origin + pos + 4, origins, sizeof origins);
+      pos += lm.length - skip;
+      last_c = out_last = lm.mark;
+      ccc = lm.ccc;
+      continue;
+    }
     i += len;
+    ccc = 0;
     if (kRepeats && c == last_c) continue;
     last_c = c;
     // As emit in NormalizeFused: ASCII lower-casing and repeats apply to the skeleton too.
@@ -371,7 +398,7 @@ template <bool kRepeats, bool kLower>
     if (kRepeats && r == out_last && r - 'a' < 26u) continue;
     out_last = r;
     // Four bytes and four origins whatever the length: the room reserved allows it (at most
-    // two bytes written per byte read, and this letter is two bytes or more).
+    // four bytes written per byte read, and eight more).
     const uint32_t bytes = PlainLetterSkeleton::Utf8(skeleton);
     std::memcpy(text + pos, &bytes, 4);
     if (lowered) text[pos] = static_cast<char8_t>(r);
@@ -382,6 +409,7 @@ template <bool kRepeats, bool kLower>
   state->pos = pos;
   state->last_c = last_c;
   state->out_last = out_last;
+  state->ccc = ccc;
   state->new_word = new_word;
   return i;
 }
@@ -483,20 +511,23 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
 
   // Letters inside a word, after a letter: WordLoop. Returns where they end.
   auto letters = [&](size_t i) __attribute__((always_inline)) {
-    w.Reserve(2 * (cur.n - i));
-    WordState state{w.buf.text, w.buf.origin, w.pos, f.last_c, f.out_last, false};
-    const size_t end = repeats
-                           ? (lower ? WordLoop<true, true>(t, cur.s, cur.n, i, collapse, &state)
-                                    : WordLoop<true, false>(t, cur.s, cur.n, i, collapse, &state))
-                           : (lower ? WordLoop<false, true>(t, cur.s, cur.n, i, collapse, &state)
-                                    : WordLoop<false, false>(t, cur.s, cur.n, i, collapse, &state));
+    // Room for what WordLoop writes: up to four bytes a byte read (a two-byte letter with a
+    // mark), eight at a time.
+    w.Reserve(4 * (cur.n - i) + 8);
+    WordState state{w.buf.text, w.buf.origin, w.pos, f.last_c, f.out_last, f.out_last_ccc, false};
+    const bool marks = max_run > 0;
+    const size_t end =
+        repeats ? (lower ? WordLoop<true, true>(t, cur.s, cur.n, i, collapse, marks, &state)
+                         : WordLoop<true, false>(t, cur.s, cur.n, i, collapse, marks, &state))
+                : (lower ? WordLoop<false, true>(t, cur.s, cur.n, i, collapse, marks, &state)
+                         : WordLoop<false, false>(t, cur.s, cur.n, i, collapse, marks, &state));
     if (end != i) {
       w.pos = state.pos;
       f.last_c = state.last_c;
       f.out_last = state.out_last;
-      f.mark_run = 0;
-      f.last_ccc = f.out_last_ccc = 0;
-      f.after_sep = false;   // it ended on a letter
+      f.mark_run = state.ccc != 0;  // it ended on a letter, or a letter and a mark
+      f.last_ccc = f.out_last_ccc = state.ccc;
+      f.after_sep = false;
       if (state.new_word) {  // as at the first letter of a word
         f.in_word = f.seen_letter = true;
         f.word_has_letter = -1;

@@ -70,6 +70,46 @@ bool MayHaveMappings(UChar32 c) {
   return true;
 }
 
+// The letters LetterAndMark describes, into t.letter_and_mark; returns the dense index table.
+std::vector<uint16_t> LettersAndMarks(Tables& t, const std::vector<uint16_t>& props,
+                                      const std::vector<uint32_t>& cf_map,
+                                      const std::vector<uint32_t>& skel_map,
+                                      const std::vector<uint64_t>& plain) {
+  std::vector<uint16_t> index(kMaxCodePoint + 1, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    const uint32_t v = cf_map[c];
+    if (v == 0 || (v & 63) != 2) continue;
+    const char32_t base = t.pool[v >> 6], mark = t.pool[(v >> 6) + 1];
+    LetterAndMark lm{};
+    std::string base_utf8, mark_utf8;
+    if (base < 0x80) {  // an ASCII letter whose skeleton is itself
+      if (base < 'a' || base > 'z' || skel_map[base] != 0) continue;
+      lm.base_skeleton = base;
+    } else if (plain[base] != 0) {
+      lm.base_skeleton = PlainLetterSkeleton::CodePoint(plain[base]);
+    } else {
+      continue;
+    }
+    if (mark < 0x80 || (props[mark] & (kAlpha | kMark | kSpace)) != kMark ||
+        (props[mark] & kCccMask) == 0 || skel_map[mark] != 0)
+      continue;
+    icu::UnicodeString(static_cast<UChar32>(lm.base_skeleton)).toUTF8String(base_utf8);
+    icu::UnicodeString(static_cast<UChar32>(mark)).toUTF8String(mark_utf8);
+    const std::string both = base_utf8 + mark_utf8;
+    // At most four bytes out per byte in, as the one-pass path reserves.
+    if (both.size() > 8 || t.letter_and_mark.size() >= 0xFFFF) continue;
+    std::memcpy(lm.utf8, both.data(), both.size());
+    lm.base = base;
+    lm.mark = mark;
+    lm.base_length = static_cast<uint8_t>(base_utf8.size());
+    lm.length = static_cast<uint8_t>(both.size());
+    lm.ccc = static_cast<uint8_t>(props[mark] & kCccMask);
+    t.letter_and_mark.push_back(lm);
+    index[c] = static_cast<uint16_t>(t.letter_and_mark.size());
+  }
+  return index;
+}
+
 }  // namespace
 
 std::unique_ptr<Tables> Tables::Build() {
@@ -133,6 +173,7 @@ std::unique_ptr<Tables> Tables::Build() {
     plain[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
   }
   t->plain_letter.Build(plain);
+  t->letter_and_mark_index.Build(LettersAndMarks(*t, props, cf_map, skel_map, plain));
   t->nfd.Build(nfd_map);
   t->nfkc_cf.Build(cf_map);
   t->skeleton.Build(skel_map);

@@ -55,6 +55,19 @@ struct PlainLetterSkeleton {
   static char32_t CodePoint(uint64_t v) { return static_cast<char32_t>(v >> 40); }
 };
 
+// A letter that NFKC_Casefold decomposes into a letter and one combining mark ("é", "й", "ё"),
+// where the skeleton keeps the mark and makes the letter one code point of combining class 0:
+// everything the one-pass path needs to write it.
+struct LetterAndMark {
+  char8_t utf8[16];        // the skeleton of the letter, then the mark, in UTF-8 (zero-padded)
+  char32_t base;           // the letter NFKC_Casefold gives (before the skeleton)
+  char32_t base_skeleton;  // its skeleton
+  char32_t mark;
+  uint8_t base_length;  // UTF-8 bytes of base_skeleton
+  uint8_t length;       // UTF-8 bytes of both
+  uint8_t ccc;          // the mark's canonical combining class (not 0)
+};
+
 // A mapping value: 0 = the code point maps to itself; otherwise (pool offset << 6) | length,
 // the replacement being pool[offset, offset + length) (length 0: the code point is removed).
 struct Tables {
@@ -65,6 +78,9 @@ struct Tables {
   // For a kPlainLetter whose skeleton is one code point of combining class 0 (often itself), that
   // code point and its UTF-8 in one lookup (PlainLetterSkeleton); 0 for every other code point.
   CodePointTable<uint64_t> plain_letter;
+  // For such a letter and mark, 1 + its index in letter_and_mark; 0 for every other code point.
+  CodePointTable<uint16_t> letter_and_mark_index;
+  std::vector<LetterAndMark> letter_and_mark;
   std::vector<char32_t> pool;
   uint32_t ascii_skeleton[128] = {};  // skeleton.Get(c) for c < 0x80, without the trie
   size_t icu_calls = 0;               // how many code points needed ICU when building (for tests)
