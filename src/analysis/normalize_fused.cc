@@ -281,22 +281,23 @@ struct FoldState {
   return false;
 }
 
-// The length of the code point at s[i] when WordLoop takes it as a letter (an ASCII letter, or
-// one in Tables::plain_letter), else 0.
+// The length of the code point at s[i] when WordLoop takes it as a letter (an ASCII letter, one
+// in Tables::plain_letter, or with `marks` one in Tables::letter_and_mark), else 0.
 [[gnu::always_inline]] inline size_t WordLetterAt(const Tables& t, const unsigned char* s, size_t n,
-                                                  size_t i) {
+                                                  size_t i, bool marks) {
   if (i >= n) return 0;
   if (s[i] < 0x80) return kAsciiClass[s[i]] == kLetter ? 1 : 0;
   char32_t c;
   size_t len;
-  return DecodeTwoOrThree(s, n, i, &c, &len) && t.plain_letter.Get(c) != 0 ? len : 0;
+  if (!DecodeTwoOrThree(s, n, i, &c, &len)) return 0;
+  return t.plain_letter.Get(c) != 0 || (marks && t.letter_and_mark_index.Get(c) != 0) ? len : 0;
 }
 
 // Whether s[i] starts two letters that WordLoop takes (a word, no single-letter token).
 [[gnu::always_inline]] inline bool WordStartsAt(const Tables& t, const unsigned char* s, size_t n,
-                                                size_t i) {
-  const size_t first = WordLetterAt(t, s, n, i);
-  return first != 0 && WordLetterAt(t, s, n, i + first) != 0;
+                                                size_t i, bool marks) {
+  const size_t first = WordLetterAt(t, s, n, i, marks);
+  return first != 0 && WordLetterAt(t, s, n, i + first, marks) != 0;
 }
 
 // The output and folding state a word loop works on, copied in and out so that the loop keeps it
@@ -310,6 +311,30 @@ struct WordState {
   uint8_t ccc;        // FoldState::out_last_ccc (and last_ccc): a mark's when it ended on one
   bool new_word;      // the loop went on past a space into the next word
 };
+
+// At s[i], after a letter: ASCII punctuation that no step changes (",", ".", "?", "'"), then
+// maybe a single space, before a word of two letters or more that WordLoop takes (so no spaced
+// run). Writes what NormalizeFused writes for them and returns where the word starts; i (nothing
+// written) for anything else.
+size_t AfterPunctuation(const Tables& t, const unsigned char* s, size_t n, size_t i, bool collapse,
+                        bool marks, WordState* state) {
+  const unsigned char b = s[i];
+  if (b >= 0x80 || (kAsciiClass[b] & ~kJoinSep) != 0 || b == ' ' || t.ascii_skeleton[b] != 0)
+    return i;
+  const bool space = i + 1 < n && s[i + 1] == ' ' && collapse;
+  const size_t word = i + 1 + space;
+  if (!WordStartsAt(t, s, n, word, marks)) return i;
+  state->text[state->pos] = b;
+  state->origin[state->pos++] = static_cast<uint32_t>(i);
+  if (space) {
+    state->text[state->pos] = ' ';
+    state->origin[state->pos++] = static_cast<uint32_t>(i + 1);
+  }
+  state->out_last = state->last_c = space ? ' ' : b;
+  state->ccc = 0;
+  state->new_word = true;
+  return word;
+}
 
 // Letters inside words, after a letter, where only case, repeats and the skeleton change
 // anything (the other steps' state is settled): ASCII letters, non-ASCII letters that every step
@@ -333,7 +358,7 @@ template <bool kRepeats, bool kLower>
     if (b < 0x80) {
       char32_t c = b | 0x20u;  // in a..z exactly for ASCII letters
       if (c - 'a' >= 26u) {
-        if (b != ' ' || !collapse || !WordStartsAt(t, s, n, i + 1)) break;
+        if (b != ' ' || !collapse || !WordStartsAt(t, s, n, i + 1, marks)) break;
         text[pos] = ' ';
         origin[pos++] = at;
         out_last = last_c = ' ';
@@ -516,11 +541,19 @@ bool NormalizeFused(const Tables& t, std::string_view text, const NormalizeOptio
     w.Reserve(4 * (cur.n - i) + 8);
     WordState state{w.buf.text, w.buf.origin, w.pos, f.last_c, f.out_last, f.out_last_ccc, false};
     const bool marks = max_run > 0;
-    const size_t end =
-        repeats ? (lower ? WordLoop<true, true>(t, cur.s, cur.n, i, collapse, marks, &state)
-                         : WordLoop<true, false>(t, cur.s, cur.n, i, collapse, marks, &state))
-                : (lower ? WordLoop<false, true>(t, cur.s, cur.n, i, collapse, marks, &state)
-                         : WordLoop<false, false>(t, cur.s, cur.n, i, collapse, marks, &state));
+    auto word_loop = [&](size_t from) {
+      return repeats
+                 ? (lower ? WordLoop<true, true>(t, cur.s, cur.n, from, collapse, marks, &state)
+                          : WordLoop<true, false>(t, cur.s, cur.n, from, collapse, marks, &state))
+                 : (lower ? WordLoop<false, true>(t, cur.s, cur.n, from, collapse, marks, &state)
+                          : WordLoop<false, false>(t, cur.s, cur.n, from, collapse, marks, &state));
+    };
+    size_t end = word_loop(i);
+    // Punctuation between words (", ", ". ", "'"): the loop goes on after it.
+    for (size_t next;
+         end != i && end < cur.n &&
+         (next = AfterPunctuation(t, cur.s, cur.n, end, collapse, marks, &state)) != end;)
+      end = word_loop(next);
     if (end != i) {
       w.pos = state.pos;
       f.last_c = state.last_c;
