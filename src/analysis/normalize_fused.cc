@@ -312,25 +312,47 @@ struct WordState {
   bool new_word;      // the loop went on past a space into the next word
 };
 
-// At s[i], after a letter: ASCII punctuation that no step changes (",", ".", "?", "'"), then
-// maybe a single space, before a word of two letters or more that WordLoop takes (so no spaced
-// run). Writes what NormalizeFused writes for them and returns where the word starts; i (nothing
-// written) for anything else.
+// At s[i], after a letter: punctuation that the steps leave alone or make one code point (",",
+// ".", "?", "'", "，", "。"), then maybe a single space, before a word of two letters or more that
+// WordLoop takes (so no spaced run). Writes what NormalizeFused writes for them and returns where
+// the word starts; i (nothing written) for anything else.
 size_t AfterPunctuation(const Tables& t, const unsigned char* s, size_t n, size_t i, bool collapse,
                         bool marks, WordState* state) {
-  const unsigned char b = s[i];
-  if (b >= 0x80 || (kAsciiClass[b] & ~kJoinSep) != 0 || b == ' ' || t.ascii_skeleton[b] != 0)
-    return i;
-  const bool space = i + 1 < n && s[i + 1] == ' ' && collapse;
-  const size_t word = i + 1 + space;
+  auto unchanged_ascii = [&](char32_t p) {
+    return (kAsciiClass[p] & ~kJoinSep) == 0 && p != ' ' && t.ascii_skeleton[p] == 0;
+  };
+  size_t len = 1;
+  uint64_t punct;  // as in Tables::punctuation
+  char32_t last_c;
+  if (s[i] < 0x80) {
+    if (!unchanged_ascii(s[i])) return i;
+    punct = PlainLetterSkeleton::Pack(s[i], 1, s[i]);
+    last_c = s[i];
+  } else {
+    // Fullwidth and ideographic punctuation ("，", "。"): the same, NFKC_Casefold or the
+    // skeleton making it what it is.
+    char32_t c;
+    if (!DecodeTwoOrThree(s, n, i, &c, &len) || (punct = t.punctuation.Get(c)) == 0) return i;
+    const char32_t r = PlainLetterSkeleton::CodePoint(punct);
+    const bool folded = punct & PlainLetterSkeleton::kFolded;
+    if (folded && !unchanged_ascii(r)) return i;
+    last_c = folded ? r : c;
+  }
+  const bool space = i + len < n && s[i + len] == ' ' && collapse;
+  const size_t word = i + len + space;
   if (!WordStartsAt(t, s, n, word, marks)) return i;
-  state->text[state->pos] = b;
-  state->origin[state->pos++] = static_cast<uint32_t>(i);
+  const uint32_t bytes = PlainLetterSkeleton::Utf8(punct);
+  std::memcpy(state->text + state->pos, &bytes, 4);
+  const uint32_t at = static_cast<uint32_t>(i);
+  const uint32_t origins[4] = {at, at, at, at};
+  std::memcpy(state->origin + state->pos, origins, sizeof origins);
+  state->pos += PlainLetterSkeleton::Length(punct);
   if (space) {
     state->text[state->pos] = ' ';
-    state->origin[state->pos++] = static_cast<uint32_t>(i + 1);
+    state->origin[state->pos++] = static_cast<uint32_t>(i + len);
   }
-  state->out_last = state->last_c = space ? ' ' : b;
+  state->last_c = space ? ' ' : last_c;
+  state->out_last = space ? ' ' : PlainLetterSkeleton::CodePoint(punct);
   state->ccc = 0;
   state->new_word = true;
   return word;

@@ -70,6 +70,34 @@ bool MayHaveMappings(UChar32 c) {
   return true;
 }
 
+// The values of Tables::punctuation.
+std::vector<uint64_t> Punctuation(const Tables& t, const std::vector<uint16_t>& props,
+                                  const std::vector<uint32_t>& cf_map,
+                                  const std::vector<uint32_t>& skel_map) {
+  std::vector<uint64_t> out(kMaxCodePoint + 1, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    const uint32_t v = cf_map[c];
+    if (v != 0) {
+      if ((v & 63) == 1 && t.pool[v >> 6] < 0x80) {
+        const char32_t p = t.pool[v >> 6];
+        out[c] = PlainLetterSkeleton::Pack(p, 1, p) | PlainLetterSkeleton::kFolded;
+      }
+      continue;
+    }
+    if ((props[c] & (kAlpha | kMark | kSpace | kCccMask)) != 0 || c == 0xB7) continue;
+    const uint32_t m = skel_map[c];
+    const char32_t r = m == 0 ? c : t.pool[m >> 6];
+    if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
+    if ((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) continue;
+    std::string utf8;
+    icu::UnicodeString(static_cast<UChar32>(r)).toUTF8String(utf8);
+    uint32_t bytes = 0;
+    std::memcpy(&bytes, utf8.data(), utf8.size());
+    out[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
+  }
+  return out;
+}
+
 // The letters LetterAndMark describes, into t.letter_and_mark; returns the dense index table.
 std::vector<uint16_t> LettersAndMarks(Tables& t, const std::vector<uint16_t>& props,
                                       const std::vector<uint32_t>& cf_map,
@@ -173,6 +201,7 @@ std::unique_ptr<Tables> Tables::Build() {
     plain[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
   }
   t->plain_letter.Build(plain);
+  t->punctuation.Build(Punctuation(*t, props, cf_map, skel_map));
   t->letter_and_mark_index.Build(LettersAndMarks(*t, props, cf_map, skel_map, plain));
   t->nfd.Build(nfd_map);
   t->nfkc_cf.Build(cf_map);

@@ -53,6 +53,8 @@ struct PlainLetterSkeleton {
   static uint32_t Utf8(uint64_t v) { return static_cast<uint32_t>(v); }
   static size_t Length(uint64_t v) { return (v >> 32) & 7; }
   static char32_t CodePoint(uint64_t v) { return static_cast<char32_t>(v >> 40); }
+  // In Tables::punctuation: the code point is what NFKC_Casefold gives, not the skeleton.
+  static constexpr uint64_t kFolded = uint64_t{1} << 35;
 };
 
 // A letter that NFKC_Casefold decomposes into a letter and one combining mark ("é", "й", "ё"),
@@ -78,6 +80,11 @@ struct Tables {
   // For a kPlainLetter whose skeleton is one code point of combining class 0 (often itself), that
   // code point and its UTF-8 in one lookup (PlainLetterSkeleton); 0 for every other code point.
   CodePointTable<uint64_t> plain_letter;
+  // Punctuation outside words: for a code point that NFKC_Casefold turns into one ASCII
+  // character, that character (with PlainLetterSkeleton::kFolded); for one that every step but
+  // the skeleton leaves alone, no letter, mark or space, its skeleton when that is one code point
+  // of combining class 0 and no ASCII letter; 0 for every other code point.
+  CodePointTable<uint64_t> punctuation;
   // For such a letter and mark, 1 + its index in letter_and_mark; 0 for every other code point.
   CodePointTable<uint16_t> letter_and_mark_index;
   std::vector<LetterAndMark> letter_and_mark;
