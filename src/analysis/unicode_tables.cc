@@ -70,6 +70,25 @@ bool MayHaveMappings(UChar32 c) {
   return true;
 }
 
+// The UTF-8 of c, by hand: ICU's conversion costs tens of milliseconds over all of Unicode.
+std::string Utf8(char32_t c) {
+  auto byte = [](char32_t b) { return static_cast<char>(b); };
+  if (c < 0x80) return {byte(c)};
+  if (c < 0x800) return {byte(0xC0 | (c >> 6)), byte(0x80 | (c & 0x3F))};
+  if (c < 0x10000)
+    return {byte(0xE0 | (c >> 12)), byte(0x80 | ((c >> 6) & 0x3F)), byte(0x80 | (c & 0x3F))};
+  return {byte(0xF0 | (c >> 18)), byte(0x80 | ((c >> 12) & 0x3F)), byte(0x80 | ((c >> 6) & 0x3F)),
+          byte(0x80 | (c & 0x3F))};
+}
+
+// The PlainLetterSkeleton value of c.
+uint64_t PackCodePoint(char32_t c) {
+  const std::string utf8 = Utf8(c);
+  uint32_t bytes = 0;
+  std::memcpy(&bytes, utf8.data(), utf8.size());
+  return PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), c);
+}
+
 // The values of Tables::punctuation.
 std::vector<uint64_t> Punctuation(const Tables& t, const std::vector<uint16_t>& props,
                                   const std::vector<uint32_t>& cf_map,
@@ -89,11 +108,7 @@ std::vector<uint64_t> Punctuation(const Tables& t, const std::vector<uint16_t>& 
     const char32_t r = m == 0 ? c : t.pool[m >> 6];
     if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
     if ((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) continue;
-    std::string utf8;
-    icu::UnicodeString(static_cast<UChar32>(r)).toUTF8String(utf8);
-    uint32_t bytes = 0;
-    std::memcpy(&bytes, utf8.data(), utf8.size());
-    out[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
+    out[c] = PackCodePoint(r);
   }
   return out;
 }
@@ -121,8 +136,8 @@ std::vector<uint16_t> LettersAndMarks(Tables& t, const std::vector<uint16_t>& pr
     if (mark < 0x80 || (props[mark] & (kAlpha | kMark | kSpace)) != kMark ||
         (props[mark] & kCccMask) == 0 || skel_map[mark] != 0)
       continue;
-    icu::UnicodeString(static_cast<UChar32>(lm.base_skeleton)).toUTF8String(base_utf8);
-    icu::UnicodeString(static_cast<UChar32>(mark)).toUTF8String(mark_utf8);
+    base_utf8 = Utf8(lm.base_skeleton);
+    mark_utf8 = Utf8(mark);
     const std::string both = base_utf8 + mark_utf8;
     // At most four bytes out per byte in, as the one-pass path reserves.
     if (both.size() > 8 || t.letter_and_mark.size() >= 0xFFFF) continue;
@@ -194,11 +209,7 @@ std::unique_ptr<Tables> Tables::Build() {
     const uint32_t m = skel_map[c];
     const char32_t r = m == 0 ? c : t->pool[m >> 6];
     if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
-    std::string utf8;
-    icu::UnicodeString(static_cast<UChar32>(r)).toUTF8String(utf8);
-    uint32_t bytes = 0;
-    std::memcpy(&bytes, utf8.data(), utf8.size());
-    plain[c] = PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), r);
+    plain[c] = PackCodePoint(r);
   }
   t->plain_letter.Build(plain);
   t->punctuation.Build(Punctuation(*t, props, cf_map, skel_map));
