@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <string>
@@ -26,6 +27,7 @@ void CodePointTable<T>::Build(const std::vector<T>& dense) {
   }
 }
 
+template class CodePointTable<uint64_t>;
 template class CodePointTable<uint32_t>;
 template class CodePointTable<uint16_t>;
 
@@ -66,6 +68,89 @@ bool MayHaveMappings(UChar32 c) {
   if (type == U_SURROGATE || type == U_PRIVATE_USE_CHAR) return false;
   if (type == U_UNASSIGNED) return u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
   return true;
+}
+
+// The UTF-8 of c, by hand: ICU's conversion costs tens of milliseconds over all of Unicode.
+std::string Utf8(char32_t c) {
+  auto byte = [](char32_t b) { return static_cast<char>(b); };
+  if (c < 0x80) return {byte(c)};
+  if (c < 0x800) return {byte(0xC0 | (c >> 6)), byte(0x80 | (c & 0x3F))};
+  if (c < 0x10000)
+    return {byte(0xE0 | (c >> 12)), byte(0x80 | ((c >> 6) & 0x3F)), byte(0x80 | (c & 0x3F))};
+  return {byte(0xF0 | (c >> 18)), byte(0x80 | ((c >> 12) & 0x3F)), byte(0x80 | ((c >> 6) & 0x3F)),
+          byte(0x80 | (c & 0x3F))};
+}
+
+// The PlainLetterSkeleton value of c.
+uint64_t PackCodePoint(char32_t c) {
+  const std::string utf8 = Utf8(c);
+  uint32_t bytes = 0;
+  std::memcpy(&bytes, utf8.data(), utf8.size());
+  return PlainLetterSkeleton::Pack(bytes, static_cast<uint32_t>(utf8.size()), c);
+}
+
+// The values of Tables::punctuation.
+std::vector<uint64_t> Punctuation(const Tables& t, const std::vector<uint16_t>& props,
+                                  const std::vector<uint32_t>& cf_map,
+                                  const std::vector<uint32_t>& skel_map) {
+  std::vector<uint64_t> out(kMaxCodePoint + 1, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    const uint32_t v = cf_map[c];
+    if (v != 0) {
+      if ((v & 63) == 1 && t.pool[v >> 6] < 0x80) {
+        const char32_t p = t.pool[v >> 6];
+        out[c] = PlainLetterSkeleton::Pack(p, 1, p) | PlainLetterSkeleton::kFolded;
+      }
+      continue;
+    }
+    if ((props[c] & (kAlpha | kMark | kSpace | kCccMask)) != 0 || c == 0xB7) continue;
+    const uint32_t m = skel_map[c];
+    const char32_t r = m == 0 ? c : t.pool[m >> 6];
+    if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
+    if ((r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z')) continue;
+    out[c] = PackCodePoint(r);
+  }
+  return out;
+}
+
+// The letters LetterAndMark describes, into t.letter_and_mark; returns the dense index table.
+std::vector<uint16_t> LettersAndMarks(Tables& t, const std::vector<uint16_t>& props,
+                                      const std::vector<uint32_t>& cf_map,
+                                      const std::vector<uint32_t>& skel_map,
+                                      const std::vector<uint64_t>& plain) {
+  std::vector<uint16_t> index(kMaxCodePoint + 1, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    const uint32_t v = cf_map[c];
+    if (v == 0 || (v & 63) != 2) continue;
+    const char32_t base = t.pool[v >> 6], mark = t.pool[(v >> 6) + 1];
+    LetterAndMark lm{};
+    std::string base_utf8, mark_utf8;
+    if (base < 0x80) {  // an ASCII letter whose skeleton is itself
+      if (base < 'a' || base > 'z' || skel_map[base] != 0) continue;
+      lm.base_skeleton = base;
+    } else if (plain[base] != 0) {
+      lm.base_skeleton = PlainLetterSkeleton::CodePoint(plain[base]);
+    } else {
+      continue;
+    }
+    if (mark < 0x80 || (props[mark] & (kAlpha | kMark | kSpace)) != kMark ||
+        (props[mark] & kCccMask) == 0 || skel_map[mark] != 0)
+      continue;
+    base_utf8 = Utf8(lm.base_skeleton);
+    mark_utf8 = Utf8(mark);
+    const std::string both = base_utf8 + mark_utf8;
+    // At most four bytes out per byte in, as the one-pass path reserves.
+    if (both.size() > 8 || t.letter_and_mark.size() >= 0xFFFF) continue;
+    std::memcpy(lm.utf8, both.data(), both.size());
+    lm.base = base;
+    lm.mark = mark;
+    lm.base_length = static_cast<uint8_t>(base_utf8.size());
+    lm.length = static_cast<uint8_t>(both.size());
+    lm.ccc = static_cast<uint8_t>(props[mark] & kCccMask);
+    t.letter_and_mark.push_back(lm);
+    index[c] = static_cast<uint16_t>(t.letter_and_mark.size());
+  }
+  return index;
 }
 
 }  // namespace
@@ -118,6 +203,17 @@ std::unique_ptr<Tables> Tables::Build() {
   for (char32_t c = 0x80; c <= kMaxCodePoint; ++c)
     if ((props[c] & (kAlpha | kMark | kSpace | kCccMask)) == kAlpha && cf_map[c] == 0 && c != 0xB7)
       props[c] |= kPlainLetter;
+  std::vector<uint64_t> plain(n, 0);
+  for (char32_t c = 0x80; c <= kMaxCodePoint; ++c) {
+    if (!(props[c] & kPlainLetter)) continue;
+    const uint32_t m = skel_map[c];
+    const char32_t r = m == 0 ? c : t->pool[m >> 6];
+    if ((m != 0 && (m & 63) != 1) || (props[r] & kCccMask) != 0) continue;
+    plain[c] = PackCodePoint(r);
+  }
+  t->plain_letter.Build(plain);
+  t->punctuation.Build(Punctuation(*t, props, cf_map, skel_map));
+  t->letter_and_mark_index.Build(LettersAndMarks(*t, props, cf_map, skel_map, plain));
   t->nfd.Build(nfd_map);
   t->nfkc_cf.Build(cf_map);
   t->skeleton.Build(skel_map);

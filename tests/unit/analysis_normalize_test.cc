@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis/normalize.h"
+#include "analysis/normalize_internal.h"
 
 namespace vigil::analysis {
 namespace {
@@ -84,6 +85,53 @@ TEST(AnalysisNormalize, SkeletonIsIcusOnRandomMixedStrings) {
     ASSERT_EQ(Normalizer::Normalize(s, NormalizeOptions::Exact()).text, icu.SkeletonOfCaseFolded(s))
         << s;
   }
+}
+
+// The one-pass path (taken for most texts) against the staged path it stands in for, on mixed
+// text, with every combination of the folding options: same text, same offset map.
+TEST(AnalysisNormalize, FusedPassAgreesWithStagedPath) {
+  const internal::Tables& t = internal::GetTables();
+  const std::vector<std::string> pool = {
+      "free", " money", "Hello", ", ", "? ", "'s", "\xD0\xBF\xD1\x80\xD0\xB8",
+      " \xD0\xBC\xD0\xB8\xD1\x80", "\xE4\xBB\x8A\xE6\x97\xA5", "r", "o", "a", "m", "M", "rn",
+      "e", "E", "l", "I", "0", "1", "3", "4", "@", "$", "!", "|", " ", "  ",
+      "\t", ".", "-", "*", ",", "\xC2\xB7", "\xC2\xA0", "\xC3\xA9", "e\xCC\x81", "\xC3\x9F",
+      "\xCC\xA3", "\xCC\x81", "\xD0\xB5", "\xD0\xB9", "\xD0\xBF", "\xD1\x80", "\xCE\xB1",
+      "\xE3\x81\x8C", "\xE4\xBB\x8A", "\xE3\x80\x82", "\xEF\xBC\x8C", "\xD9\x85",
+      "\xD9\x8B", "\xE2\x80\x8D", "\xE2\x80\xAE", "\xEF\xBD\x86", "\xF0\x9D\x90\x9F",
+      "\xF0\x9F\x98\x82", "\xEF\xAC\x81", "\xEA\xB0\x80", "\xC3", "\xED\xA0\x80"};
+  Normalized fused, staged;
+  // A word after spaces, then one ending in a letter and an alphabetic mark (Thai sara u), then
+  // two spaced letters: not a spaced run (the one-pass path once carried "after a separator"
+  // over the first word and joined "l l").
+  const std::string after_word = "! \xCF\xB3x fo\xE0\xB8\xB8 l l";
+  ASSERT_TRUE(internal::NormalizeFused(t, after_word, {}, &fused));
+  internal::NormalizeStaged(t, after_word, {}, &staged);
+  EXPECT_EQ(fused.text, staged.text);
+  EXPECT_EQ(fused.origin, staged.origin);
+  EXPECT_NE(fused.text.find(" l l"), std::string::npos) << fused.text;
+
+  std::mt19937 rng(7);
+  size_t fused_taken = 0, rounds = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    int len = 1 + static_cast<int>(rng() % 16);
+    for (int k = 0; k < len; ++k) s += pool[rng() % pool.size()];
+    NormalizeOptions o;
+    const unsigned bits = round % 4 == 0 ? 31u : static_cast<unsigned>(rng() % 32);
+    o.collapse_space = bits & 1;
+    o.join_spaced = bits & 2;
+    o.fold_leet = bits & 4;
+    o.fold_repeats = bits & 8;
+    o.lower_skeleton = bits & 16;
+    ++rounds;
+    if (!internal::NormalizeFused(t, s, o, &fused)) continue;
+    ++fused_taken;
+    internal::NormalizeStaged(t, s, o, &staged);
+    ASSERT_EQ(fused.text, staged.text) << s << " options " << bits;
+    ASSERT_EQ(fused.origin, staged.origin) << s << " options " << bits;
+  }
+  EXPECT_GT(fused_taken, rounds / 2);  // the comparison is not vacuous
 }
 
 std::string Norm(const std::string& s) { return Normalizer::Normalize(s).text; }
