@@ -9,9 +9,10 @@
 //   c. baselines from the same run: the claim's SELECT straight on the same vigil.db (sqlite3,
 //      read-only), the 100 flag rows of the case page, and GET /healthz and GET /v1/taxonomy round
 //      trips at the same concurrency (HTTP floors); then the ratios;
-//   d. the server's side of each claim phase: its writer's commits and how many took over 5, 10
-//      and 50 ms (from GET /metrics before and after), so a latency tail can be told apart from
-//      the client's and the HTTP layer's.
+//   d. the server's side of each claim phase (GET /metrics before and after): its writer's
+//      commits and the `next` requests it answered, and how many took over 5, 10 and 50 ms
+//      (the server times a request from dispatch to answer), so a latency tail can be placed:
+//      storage, the server, or the client and the CPU they share.
 // Prints human-readable lines and a final JSON line with every figure. Exits 1 on any unexpected
 // HTTP status or transport error (counted and printed), so a broken server is not a fast one.
 //
@@ -178,13 +179,15 @@ void WriteFlagsFile(const std::string& path, int64_t cases) {
 
 // The writer's commit-latency histogram from GET /metrics: upper bound -> commits at most that
 // slow (cumulative; +Inf as infinity). The server's own view of where a claim's time went.
-std::map<double, double> CommitHistogram(int port, const std::string& token) {
+// `bucket_prefix` selects the histogram: everything of its _bucket lines up to the le value.
+std::map<double, double> ServerHistogram(int port, const std::string& token,
+                                         const std::string& bucket_prefix) {
   std::map<double, double> out;
   vt::HttpClient c(port);
   c.set_token(token);
   auto r = c.Get("/metrics");
   if (r.status != 200) return out;
-  const std::string prefix = "vigil_writer_commit_duration_seconds_bucket{le=\"";
+  const std::string& prefix = bucket_prefix;
   size_t at = 0;
   while ((at = r.body.find(prefix, at)) != std::string::npos) {
     at += prefix.size();
@@ -199,17 +202,38 @@ std::map<double, double> CommitHistogram(int port, const std::string& token) {
   return out;
 }
 
-// Commits between two scrapes: how many, and how many took longer than 5 and 10 ms.
-json CommitsBetween(const std::map<double, double>& before, const std::map<double, double>& after) {
+const char* const kCommitBuckets = "vigil_writer_commit_duration_seconds_bucket{le=\"";
+const char* const kNextBuckets =
+    "vigil_http_request_duration_seconds_bucket{route=\"POST /v1/queues/{queue}/next\",le=\"";
+
+// Both server-side histograms at one instant.
+struct ServerView {
+  std::map<double, double> commits, next;
+};
+ServerView ScrapeServer(int port, const std::string& token) {
+  return {ServerHistogram(port, token, kCommitBuckets), ServerHistogram(port, token, kNextBuckets)};
+}
+
+// Observations between two scrapes: how many, and how many took longer than 5, 10 and 50 ms.
+json CountsBetween(const std::map<double, double>& before, const std::map<double, double>& after) {
   auto delta = [&](double bound) {
     auto a = after.find(bound), b = before.find(bound);
     return (a == after.end() ? 0 : a->second) - (b == before.end() ? 0 : b->second);
   };
   double total = delta(1e300);
-  return {{"commits", total},
+  return {{"count", total},
           {"over_5ms", total - delta(0.005)},
           {"over_10ms", total - delta(0.01)},
           {"over_50ms", total - delta(0.05)}};
+}
+
+void PrintServerSide(const char* lead, const json& commits, const json& next) {
+  std::printf("%s server side: %.0f writer commits (over 5 ms %.0f, over 10 ms %.0f, over 50 ms "
+              "%.0f); %.0f next answered (over 5 ms %.0f, over 10 ms %.0f)\n",
+              lead, commits["count"].get<double>(), commits["over_5ms"].get<double>(),
+              commits["over_10ms"].get<double>(), commits["over_50ms"].get<double>(),
+              next["count"].get<double>(), next["over_5ms"].get<double>(),
+              next["over_10ms"].get<double>());
 }
 
 std::string TokenFor(const std::string& data, const std::string& user) {
@@ -515,14 +539,16 @@ int Main(const Options& opt) {
   std::cout << "claims: " << opt.clients << " agents, " << opt.seconds
             << " s after 1 s warm-up, decide fraction " << opt.decide_fraction << " ..."
             << std::endl;
-  auto commits_before = CommitHistogram(server.port(), ops_token);
+  auto claims_before = ScrapeServer(server.port(), ops_token);
   vb::RunPhase(
       claims, server.port(), FirstN(tokens, opt.clients),
       [&](int i, vb::Phase& ph) {
         return std::make_unique<ClaimScript>(ph, opt.decide_fraction, i);
       },
       opt.seconds);
-  json claim_commits = CommitsBetween(commits_before, CommitHistogram(server.port(), ops_token));
+  auto claims_after = ScrapeServer(server.port(), ops_token);
+  json claim_commits = CountsBetween(claims_before.commits, claims_after.commits);
+  json claim_next_server = CountsBetween(claims_before.next, claims_after.next);
   auto& cn = claims.kinds["next"];
   auto& cd = claims.kinds["decide"];
   auto& cr = claims.kinds["release"];
@@ -546,10 +572,7 @@ int Main(const Options& opt) {
         "        the last response came %.1f s after the window closed (requests queued "
         "in the server)\n",
         drain_s);
-  std::printf("        the writer's commits (server side): %.0f, over 5 ms %.0f, over 10 ms %.0f, "
-              "over 50 ms %.0f\n",
-              claim_commits["commits"].get<double>(), claim_commits["over_5ms"].get<double>(),
-              claim_commits["over_10ms"].get<double>(), claim_commits["over_50ms"].get<double>());
+  PrintServerSide("       ", claim_commits, claim_next_server);
   failed |= !claims.Report();
   automation_progress["after_claims"] = automated("after the claims phase");
   if (claims.counters["claims"] == 0) {
@@ -562,14 +585,14 @@ int Main(const Options& opt) {
   // target rate, where the phase above gives the latency at saturation.
   vb::Phase paced;
   paced.name = "paced claims";
-  json paced_commits = json::object();
+  json paced_commits = json::object(), paced_next_server = json::object();
   if (opt.rate > 0) {
     std::printf("paced claims: %d agents offering %.0f claims/s for %d s after 1 s warm-up ...\n",
                 opt.clients, opt.rate, opt.seconds);
     std::fflush(stdout);
     auto interval = std::chrono::duration_cast<Clock::duration>(
         std::chrono::duration<double>(opt.clients / opt.rate));
-    auto paced_before = CommitHistogram(server.port(), ops_token);
+    auto paced_before = ScrapeServer(server.port(), ops_token);
     vb::RunPhase(
         paced, server.port(), FirstN(tokens, opt.clients),
         [&](int i, vb::Phase& ph) {
@@ -584,11 +607,10 @@ int Main(const Options& opt) {
         static_cast<double>(paced.counters["claims"]) / paced.MeasuredSeconds(), pn.P(0.5),
         pn.P(0.99), pn.P(0.999), static_cast<long long>(paced.counters["claims"]),
         paced.kinds["decide"].P(0.99), paced.kinds["release"].P(0.99));
-    paced_commits = CommitsBetween(paced_before, CommitHistogram(server.port(), ops_token));
-    std::printf("paced claims: the writer's commits (server side): %.0f, over 5 ms %.0f, over 10 ms "
-                "%.0f, over 50 ms %.0f\n",
-                paced_commits["commits"].get<double>(), paced_commits["over_5ms"].get<double>(),
-                paced_commits["over_10ms"].get<double>(), paced_commits["over_50ms"].get<double>());
+    auto paced_after = ScrapeServer(server.port(), ops_token);
+    paced_commits = CountsBetween(paced_before.commits, paced_after.commits);
+    paced_next_server = CountsBetween(paced_before.next, paced_after.next);
+    PrintServerSide("paced claims:", paced_commits, paced_next_server);
     failed |= !paced.Report();
     automation_progress["after_paced_claims"] = automated("after the paced claims");
   }
@@ -665,7 +687,8 @@ int Main(const Options& opt) {
         {"next", Lat(cn)},
         {"decide", Lat(cd)},
         {"release", Lat(cr)},
-        {"writer_commits", claim_commits}}},
+        {"writer_commits", claim_commits},
+        {"next_server_side", claim_next_server}}},
       {"paced_claims",
        {{"offered_per_s", opt.rate},
         {"claims_per_s", paced_claims_s},
@@ -673,7 +696,8 @@ int Main(const Options& opt) {
         {"next", Lat(paced.kinds["next"])},
         {"decide", Lat(paced.kinds["decide"])},
         {"release", Lat(paced.kinds["release"])},
-        {"writer_commits", paced_commits}}},
+        {"writer_commits", paced_commits},
+        {"next_server_side", paced_next_server}}},
       {"case_page", {{"clients", opt.page_clients}, {"case", Lat(pc)}, {"events", Lat(pe)}}},
       {"baseline",
        {{"sqlite_top_case",
