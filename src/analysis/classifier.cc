@@ -316,6 +316,21 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
       c->output_rows_.reset();
     }
   }
+  if (c->own_features_) {
+    const int32_t n = c->dict_->nwords() + c->dict_->nlabels();
+    size_t slots = 16;
+    while (slots < static_cast<size_t>(n) * 2) slots *= 2;
+    c->word_slots_.assign(slots, {0, 0});
+    c->words_.reserve(static_cast<size_t>(n));
+    for (int32_t id = 0; id < n; ++id) {
+      c->words_.push_back(c->dict_->getWord(id));
+      c->is_label_.push_back(c->dict_->getType(id) == fasttext::entry_type::label);
+      const uint32_t h = c->dict_->hash(c->words_.back());
+      size_t i = h & (slots - 1);
+      while (c->word_slots_[i].second != 0) i = (i + 1) & (slots - 1);
+      c->word_slots_[i] = {h, id + 1};
+    }
+  }
   for (int32_t id = 0; id < c->dict_->nlabels(); ++id) {
     std::string label = c->dict_->getLabel(id);
     if (label.starts_with(kLabelPrefix)) label.erase(0, kLabelPrefix.size());
@@ -330,6 +345,15 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
 // subwords, then the word n-gram buckets (addWordNgrams, pushHash of an unpruned dictionary).
 // Reading through an istream one byte at a time cost more than the prediction; the benchmark's
 // check and a unit test compare the two.
+int32_t Classifier::FindWord(std::string_view token, uint32_t h) const {
+  const size_t mask = word_slots_.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const auto& [hash, id1] = word_slots_[i];
+    if (id1 == 0) return -1;
+    if (hash == h && words_[static_cast<size_t>(id1 - 1)] == token) return id1 - 1;
+  }
+}
+
 void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* words) const {
   thread_local std::string token;
   thread_local std::vector<int32_t> hashes;
@@ -358,9 +382,10 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
     }
     if (token.empty()) break;  // the end of the input
     uint32_t h = dict_->hash(token);
-    int32_t wid = dict_->getId(token, h);
-    auto type = wid < 0 ? dict_->getType(token) : dict_->getType(wid);
-    if (type == fasttext::entry_type::word) {
+    int32_t wid = FindWord(token, h);
+    bool label = wid < 0 ? dict_->getType(token) == fasttext::entry_type::label
+                         : is_label_[static_cast<size_t>(wid)] != 0;
+    if (!label) {
       if (wid >= 0 && maxn_ <= 0) {
         words->push_back(wid);
       } else if (wid >= 0) {
@@ -397,8 +422,18 @@ void Classifier::SoftmaxScores(const std::vector<int32_t>& words,
   using Lanes = real __attribute__((vector_size(8 * sizeof(real))));
   real* h = hidden.data();
   const real* rows = input_rows_->data();
-  for (int32_t id : words) {
-    const real* row = rows + static_cast<int64_t>(id) * dim;
+  // The rows are scattered over a matrix of megabytes that the rest of the analysis (lists,
+  // language tables) pushes out of cache: fetch a few rows ahead so their misses overlap.
+  constexpr size_t kAhead = 6;
+  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(real);
+  auto prefetch = [&](size_t k) {
+    const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(words[k]) * dim);
+    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
+  };
+  for (size_t k = 0; k < std::min(kAhead, words.size()); ++k) prefetch(k);
+  for (size_t k = 0; k < words.size(); ++k) {
+    if (k + kAhead < words.size()) prefetch(k + kAhead);
+    const real* row = rows + static_cast<int64_t>(words[k]) * dim;
     int64_t j = 0;
     for (; j + 8 <= dim; j += 8) {
       Lanes a, b;

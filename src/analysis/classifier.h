@@ -107,6 +107,13 @@ class Classifier {
   // The model's feature options, read once; quantized models keep to getLine (pruned buckets).
   bool own_features_ = false;
   int word_ngrams_ = 1, bucket_ = 0, maxn_ = 0;
+  // The dictionary's words and labels by fastText's hash, in a table sized to the vocabulary:
+  // fastText's own index is a 30-million-slot array, so each lookup missed the cache whenever
+  // the rest of the analysis had run in between. Slot: (hash, id + 1), 0 when free.
+  std::vector<std::pair<uint32_t, int32_t>> word_slots_;
+  std::vector<std::string> words_;                 // by id
+  std::vector<uint8_t> is_label_;                  // by id
+  int32_t FindWord(std::string_view token, uint32_t h) const;
   // Set for plain (unquantized) softmax models, which SoftmaxScores predicts.
   std::shared_ptr<const fasttext::DenseMatrix> input_rows_, output_rows_;
 };
