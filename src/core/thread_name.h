@@ -9,7 +9,12 @@
 
 namespace vigil {
 
-inline void NameThisThread(const char* name) { pthread_setname_np(pthread_self(), name); }
+// Linux refuses a longer name outright (and the thread kept the process's name), so it is cut.
+inline void NameThisThread(const char* name) {
+  char cut[16] = {};
+  for (size_t i = 0; i < sizeof cut - 1 && name[i] != '\0'; ++i) cut[i] = name[i];
+  pthread_setname_np(pthread_self(), cut);
+}
 
 // Background threads (automation, SLA sweeps) take the CPU that requests leave over: Linux
 // nice values are per thread. False if the system refused.

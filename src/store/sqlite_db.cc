@@ -96,7 +96,7 @@ void SqliteConn::Exec(const char* sql) {
 
 WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
     : writer_(writer), conn_(path), thread_([this] {
-        NameThisThread("vigil-checkpoint");
+        NameThisThread("vigil-ckpt");
         Loop();
       }) {
   sqlite3_wal_hook(writer_.raw(), &WalCheckpointer::OnCommit, this);
