@@ -317,14 +317,14 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
     }
   }
   if (c->own_features_) {
-    const int32_t n = c->dict_->nwords() + c->dict_->nlabels();
+    c->nwords_ = c->dict_->nwords();  // fastText keeps the labels after the words
+    const int32_t n = c->nwords_ + c->dict_->nlabels();
     size_t slots = 16;
     while (slots < static_cast<size_t>(n) * 2) slots *= 2;
     c->word_slots_.assign(slots, {0, 0});
     c->words_.reserve(static_cast<size_t>(n));
     for (int32_t id = 0; id < n; ++id) {
       c->words_.push_back(c->dict_->getWord(id));
-      c->is_label_.push_back(c->dict_->getType(id) == fasttext::entry_type::label);
       const uint32_t h = c->dict_->hash(c->words_.back());
       size_t i = h & (slots - 1);
       while (c->word_slots_[i].second != 0) i = (i + 1) & (slots - 1);
@@ -383,8 +383,7 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
     if (token.empty()) break;  // the end of the input
     uint32_t h = dict_->hash(token);
     int32_t wid = FindWord(token, h);
-    bool label = wid < 0 ? dict_->getType(token) == fasttext::entry_type::label
-                         : is_label_[static_cast<size_t>(wid)] != 0;
+    bool label = wid < 0 ? dict_->getType(token) == fasttext::entry_type::label : wid >= nwords_;
     if (!label) {
       if (wid >= 0 && maxn_ <= 0) {
         words->push_back(wid);

@@ -111,8 +111,8 @@ class Classifier {
   // fastText's own index is a 30-million-slot array, so each lookup missed the cache whenever
   // the rest of the analysis had run in between. Slot: (hash, id + 1), 0 when free.
   std::vector<std::pair<uint32_t, int32_t>> word_slots_;
-  std::vector<std::string> words_;                 // by id
-  std::vector<uint8_t> is_label_;                  // by id
+  std::vector<std::string> words_;  // by id: the words, then (from nwords on) the labels
+  int32_t nwords_ = 0;
   int32_t FindWord(std::string_view token, uint32_t h) const;
   // Set for plain (unquantized) softmax models, which SoftmaxScores predicts.
   std::shared_ptr<const fasttext::DenseMatrix> input_rows_, output_rows_;
