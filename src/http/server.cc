@@ -22,6 +22,12 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+// Each connection runs on its own strand. The concrete executor type, not Asio's type-erased
+// any_io_executor: that one is copied into every asynchronous operation, and each copy of a
+// strand held in it allocated.
+using Strand = asio::strand<asio::io_context::executor_type>;
+using StrandSocket = asio::basic_stream_socket<tcp, Strand>;
+using Stream = beast::basic_stream<tcp, Strand>;
 
 std::string Request::Header(const std::string& lower_name) const {
   auto it = headers.find(lower_name);
@@ -162,10 +168,17 @@ namespace {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, Server::Impl& impl)
+  Connection(StrandSocket socket, Server::Impl& impl)
       : stream_(std::move(socket)), impl_(impl) {}
 
-  void Start() { ReadHeader(); }
+  void Start() {
+    // Once per connection: the peer does not change between its requests (a lookup and an
+    // address formatted on every request cost more than the rest of a small request's headers).
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+    ReadHeader();
+  }
 
  private:
   void ReadHeader() {
@@ -214,9 +227,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       req_->headers[name] = std::string(f.value());
     }
-    beast::error_code rec;
-    auto ep = stream_.socket().remote_endpoint(rec);
-    req_->remote = rec ? "" : ep.address().to_string();
+    req_->remote = remote_;
     keep_alive_ = h.keep_alive();
 
     bool path_known = false;
@@ -255,9 +266,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (ec) return Close();
     req_->body = std::move(parser_->get().body());
     auto self = shared_from_this();
+    // dispatch: a handler that answers at once (on this connection's strand) writes at once; an
+    // answer from another thread (after a group commit) is queued to the strand.
     Respond respond = [self](Response r) {
-      asio::post(self->stream_.get_executor(),
-                 [self, r = std::move(r)]() mutable { self->SendNow(std::move(r), self->keep_alive_); });
+      asio::dispatch(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+        self->SendNow(std::move(r), self->keep_alive_);
+      });
     };
     if (!route_) {
       if (impl_.Fallback(*req_, respond)) return;
@@ -273,30 +287,54 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void SendNow(Response r, bool keep_alive) {
     if (r.stream && r.status == 200) return StartStream(std::move(r.stream));
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(11);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(bhttp::field::server, "vigil");
-    res->set(bhttp::field::content_type, r.content_type);
-    res->set(bhttp::field::cache_control, "no-store");
-    res->set("X-Content-Type-Options", "nosniff");
-    for (auto& [k, v] : r.headers) {
-      if (beast::iequals(k, "Cache-Control")) res->erase(bhttp::field::cache_control);
-      res->insert(k, v);
+    // The status line and headers are written by hand into one string: Beast's fields and
+    // serializer cost more instructions than the rest of a small request's handling.
+    auto out = std::make_shared<Outgoing>();
+    std::string& head = out->head;
+    std::string_view reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    head.reserve(192 + r.content_type.size());
+    head += "HTTP/1.1 ";
+    head += std::to_string(r.status);
+    head += ' ';
+    head += reason.empty() ? std::string_view("Status") : reason;
+    head += "\r\nServer: vigil\r\nContent-Type: ";
+    AppendHeaderValue(head, r.content_type);
+    bool own_cache_control = false;
+    for (const auto& [k, v] : r.headers) {
+      if (beast::iequals(k, "Cache-Control")) own_cache_control = true;
+      head += "\r\n";
+      AppendHeaderValue(head, k);
+      head += ": ";
+      AppendHeaderValue(head, v);
     }
-    if (req_ && req_->method == "HEAD") {
-      res->content_length(r.body.size());
-    } else {
-      res->body() = std::move(r.body);
-      res->prepare_payload();
+    if (!own_cache_control) head += "\r\nCache-Control: no-store";
+    head += "\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ";
+    head += std::to_string(r.body.size());
+    if (!keep_alive) head += "\r\nConnection: close";
+    head += "\r\n\r\n";
+    if (!(req_ && req_->method == "HEAD")) out->body = std::move(r.body);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(out->head), asio::buffer(out->body)};
+    asio::async_write(stream_, buffers,
+                      [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->req_.reset();
+                        self->ReadHeader();
+                      });
+  }
+
+  struct Outgoing {
+    std::string head;
+    std::string body;
+  };
+  // Header names and values come from the server's own code, but a value may carry user input
+  // (a file name): a CR or LF would end the header, so they are dropped.
+  static void AppendHeaderValue(std::string& out, std::string_view v) {
+    if (v.find_first_of("\r\n") == std::string_view::npos) {
+      out += v;
+      return;
     }
-    res->keep_alive(keep_alive);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
-                         if (ec || !keep_alive) return self->Close();
-                         self->req_.reset();
-                         self->ReadHeader();
-                       });
+    for (char c : v)
+      if (c != '\r' && c != '\n') out += c;
   }
 
   // Server-sent events: the headers, then whatever the stream's poll yields, until it ends or a
@@ -338,25 +376,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Close() {
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().shutdown(StrandSocket::shutdown_send, ec);
     stream_.close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   Server::Impl& impl_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::optional<asio::steady_timer> timer_;  // paces an event stream
+  std::optional<asio::basic_waitable_timer<std::chrono::steady_clock,
+                                           asio::wait_traits<std::chrono::steady_clock>, Strand>>
+      timer_;  // paces an event stream
   std::shared_ptr<Request> req_;
   const Route* route_ = nullptr;
   std::map<std::string, std::string> params_;
+  std::string remote_;  // the peer's address, "" when unknown
   bool keep_alive_ = true;
 };
 
 }  // namespace
 
 void Server::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, StrandSocket socket) {
     if (ec) {
       if (ec == asio::error::operation_aborted) return;
       spdlog::warn("accept: {}", ec.message());
