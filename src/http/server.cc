@@ -103,21 +103,23 @@ std::vector<std::string_view> Segments(std::string_view path) {
 
 bool IsSafeMethod(const std::string& m) { return m == "GET" || m == "HEAD" || m == "OPTIONS"; }
 
+// A pattern segment "{name}" matches any non-empty path segment.
+bool IsParam(std::string_view seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
+
 }  // namespace
 
 const Route* Server::Match(const std::string& method, const std::string& path,
                            std::map<std::string, std::string>* params, bool* path_known) const {
   auto segs = Segments(path);
   *path_known = false;
-  for (const auto& r : routes_) {
-    auto pat = Segments(r.pattern);
+  for (size_t k = 0; k < routes_.size(); ++k) {
+    const Route& r = routes_[k];
+    const std::vector<std::string>& pat = route_segments_[k];
     if (pat.size() != segs.size()) continue;
-    std::map<std::string, std::string> found;
     bool ok = true;
     for (size_t i = 0; i < pat.size() && ok; ++i) {
-      if (pat[i].size() > 2 && pat[i].front() == '{' && pat[i].back() == '}') {
-        if (segs[i].empty()) ok = false;
-        found[std::string(pat[i].substr(1, pat[i].size() - 2))] = UrlDecode(segs[i]);
+      if (IsParam(pat[i])) {
+        ok = !segs[i].empty();
       } else {
         ok = pat[i] == segs[i];
       }
@@ -125,7 +127,11 @@ const Route* Server::Match(const std::string& method, const std::string& path,
     if (!ok) continue;
     *path_known = true;
     if (r.method != method && !(method == "HEAD" && r.method == "GET")) continue;
-    if (params) *params = std::move(found);
+    if (params) {
+      params->clear();
+      for (size_t i = 0; i < pat.size(); ++i)
+        if (IsParam(pat[i])) (*params)[pat[i].substr(1, pat[i].size() - 2)] = UrlDecode(segs[i]);
+    }
     return &r;
   }
   return nullptr;
@@ -224,7 +230,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     for (const auto& f : h) {
       std::string name(f.name_string());
-      for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      for (auto& c : name)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       req_->headers[name] = std::string(f.value());
     }
     req_->remote = remote_;
@@ -473,7 +480,12 @@ Server::Server(const Config& config, auth::Authenticator& authn, auth::Accounts&
 
 Server::~Server() { Stop(); }
 
-void Server::Add(Route r) { routes_.push_back(std::move(r)); }
+void Server::Add(Route r) {
+  std::vector<std::string> segs;
+  for (std::string_view seg : Segments(r.pattern)) segs.emplace_back(seg);
+  route_segments_.push_back(std::move(segs));
+  routes_.push_back(std::move(r));
+}
 
 void Server::SetFallback(std::function<void(const Request&, Respond)> fallback) {
   fallback_ = std::move(fallback);

@@ -102,6 +102,7 @@ class Server {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> route_segments_;  // each route's pattern, split at '/'
   std::function<void(const Request&, Respond)> fallback_;
   std::function<void()> activity_;
   struct RouteStats;  // one per route, allocated by Start (the routes are fixed from then on)
