@@ -1,5 +1,6 @@
 #include "store/sqlite_db.h"
 #include "core/thread_name.h"
+#include "store/sqlite_wal_vfs.h"
 
 namespace vigil::store {
 namespace {
@@ -44,7 +45,7 @@ std::string Stmt::Text(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-SqliteConn::SqliteConn(const std::string& path, bool readonly) {
+SqliteConn::SqliteConn(const std::string& path, bool readonly, bool coalesce_wal) {
   // Allocation statistics take a global mutex on every SQLite malloc and free; nothing reads
   // them. This must happen before SQLite initializes, so the first connection does it (a later
   // call would fail harmlessly).
@@ -55,7 +56,8 @@ SqliteConn::SqliteConn(const std::string& path, bool readonly) {
   (void)kConfigured;
   int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+  const char* vfs = coalesce_wal && !readonly ? CoalescingWalVfs() : nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, vfs) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;

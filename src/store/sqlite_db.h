@@ -66,7 +66,8 @@ class Stmt {
 class SqliteConn {
  public:
   // Opens (creating if needed) the database file; applies WAL and synchronous=FULL.
-  explicit SqliteConn(const std::string& path, bool readonly = false);
+  // `coalesce_wal`: the connection writes its WAL through CoalescingWalVfs (the store's writer).
+  explicit SqliteConn(const std::string& path, bool readonly = false, bool coalesce_wal = false);
   ~SqliteConn();
   SqliteConn(const SqliteConn&) = delete;
   SqliteConn& operator=(const SqliteConn&) = delete;
