@@ -145,6 +145,16 @@ void GroupCommitter::Loop() {
                      Error{ErrorCode::kUnavailable, "", "storage failure; retry the request"});
     }
     Finish(group, results);
+    bool idle;
+    {
+      std::lock_guard lock(mu_);
+      idle = queue_.empty();
+    }
+    try {
+      store_.Maintain(idle);
+    } catch (const std::exception& e) {
+      spdlog::warn("store upkeep failed: {}", e.what());
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -86,19 +87,25 @@ class SqliteConn {
 
 // Moves committed WAL frames into the database file on a thread of its own, so the writer's
 // commits do not wait for that copy and its fsync. Installed on the writer connection, it
-// replaces SQLite's automatic checkpoint: past kBackgroundFrames it wakes its thread; past
-// kWriterFrames the writer checkpoints itself as before. That backstop matters because the WAL
-// only starts over from its beginning when a checkpoint has copied every frame before the next
-// write, which a checkpoint racing a busy writer never does; by then little is left to copy.
+// replaces SQLite's automatic checkpoint: past kBackgroundFrames a commit wakes its thread.
+// The WAL only starts over from its beginning once a checkpoint has copied every frame before
+// the next write, which a checkpoint racing a busy writer never does; so past kWriterFrames the
+// writer itself checkpoints (little is left to copy by then, but it waits for the database
+// file's fsync), in Maintain: between transactions, when nothing waits for it, or at the latest
+// at twice that size. A writer that never calls Maintain checkpoints in its commit at
+// kCommitFrames.
 class WalCheckpointer {
  public:
   static constexpr int kBackgroundFrames = 1000;  // SQLite's own autocheckpoint default
   static constexpr int kWriterFrames = 8000;      // about 32 MB of WAL with 4 KiB pages
+  static constexpr int kCommitFrames = 4 * kWriterFrames;
 
   WalCheckpointer(const std::string& path, SqliteConn& writer);
   ~WalCheckpointer();  // uninstalls itself from the writer, then stops its thread
   WalCheckpointer(const WalCheckpointer&) = delete;
   WalCheckpointer& operator=(const WalCheckpointer&) = delete;
+  // On the writer's thread, outside a transaction.
+  void Maintain(bool idle);
 
  private:
   static int OnCommit(void* self, sqlite3* db, const char* schema, int frames);
@@ -110,6 +117,7 @@ class WalCheckpointer {
   std::condition_variable cv_;
   bool wanted_ = false;
   bool stopping_ = false;
+  std::atomic<int> wal_frames_{0};  // the WAL's size in frames after the last commit
   std::thread thread_;
 };
 

@@ -733,6 +733,7 @@ class SqliteStore final : public Store {
     static_cast<SqliteWriteTx&>(tx).MarkCommitted();
   }
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
+  void Maintain(bool idle) override { checkpointer_.Maintain(idle); }
   int SchemaVersion() override {
     auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     s.Step();

@@ -562,6 +562,10 @@ class Store {
   virtual void Commit(WriteTx& tx) = 0;
   virtual std::unique_ptr<ReadTx> BeginRead() = 0;
   virtual int SchemaVersion() = 0;
+  // Upkeep the writer runs between two transactions, after the answers of the last one went
+  // out, so that no acknowledgement waits for it (SQLite: bringing a grown WAL back to its
+  // start). `idle`: nothing is waiting for the writer.
+  virtual void Maintain(bool idle) { (void)idle; }
 };
 
 // Opens the SQLite store in `data_dir/vigil.db`, applying pending migrations.
