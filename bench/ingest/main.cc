@@ -1,7 +1,9 @@
 // Ingest benchmark (not a test; run by hand or via `make bench`):
 //   a. single: N keep-alive connections each POSTing /v1/flags back to back,
 //   b. batch:  4 connections POSTing /v1/flags:batch with --batch-size NDJSON lines each,
-//   c. a raw SQLite insert baseline, and the ratios of (a) and (b) to it.
+//   c. a raw SQLite insert baseline, and the ratios of (a) and (b) to it;
+//   d. the writer's side of (a) and (b) from GET /metrics: commits, requests a commit, the mean
+//      time a group takes and its COMMIT (WAL write and fsync), and how busy the writer was.
 // Prints human-readable lines and a final JSON line with every figure. Exits 1 when any request or
 // batch line did not get 201 (or on transport errors), so a broken server is not a fast one.
 //
@@ -339,6 +341,55 @@ json PhaseJson(const Phase& p, int connections, const std::vector<double>& sorte
           {"transport_errors", p.transport_errors}};
 }
 
+// The writer's own counters from GET /metrics (the integration token may read it), so a phase's
+// throughput can be split into what the writer did and what it waited for.
+struct WriterView {
+  double commits = 0, jobs = 0, group_s = 0, commit_s = 0;
+  Clock::time_point at;
+};
+
+double MetricValue(const std::string& body, const std::string& series) {
+  size_t at = body.find("\n" + series + " ");
+  if (at == std::string::npos) return 0;
+  at += series.size() + 2;
+  return std::stod(body.substr(at, body.find('\n', at) - at));
+}
+
+WriterView ScrapeWriter(int port, const std::string& token) {
+  vt::HttpClient c(port);
+  c.set_token(token);
+  auto r = c.Get("/metrics");
+  WriterView v;
+  v.at = Clock::now();
+  if (r.status != 200) return v;
+  v.commits = MetricValue(r.body, "vigil_writer_commits_total");
+  v.jobs = MetricValue(r.body, "vigil_writer_jobs_total");
+  v.group_s = MetricValue(r.body, "vigil_writer_group_duration_seconds_sum");
+  v.commit_s = MetricValue(r.body, "vigil_writer_commit_duration_seconds_sum");
+  return v;
+}
+
+// Between two scrapes: commits, jobs (requests) per commit, the mean time from taking a group to
+// its commit returning and of the COMMIT alone (WAL write and fsync), and the share of the wall
+// time the writer spent on groups at all.
+json WriterBetween(const WriterView& a, const WriterView& b) {
+  double commits = b.commits - a.commits, wall = std::chrono::duration<double>(b.at - a.at).count();
+  double per = commits > 0 ? 1 / commits : 0;
+  return {{"commits", commits},
+          {"jobs_per_commit", (b.jobs - a.jobs) * per},
+          {"group_ms_mean", (b.group_s - a.group_s) * per * 1000},
+          {"commit_ms_mean", (b.commit_s - a.commit_s) * per * 1000},
+          {"writer_busy_share", wall > 0 ? (b.group_s - a.group_s) / wall : 0}};
+}
+
+void PrintWriter(const char* lead, const json& w) {
+  std::printf("%s server side: %.0f commits, %.1f requests a commit, a group %.2f ms from taking it "
+              "to its commit (the COMMIT %.2f ms of it), writer busy %.0f%% of the phase\n",
+              lead, w["commits"].get<double>(), w["jobs_per_commit"].get<double>(),
+              w["group_ms_mean"].get<double>(), w["commit_ms_mean"].get<double>(),
+              100 * w["writer_busy_share"].get<double>());
+}
+
 int Main(const Options& opt) {
   if (opt.keep) setenv("VIGIL_KEEP_TMP", "1", 1);
   vt::TempDir tmp("vigil-bench-ingest");
@@ -360,6 +411,7 @@ int Main(const Options& opt) {
   std::cout << "automation: " << (opt.automation ? "on" : "off") << "\n";
 
   Phase single, batch;
+  json single_writer, batch_writer;  // the server's side of each phase
   single.name = "single";
   batch.name = "batch";
   {
@@ -372,7 +424,9 @@ int Main(const Options& opt) {
 
     std::cout << "single: " << opt.clients << " connections, " << opt.seconds
               << " s after 1 s warm-up ..." << std::endl;
+    auto single_before = ScrapeWriter(server.port(), token);
     RunPhase(single, server.port(), token, opt.clients, 0, opt.seconds);
+    single_writer = WriterBetween(single_before, ScrapeWriter(server.port(), token));
     std::sort(single.latencies_ms.begin(), single.latencies_ms.end());
     std::printf(
         "single: %.0f flags/s  p50 %.2f ms  p99 %.2f ms  p999 %.2f ms  (%lld requests, "
@@ -381,10 +435,13 @@ int Main(const Options& opt) {
         Percentile(single.latencies_ms, 0.99), Percentile(single.latencies_ms, 0.999),
         static_cast<long long>(single.requests), static_cast<long long>(single.bad));
     PrintBad(single);
+    PrintWriter("       ", single_writer);
 
     std::cout << "batch: " << opt.batch_clients << " connections x " << opt.batch_size << " lines, "
               << opt.seconds << " s after 1 s warm-up ..." << std::endl;
+    auto batch_before = ScrapeWriter(server.port(), token);
     RunPhase(batch, server.port(), token, opt.batch_clients, opt.batch_size, opt.seconds);
+    batch_writer = WriterBetween(batch_before, ScrapeWriter(server.port(), token));
     std::sort(batch.latencies_ms.begin(), batch.latencies_ms.end());
     std::printf(
         "batch:  %.0f flags/s  p50 %.2f ms  p99 %.2f ms per request  (%lld requests, "
@@ -393,6 +450,7 @@ int Main(const Options& opt) {
         Percentile(batch.latencies_ms, 0.99), static_cast<long long>(batch.requests),
         static_cast<long long>(batch.bad));
     PrintBad(batch);
+    PrintWriter("       ", batch_writer);
 
     int rc = server.Stop();
     if (rc != 0) std::cout << "  !! server exited with status " << rc << " on SIGTERM\n";
@@ -415,6 +473,8 @@ int Main(const Options& opt) {
                  {"baseline", {{"rows", opt.baseline_rows}, {"flags_per_s", baseline}}},
                  {"ratio_batch_baseline", batch_ratio},
                  {"ratio_single_baseline", single_ratio}};
+  result["single"]["server_side"] = single_writer;
+  result["batch"]["server_side"] = batch_writer;
   result["batch"].erase("p999_ms");
   std::cout << result.dump() << std::endl;
 
