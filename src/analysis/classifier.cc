@@ -219,6 +219,49 @@ class ViewStreamBuf : public std::streambuf {
   }
 };
 
+// Model::computeHidden's sum of the feature rows into h (dim floats), element by element in the
+// features' order, so each element's sum is fastText's own. A slice of up to 32 elements stays in
+// registers while every row adds to it (instead of h being loaded and stored once per row).
+using Quad = fasttext::real __attribute__((vector_size(4 * sizeof(fasttext::real))));
+
+template <int kQuads>
+void SumSlice(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
+              int64_t at, fasttext::real* h) {
+  Quad acc[kQuads];
+  std::memcpy(acc, h + at, sizeof acc);
+  for (int32_t id : words) {
+    const fasttext::real* row = rows + static_cast<int64_t>(id) * dim + at;
+#pragma GCC unroll 8
+    for (int q = 0; q < kQuads; ++q) {
+      Quad r;
+      std::memcpy(&r, row + 4 * q, sizeof r);
+      acc[q] += r;
+    }
+  }
+  std::memcpy(h + at, acc, sizeof acc);
+}
+
+void SumRows(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
+             fasttext::real* h) {
+  // The rows are scattered over a matrix of megabytes that the rest of the analysis (lists,
+  // language tables) pushes out of cache: fetch them all first so their misses overlap.
+  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(fasttext::real);
+  for (int32_t id : words) {
+    const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(id) * dim);
+    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
+  }
+  int64_t at = 0;
+  for (; at + 32 <= dim; at += 32) SumSlice<8>(rows, dim, words, at, h);
+  if (at + 16 <= dim) SumSlice<4>(rows, dim, words, at, h), at += 16;
+  if (at + 8 <= dim) SumSlice<2>(rows, dim, words, at, h), at += 8;
+  if (at + 4 <= dim) SumSlice<1>(rows, dim, words, at, h), at += 4;
+  for (; at < dim; ++at) {
+    fasttext::real sum = h[at];
+    for (int32_t id : words) sum += rows[static_cast<int64_t>(id) * dim + at];
+    h[at] = sum;
+  }
+}
+
 }  // namespace
 
 std::string ClassifierInputFromNormalized(std::string_view normalized) {
@@ -416,33 +459,8 @@ void Classifier::SoftmaxScores(const std::vector<int32_t>& words,
   const int64_t dim = input_rows_->cols();
   thread_local std::vector<real> hidden;
   hidden.assign(static_cast<size_t>(dim), 0.0f);
-  // Model::computeHidden: the feature rows summed in order, element by element (each element's
-  // sum is the same as fastText's; only whole elements go several at a time), then averaged.
-  using Lanes = real __attribute__((vector_size(8 * sizeof(real))));
+  SumRows(input_rows_->data(), dim, words, hidden.data());
   real* h = hidden.data();
-  const real* rows = input_rows_->data();
-  // The rows are scattered over a matrix of megabytes that the rest of the analysis (lists,
-  // language tables) pushes out of cache: fetch a few rows ahead so their misses overlap.
-  constexpr size_t kAhead = 6;
-  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(real);
-  auto prefetch = [&](size_t k) {
-    const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(words[k]) * dim);
-    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
-  };
-  for (size_t k = 0; k < std::min(kAhead, words.size()); ++k) prefetch(k);
-  for (size_t k = 0; k < words.size(); ++k) {
-    if (k + kAhead < words.size()) prefetch(k + kAhead);
-    const real* row = rows + static_cast<int64_t>(words[k]) * dim;
-    int64_t j = 0;
-    for (; j + 8 <= dim; j += 8) {
-      Lanes a, b;
-      std::memcpy(&a, h + j, sizeof a);
-      std::memcpy(&b, row + j, sizeof b);
-      a += b;
-      std::memcpy(h + j, &a, sizeof a);
-    }
-    for (; j < dim; ++j) h[j] += row[j];
-  }
   const real scale = static_cast<real>(1.0 / static_cast<double>(words.size()));
   for (int64_t j = 0; j < dim; ++j) h[j] *= scale;
   // SoftmaxLoss::computeOutput: a dot product per label (in fastText's order), then softmax.
