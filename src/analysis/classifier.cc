@@ -219,6 +219,24 @@ class ViewStreamBuf : public std::streambuf {
   }
 };
 
+// fastText's Dictionary::hash (FNV-1a over the bytes, each sign-extended), one byte at a time.
+constexpr uint32_t kFnvBasis = 2166136261u;
+constexpr uint32_t FnvStep(uint32_t h, char c) {
+  return (h ^ static_cast<uint32_t>(static_cast<int8_t>(c))) * 16777619u;
+}
+constexpr uint32_t FastTextHash(std::string_view s) {
+  uint32_t h = kFnvBasis;
+  for (char c : s) h = FnvStep(h, c);
+  return h;
+}
+
+// The bytes at which fastText's readWord ends a token.
+constexpr std::array<bool, 256> kTokenBreak = [] {
+  std::array<bool, 256> a{};
+  for (int c : {' ', '\n', '\r', '\t', '\v', '\f', '\0'}) a[c] = true;
+  return a;
+}();
+
 // Model::computeHidden's sum of the feature rows into h (dim floats), element by element in the
 // features' order, so each element's sum is fastText's own. A slice of up to 32 elements stays in
 // registers while every row adds to it (instead of h being loaded and stored once per row).
@@ -348,6 +366,7 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
   c->word_ngrams_ = args.wordNgrams;
   c->bucket_ = args.bucket;
   c->maxn_ = args.maxn;
+  c->label_prefix_ = args.label;
   c->own_features_ = !c->ft_->isQuant() && (args.bucket > 0 || args.wordNgrams <= 1);
   if (c->own_features_ && args.model == fasttext::model_name::sup &&
       args.loss == fasttext::loss_name::softmax) {
@@ -398,35 +417,29 @@ int32_t Classifier::FindWord(std::string_view token, uint32_t h) const {
 }
 
 void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* words) const {
-  thread_local std::string token;
   thread_local std::vector<int32_t> hashes;
   words->clear();
   hashes.clear();
   const std::string& eos = fasttext::Dictionary::EOS;
-  size_t i = 0;
+  const char* p = input.data();
+  const char* const end = p + input.size();
   while (true) {
-    token.clear();
-    while (i < input.size()) {
-      char c = input[i];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0') {
-        if (!token.empty()) {
-          if (c != '\n') ++i;  // a newline after a word is read again, as "</s>"
-          break;
-        }
-        ++i;
-        if (c == '\n') {
-          token = eos;
-          break;
-        }
-        continue;
-      }
-      token.push_back(c);
-      ++i;
+    while (p < end && kTokenBreak[static_cast<unsigned char>(*p)] && *p != '\n') ++p;
+    if (p == end) break;  // the end of the input
+    std::string_view token;
+    uint32_t h = kFnvBasis;
+    if (*p == '\n') {  // a newline (also the one right after a word) reads as "</s>"
+      ++p;
+      token = eos;
+      h = FastTextHash(eos);
+    } else {
+      const char* const begin = p;
+      for (; p < end && !kTokenBreak[static_cast<unsigned char>(*p)]; ++p) h = FnvStep(h, *p);
+      token = std::string_view(begin, static_cast<size_t>(p - begin));
     }
-    if (token.empty()) break;  // the end of the input
-    uint32_t h = dict_->hash(token);
     int32_t wid = FindWord(token, h);
-    bool label = wid < 0 ? dict_->getType(token) == fasttext::entry_type::label : wid >= nwords_;
+    // fastText's getType: a word it does not know is a label when it starts with the prefix.
+    bool label = wid < 0 ? token.starts_with(label_prefix_) : wid >= nwords_;
     if (!label) {
       if (wid >= 0 && maxn_ <= 0) {
         words->push_back(wid);
@@ -434,8 +447,8 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
         const std::vector<int32_t>& subwords = dict_->getSubwords(wid);
         words->insert(words->end(), subwords.begin(), subwords.end());
       } else if (maxn_ > 0 && token != eos) {
-        dict_->computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
-                               *words);
+        dict_->computeSubwords(
+            fasttext::Dictionary::BOW + std::string(token) + fasttext::Dictionary::EOW, *words);
       }
       hashes.push_back(static_cast<int32_t>(h));
     }
