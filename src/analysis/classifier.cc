@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "analysis/normalize.h"
 
@@ -242,11 +243,14 @@ constexpr std::array<bool, 256> kTokenBreak = [] {
 // registers while every row adds to it (instead of h being loaded and stored once per row).
 using Quad = fasttext::real __attribute__((vector_size(4 * sizeof(fasttext::real))));
 
-template <int kQuads>
+// Adds elements [at, at + 4 * kQuads + kRest) of every row to h.
+template <int kQuads, int kRest>
 void SumSlice(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
               int64_t at, fasttext::real* h) {
-  Quad acc[kQuads];
-  std::memcpy(acc, h + at, sizeof acc);
+  Quad acc[kQuads + 1];  // one spare, so that a slice of no quads still declares an array
+  fasttext::real rest[kRest + 1];
+  std::memcpy(acc, h + at, kQuads * sizeof(Quad));
+  std::memcpy(rest, h + at + 4 * kQuads, kRest * sizeof(fasttext::real));
   for (int32_t id : words) {
     const fasttext::real* row = rows + static_cast<int64_t>(id) * dim + at;
 #pragma GCC unroll 8
@@ -255,9 +259,22 @@ void SumSlice(const fasttext::real* rows, int64_t dim, const std::vector<int32_t
       std::memcpy(&r, row + 4 * q, sizeof r);
       acc[q] += r;
     }
+#pragma GCC unroll 3
+    for (int e = 0; e < kRest; ++e) rest[e] += row[4 * kQuads + e];
   }
-  std::memcpy(h + at, acc, sizeof acc);
+  std::memcpy(h + at, acc, kQuads * sizeof(Quad));
+  std::memcpy(h + at + 4 * kQuads, rest, kRest * sizeof(fasttext::real));
 }
+
+// The last slice (fewer than 32 elements, `left` of them) in one pass: SumSlice<left / 4, left %
+// 4>.
+using SliceFn = void (*)(const fasttext::real*, int64_t, const std::vector<int32_t>&, int64_t,
+                         fasttext::real*);
+template <size_t... kLeft>
+constexpr std::array<SliceFn, sizeof...(kLeft)> LastSlices(std::index_sequence<kLeft...>) {
+  return {&SumSlice<static_cast<int>(kLeft / 4), static_cast<int>(kLeft % 4)>...};
+}
+constexpr auto kLastSlice = LastSlices(std::make_index_sequence<32>());
 
 void SumRows(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
              fasttext::real* h) {
@@ -266,18 +283,11 @@ void SumRows(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>
   const size_t row_bytes = static_cast<size_t>(dim) * sizeof(fasttext::real);
   for (int32_t id : words) {
     const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(id) * dim);
-    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
+    for (const char* const end = p + row_bytes; p < end; p += 64) __builtin_prefetch(p);
   }
   int64_t at = 0;
-  for (; at + 32 <= dim; at += 32) SumSlice<8>(rows, dim, words, at, h);
-  if (at + 16 <= dim) SumSlice<4>(rows, dim, words, at, h), at += 16;
-  if (at + 8 <= dim) SumSlice<2>(rows, dim, words, at, h), at += 8;
-  if (at + 4 <= dim) SumSlice<1>(rows, dim, words, at, h), at += 4;
-  for (; at < dim; ++at) {
-    fasttext::real sum = h[at];
-    for (int32_t id : words) sum += rows[static_cast<int64_t>(id) * dim + at];
-    h[at] = sum;
-  }
+  for (; at + 32 <= dim; at += 32) SumSlice<8, 0>(rows, dim, words, at, h);
+  if (at < dim) kLastSlice[static_cast<size_t>(dim - at)](rows, dim, words, at, h);
 }
 
 }  // namespace
