@@ -158,35 +158,40 @@ void ClassifierSignals(const ClassifierSet::Models& models, std::string_view nor
   for (const auto& model : models) {
     const ModelInfo& info = model->info();
     std::vector<LabelScore> scores = model->PredictNormalized(normalized);
-    // The explanation's parts that every label of the model shares, built once.
-    const std::string head =
-        "classifier " + info.name + " v" + std::to_string(info.version) + " scores \"";
-    const std::string tail = std::to_string(scores.size()) + "; trained " +
-                             info.created.substr(0, 10) + " on " + std::to_string(info.examples) +
-                             " examples, normalized text)";
+    // The explanation's numbers that every label of the model shares, formatted once.
+    const std::string version = std::to_string(info.version);
+    const std::string labels = std::to_string(scores.size());
+    const std::string examples = std::to_string(info.examples);
+    const std::string_view trained = std::string_view(info.created).substr(0, 10);
     for (size_t rank = 0; rank < scores.size(); ++rank) {
       const LabelScore& s = scores[rank];
       if (rank > 0 && s.score < min_score) break;
-      std::string why;
-      why.reserve(head.size() + s.label.size() + tail.size() + 32);
-      why += head;
-      why += s.label;
-      why += "\" ";
-      why += Percent(s.score);
-      why += rank == 0 ? " (its top label of " : " (rank " + std::to_string(rank + 1) + " of ";
-      why += tail;
-      // Members emplaced one by one: an initializer list copies every value once more.
-      json::object_t detail;
-      detail.emplace("model", info.name);
-      detail.emplace("version", info.version);
-      detail.emplace("label", s.label);
-      detail.emplace("rank", rank + 1);
+      // Built in place in `out`: no Signal, string or detail object to move afterwards.
+      Signal& signal = out.emplace_back();
+      signal.name = "classifier";
+      signal.value = s.label;
+      signal.score = s.score;
+      std::string& why = signal.why;
+      why.reserve(info.name.size() + s.label.size() + 120);
+      why.append("classifier ").append(info.name).append(" v").append(version);
+      why.append(" scores \"").append(s.label).append("\" ").append(Percent(s.score));
+      if (rank == 0)
+        why.append(" (its top label of ");
+      else
+        why.append(" (rank ").append(std::to_string(rank + 1)).append(" of ");
+      why.append(labels).append("; trained ").append(trained).append(" on ").append(examples);
+      why.append(" examples, normalized text)");
+      // Members in the map's (alphabetical) order, each placed at the end without a search.
+      json::object_t& detail = signal.detail.get_ref<json::object_t&>();
+      detail.emplace_hint(detail.end(), "label", s.label);
+      detail.emplace_hint(detail.end(), "model", info.name);
+      detail.emplace_hint(detail.end(), "rank", rank + 1);
       if (rank == 0) {  // the whole distribution, once per model
-        json::object_t all;
-        for (const auto& each : scores) all.emplace(each.label, each.score);
-        detail.emplace("scores", std::move(all));
+        json& all = detail.emplace_hint(detail.end(), "scores", json::object())->second;
+        json::object_t& by_label = all.get_ref<json::object_t&>();
+        for (const auto& each : scores) by_label.emplace(each.label, each.score);
       }
-      out.push_back({"classifier", s.label, s.score, std::move(why), {}, std::move(detail)});
+      detail.emplace_hint(detail.end(), "version", info.version);
     }
   }
 }
