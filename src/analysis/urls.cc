@@ -45,6 +45,13 @@ constexpr std::array<bool, 256> kUrlEnd = [] {
 }();
 inline bool IsUrlEnd(unsigned char c) { return kUrlEnd[c]; }
 
+// Sentence punctuation that ends a token without being part of its URL.
+constexpr std::array<bool, 256> kTrailingPunctuation = [] {
+  std::array<bool, 256> a{};
+  for (unsigned char c : {'.', ',', ';', ':', '!', '?', ')', ']'}) a[c] = true;
+  return a;
+}();
+
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i)
@@ -161,13 +168,15 @@ std::vector<UrlHit> ExtractUrls(std::string_view text, const PublicSuffixList& p
       ++i;
       continue;
     }
-    size_t end = i;
-    while (end < text.size() && !IsUrlEnd(static_cast<unsigned char>(text[end]))) ++end;
+    // The token, and where its first dot is, in one pass (this runs over every byte of a post).
+    size_t end = i, first_dot = std::string_view::npos;
+    for (; end < text.size() && !IsUrlEnd(static_cast<unsigned char>(text[end])); ++end)
+      if (text[end] == '.' && first_dot == std::string_view::npos) first_dot = end;
     std::string_view token = text.substr(i, end - i);
     // Trailing sentence punctuation is not part of the URL.
-    while (!token.empty() && std::string_view(".,;:!?)]").find(token.back()) != std::string_view::npos)
+    while (!token.empty() && kTrailingPunctuation[static_cast<unsigned char>(token.back())])
       token.remove_suffix(1);
-    if (token.find('.') == std::string_view::npos) {  // no host in it: most words of a post
+    if (first_dot >= i + token.size()) {  // no host in it: most words of a post
       i = std::max(end, i + 1);
       continue;
     }
