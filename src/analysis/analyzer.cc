@@ -1,5 +1,6 @@
 #include "analysis/analyzer.h"
 
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <type_traits>
@@ -28,7 +29,7 @@ std::string Percent(double v) {
 // Scripts that hide Latin look-alikes; a word mixing them with Latin letters is a homoglyph tell.
 enum Script { kNone = 0, kLatin = 1, kLookAlike = 2 };
 
-int ScriptOf(char32_t c) {
+constexpr int ScriptOf(char32_t c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return kLatin;
   if ((c >= 0x370 && c <= 0x3FF) || (c >= 0x400 && c <= 0x52F)) return kLookAlike;  // Greek, Cyrillic
   return kNone;
@@ -51,24 +52,34 @@ char32_t Decode(std::string_view s, size_t i, size_t* len) {
   return c;
 }
 
+// What an ASCII byte is to ObfuscationSignals' words: a break between words, a Latin letter, or
+// neither (no ASCII byte is invisible).
+constexpr int kWordBreak = 4;
+constexpr std::array<uint8_t, 128> kAsciiWordRole = [] {
+  std::array<uint8_t, 128> a{};
+  for (int c = 0; c < 128; ++c) a[c] = static_cast<uint8_t>(ScriptOf(static_cast<char32_t>(c)));
+  for (int c : {' ', '\n', '\t', ',', '.', '!', '?'}) a[c] = kWordBreak;
+  return a;
+}();
+
 // Invisible characters and words mixing Latin with Greek/Cyrillic letters, with their spans.
 void ObfuscationSignals(std::string_view text, std::vector<Signal>& out) {
-  Signal invisible{"obfuscation", "invisible_characters", 0, "", {}, json::object()};
-  Signal mixed{"obfuscation", "mixed_script_words", 0, "", {}, json::object()};
+  // Spans first, signals only when there is one (most posts have neither).
+  std::vector<Span> invisible, mixed;
   size_t word_start = 0;
   int word_scripts = 0;
   auto end_word = [&](size_t at) {
-    if (word_scripts == (kLatin | kLookAlike)) mixed.spans.push_back({word_start, at});
+    if (word_scripts == (kLatin | kLookAlike)) mixed.push_back({word_start, at});
     word_scripts = 0;
     word_start = at;
   };
   for (size_t i = 0; i < text.size();) {
-    if (auto b = static_cast<unsigned char>(text[i]); b < 0x80) {  // never invisible
-      if (b == ' ' || b == '\n' || b == '\t' || b == ',' || b == '.' || b == '!' || b == '?') {
+    if (auto b = static_cast<unsigned char>(text[i]); b < 0x80) {
+      if (uint8_t role = kAsciiWordRole[b]; role == kWordBreak) {
         end_word(i);
         word_start = i + 1;
       } else {
-        word_scripts |= ScriptOf(b);
+        word_scripts |= role;
       }
       ++i;
       continue;
@@ -76,8 +87,10 @@ void ObfuscationSignals(std::string_view text, std::vector<Signal>& out) {
     size_t len = 1;
     char32_t c = Decode(text, i, &len);
     if (IsInvisible(c)) {
-      if (!invisible.spans.empty() && invisible.spans.back().end == i) invisible.spans.back().end = i + len;
-      else invisible.spans.push_back({i, i + len});
+      if (!invisible.empty() && invisible.back().end == i)
+        invisible.back().end = i + len;
+      else
+        invisible.push_back({i, i + len});
     } else if (c == ' ' || c == '\n' || c == '\t' || c == ',' || c == '.' || c == '!' || c == '?') {
       end_word(i);
       word_start = i + len;
@@ -87,17 +100,17 @@ void ObfuscationSignals(std::string_view text, std::vector<Signal>& out) {
     i += len;
   }
   end_word(text.size());
-  if (!invisible.spans.empty()) {
-    invisible.score = 0.5;
-    invisible.why = std::to_string(invisible.spans.size()) +
-                    " run(s) of zero-width or bidirectional control characters";
-    out.push_back(std::move(invisible));
+  if (!invisible.empty()) {
+    std::string why = std::to_string(invisible.size()) +
+                      " run(s) of zero-width or bidirectional control characters";
+    out.push_back({"obfuscation", "invisible_characters", 0.5, std::move(why), std::move(invisible),
+                   json::object()});
   }
-  if (!mixed.spans.empty()) {
-    mixed.score = 0.6;
-    mixed.why = std::to_string(mixed.spans.size()) +
-                " word(s) mix Latin letters with Greek or Cyrillic look-alikes";
-    out.push_back(std::move(mixed));
+  if (!mixed.empty()) {
+    std::string why = std::to_string(mixed.size()) +
+                      " word(s) mix Latin letters with Greek or Cyrillic look-alikes";
+    out.push_back({"obfuscation", "mixed_script_words", 0.6, std::move(why), std::move(mixed),
+                   json::object()});
   }
 }
 
@@ -145,35 +158,40 @@ void ClassifierSignals(const ClassifierSet::Models& models, std::string_view nor
   for (const auto& model : models) {
     const ModelInfo& info = model->info();
     std::vector<LabelScore> scores = model->PredictNormalized(normalized);
-    // The explanation's parts that every label of the model shares, built once.
-    const std::string head =
-        "classifier " + info.name + " v" + std::to_string(info.version) + " scores \"";
-    const std::string tail = std::to_string(scores.size()) + "; trained " +
-                             info.created.substr(0, 10) + " on " + std::to_string(info.examples) +
-                             " examples, normalized text)";
+    // The explanation's numbers that every label of the model shares, formatted once.
+    const std::string version = std::to_string(info.version);
+    const std::string labels = std::to_string(scores.size());
+    const std::string examples = std::to_string(info.examples);
+    const std::string_view trained = std::string_view(info.created).substr(0, 10);
     for (size_t rank = 0; rank < scores.size(); ++rank) {
       const LabelScore& s = scores[rank];
       if (rank > 0 && s.score < min_score) break;
-      std::string why;
-      why.reserve(head.size() + s.label.size() + tail.size() + 32);
-      why += head;
-      why += s.label;
-      why += "\" ";
-      why += Percent(s.score);
-      why += rank == 0 ? " (its top label of " : " (rank " + std::to_string(rank + 1) + " of ";
-      why += tail;
-      // Members emplaced one by one: an initializer list copies every value once more.
-      json::object_t detail;
-      detail.emplace("model", info.name);
-      detail.emplace("version", info.version);
-      detail.emplace("label", s.label);
-      detail.emplace("rank", rank + 1);
+      // Built in place in `out`: no Signal, string or detail object to move afterwards.
+      Signal& signal = out.emplace_back();
+      signal.name = "classifier";
+      signal.value = s.label;
+      signal.score = s.score;
+      std::string& why = signal.why;
+      why.reserve(info.name.size() + s.label.size() + 120);
+      why.append("classifier ").append(info.name).append(" v").append(version);
+      why.append(" scores \"").append(s.label).append("\" ").append(Percent(s.score));
+      if (rank == 0)
+        why.append(" (its top label of ");
+      else
+        why.append(" (rank ").append(std::to_string(rank + 1)).append(" of ");
+      why.append(labels).append("; trained ").append(trained).append(" on ").append(examples);
+      why.append(" examples, normalized text)");
+      // Members in the map's (alphabetical) order, each placed at the end without a search.
+      json::object_t& detail = signal.detail.get_ref<json::object_t&>();
+      detail.emplace_hint(detail.end(), "label", s.label);
+      detail.emplace_hint(detail.end(), "model", info.name);
+      detail.emplace_hint(detail.end(), "rank", rank + 1);
       if (rank == 0) {  // the whole distribution, once per model
-        json::object_t all;
-        for (const auto& each : scores) all.emplace(each.label, each.score);
-        detail.emplace("scores", std::move(all));
+        json& all = detail.emplace_hint(detail.end(), "scores", json::object())->second;
+        json::object_t& by_label = all.get_ref<json::object_t&>();
+        for (const auto& each : scores) by_label.emplace(each.label, each.score);
       }
-      out.push_back({"classifier", s.label, s.score, std::move(why), {}, std::move(detail)});
+      detail.emplace_hint(detail.end(), "version", info.version);
     }
   }
 }

@@ -12,6 +12,7 @@
 #include <map>
 #include <sstream>
 #include <tuple>
+#include <utility>
 
 #include "analysis/normalize.h"
 
@@ -219,6 +220,76 @@ class ViewStreamBuf : public std::streambuf {
   }
 };
 
+// fastText's Dictionary::hash (FNV-1a over the bytes, each sign-extended), one byte at a time.
+constexpr uint32_t kFnvBasis = 2166136261u;
+constexpr uint32_t FnvStep(uint32_t h, char c) {
+  return (h ^ static_cast<uint32_t>(static_cast<int8_t>(c))) * 16777619u;
+}
+constexpr uint32_t FastTextHash(std::string_view s) {
+  uint32_t h = kFnvBasis;
+  for (char c : s) h = FnvStep(h, c);
+  return h;
+}
+
+// The bytes at which fastText's readWord ends a token.
+constexpr std::array<bool, 256> kTokenBreak = [] {
+  std::array<bool, 256> a{};
+  for (int c : {' ', '\n', '\r', '\t', '\v', '\f', '\0'}) a[c] = true;
+  return a;
+}();
+
+// Model::computeHidden's sum of the feature rows into h (dim floats), element by element in the
+// features' order, so each element's sum is fastText's own. A slice of up to 32 elements stays in
+// registers while every row adds to it (instead of h being loaded and stored once per row).
+using Quad = fasttext::real __attribute__((vector_size(4 * sizeof(fasttext::real))));
+
+// Adds elements [at, at + 4 * kQuads + kRest) of every row to h.
+template <int kQuads, int kRest>
+void SumSlice(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
+              int64_t at, fasttext::real* h) {
+  Quad acc[kQuads + 1];  // one spare, so that a slice of no quads still declares an array
+  fasttext::real rest[kRest + 1];
+  std::memcpy(acc, h + at, kQuads * sizeof(Quad));
+  std::memcpy(rest, h + at + 4 * kQuads, kRest * sizeof(fasttext::real));
+  for (int32_t id : words) {
+    const fasttext::real* row = rows + static_cast<int64_t>(id) * dim + at;
+#pragma GCC unroll 8
+    for (int q = 0; q < kQuads; ++q) {
+      Quad r;
+      std::memcpy(&r, row + 4 * q, sizeof r);
+      acc[q] += r;
+    }
+#pragma GCC unroll 3
+    for (int e = 0; e < kRest; ++e) rest[e] += row[4 * kQuads + e];
+  }
+  std::memcpy(h + at, acc, kQuads * sizeof(Quad));
+  std::memcpy(h + at + 4 * kQuads, rest, kRest * sizeof(fasttext::real));
+}
+
+// The last slice (fewer than 32 elements, `left` of them) in one pass: SumSlice<left / 4, left %
+// 4>.
+using SliceFn = void (*)(const fasttext::real*, int64_t, const std::vector<int32_t>&, int64_t,
+                         fasttext::real*);
+template <size_t... kLeft>
+constexpr std::array<SliceFn, sizeof...(kLeft)> LastSlices(std::index_sequence<kLeft...>) {
+  return {&SumSlice<static_cast<int>(kLeft / 4), static_cast<int>(kLeft % 4)>...};
+}
+constexpr auto kLastSlice = LastSlices(std::make_index_sequence<32>());
+
+void SumRows(const fasttext::real* rows, int64_t dim, const std::vector<int32_t>& words,
+             fasttext::real* h) {
+  // The rows are scattered over a matrix of megabytes that the rest of the analysis (lists,
+  // language tables) pushes out of cache: fetch them all first so their misses overlap.
+  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(fasttext::real);
+  for (int32_t id : words) {
+    const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(id) * dim);
+    for (const char* const end = p + row_bytes; p < end; p += 64) __builtin_prefetch(p);
+  }
+  int64_t at = 0;
+  for (; at + 32 <= dim; at += 32) SumSlice<8, 0>(rows, dim, words, at, h);
+  if (at < dim) kLastSlice[static_cast<size_t>(dim - at)](rows, dim, words, at, h);
+}
+
 }  // namespace
 
 std::string ClassifierInputFromNormalized(std::string_view normalized) {
@@ -305,6 +376,7 @@ Result<std::shared_ptr<const Classifier>> Classifier::Load(ModelInfo info) {
   c->word_ngrams_ = args.wordNgrams;
   c->bucket_ = args.bucket;
   c->maxn_ = args.maxn;
+  c->label_prefix_ = args.label;
   c->own_features_ = !c->ft_->isQuant() && (args.bucket > 0 || args.wordNgrams <= 1);
   if (c->own_features_ && args.model == fasttext::model_name::sup &&
       args.loss == fasttext::loss_name::softmax) {
@@ -355,35 +427,29 @@ int32_t Classifier::FindWord(std::string_view token, uint32_t h) const {
 }
 
 void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* words) const {
-  thread_local std::string token;
   thread_local std::vector<int32_t> hashes;
   words->clear();
   hashes.clear();
   const std::string& eos = fasttext::Dictionary::EOS;
-  size_t i = 0;
+  const char* p = input.data();
+  const char* const end = p + input.size();
   while (true) {
-    token.clear();
-    while (i < input.size()) {
-      char c = input[i];
-      if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == '\0') {
-        if (!token.empty()) {
-          if (c != '\n') ++i;  // a newline after a word is read again, as "</s>"
-          break;
-        }
-        ++i;
-        if (c == '\n') {
-          token = eos;
-          break;
-        }
-        continue;
-      }
-      token.push_back(c);
-      ++i;
+    while (p < end && kTokenBreak[static_cast<unsigned char>(*p)] && *p != '\n') ++p;
+    if (p == end) break;  // the end of the input
+    std::string_view token;
+    uint32_t h = kFnvBasis;
+    if (*p == '\n') {  // a newline (also the one right after a word) reads as "</s>"
+      ++p;
+      token = eos;
+      h = FastTextHash(eos);
+    } else {
+      const char* const begin = p;
+      for (; p < end && !kTokenBreak[static_cast<unsigned char>(*p)]; ++p) h = FnvStep(h, *p);
+      token = std::string_view(begin, static_cast<size_t>(p - begin));
     }
-    if (token.empty()) break;  // the end of the input
-    uint32_t h = dict_->hash(token);
     int32_t wid = FindWord(token, h);
-    bool label = wid < 0 ? dict_->getType(token) == fasttext::entry_type::label : wid >= nwords_;
+    // fastText's getType: a word it does not know is a label when it starts with the prefix.
+    bool label = wid < 0 ? token.starts_with(label_prefix_) : wid >= nwords_;
     if (!label) {
       if (wid >= 0 && maxn_ <= 0) {
         words->push_back(wid);
@@ -391,8 +457,8 @@ void Classifier::LineFeatures(std::string_view input, std::vector<int32_t>* word
         const std::vector<int32_t>& subwords = dict_->getSubwords(wid);
         words->insert(words->end(), subwords.begin(), subwords.end());
       } else if (maxn_ > 0 && token != eos) {
-        dict_->computeSubwords(fasttext::Dictionary::BOW + token + fasttext::Dictionary::EOW,
-                               *words);
+        dict_->computeSubwords(
+            fasttext::Dictionary::BOW + std::string(token) + fasttext::Dictionary::EOW, *words);
       }
       hashes.push_back(static_cast<int32_t>(h));
     }
@@ -416,33 +482,8 @@ void Classifier::SoftmaxScores(const std::vector<int32_t>& words,
   const int64_t dim = input_rows_->cols();
   thread_local std::vector<real> hidden;
   hidden.assign(static_cast<size_t>(dim), 0.0f);
-  // Model::computeHidden: the feature rows summed in order, element by element (each element's
-  // sum is the same as fastText's; only whole elements go several at a time), then averaged.
-  using Lanes = real __attribute__((vector_size(8 * sizeof(real))));
+  SumRows(input_rows_->data(), dim, words, hidden.data());
   real* h = hidden.data();
-  const real* rows = input_rows_->data();
-  // The rows are scattered over a matrix of megabytes that the rest of the analysis (lists,
-  // language tables) pushes out of cache: fetch a few rows ahead so their misses overlap.
-  constexpr size_t kAhead = 6;
-  const size_t row_bytes = static_cast<size_t>(dim) * sizeof(real);
-  auto prefetch = [&](size_t k) {
-    const char* p = reinterpret_cast<const char*>(rows + static_cast<int64_t>(words[k]) * dim);
-    for (size_t off = 0; off < row_bytes; off += 64) __builtin_prefetch(p + off);
-  };
-  for (size_t k = 0; k < std::min(kAhead, words.size()); ++k) prefetch(k);
-  for (size_t k = 0; k < words.size(); ++k) {
-    if (k + kAhead < words.size()) prefetch(k + kAhead);
-    const real* row = rows + static_cast<int64_t>(words[k]) * dim;
-    int64_t j = 0;
-    for (; j + 8 <= dim; j += 8) {
-      Lanes a, b;
-      std::memcpy(&a, h + j, sizeof a);
-      std::memcpy(&b, row + j, sizeof b);
-      a += b;
-      std::memcpy(h + j, &a, sizeof a);
-    }
-    for (; j < dim; ++j) h[j] += row[j];
-  }
   const real scale = static_cast<real>(1.0 / static_cast<double>(words.size()));
   for (int64_t j = 0; j < dim; ++j) h[j] *= scale;
   // SoftmaxLoss::computeOutput: a dot product per label (in fastText's order), then softmax.

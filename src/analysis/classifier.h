@@ -107,6 +107,7 @@ class Classifier {
   // The model's feature options, read once; quantized models keep to getLine (pruned buckets).
   bool own_features_ = false;
   int word_ngrams_ = 1, bucket_ = 0, maxn_ = 0;
+  std::string label_prefix_;  // "__label__" unless the model was trained with another
   // The dictionary's words and labels by fastText's hash, in a table sized to the vocabulary:
   // fastText's own index is a 30-million-slot array, so each lookup missed the cache whenever
   // the rest of the analysis had run in between. Slot: (hash, id + 1), 0 when free.

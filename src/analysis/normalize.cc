@@ -397,13 +397,6 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-size_t Utf8SequenceLength(unsigned char lead) {
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  if (lead >= 0xE0) return lead <= 0xEF ? 3 : 1;
-  if (lead >= 0xC2) return 2;
-  return 1;
-}
-
 Span Normalized::ToOriginal(std::string_view original, size_t begin, size_t end) const {
   if (origin.empty()) return {};
   end = std::min(end, text.size());

@@ -74,6 +74,12 @@ class Normalizer {
 bool IsValidUtf8(std::string_view s);
 
 // Length in bytes of the UTF-8 sequence starting with `lead` (1 for continuation/invalid bytes).
-size_t Utf8SequenceLength(unsigned char lead);
+// Inline: the analyzer's per-character scans call it for every non-ASCII character.
+inline size_t Utf8SequenceLength(unsigned char lead) {
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  if (lead >= 0xE0) return lead <= 0xEF ? 3 : 1;
+  if (lead >= 0xC2) return 2;
+  return 1;
+}
 
 }  // namespace vigil::analysis

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <sstream>
 
 namespace vigil::analysis {
 namespace {
@@ -44,6 +43,16 @@ constexpr std::array<bool, 256> kUrlEnd = [] {
   return a;
 }();
 inline bool IsUrlEnd(unsigned char c) { return kUrlEnd[c]; }
+
+// Sentence punctuation that ends a token without being part of its URL.
+constexpr std::array<bool, 256> kTrailingPunctuation = [] {
+  std::array<bool, 256> a{};
+  for (unsigned char c : {'.', ',', ';', ':', '!', '?', ')', ']'}) a[c] = true;
+  return a;
+}();
+
+// Where a rule of the public suffix list ends on its line.
+bool IsRuleEnd(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 
 bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -85,23 +94,30 @@ std::string HostToAscii(std::string_view host) {
   return std::string(buf, static_cast<size_t>(n));
 }
 
+// Every process that analyses a URL parses the whole list (~10,000 rules) once: lines are views
+// of the text, and a rule's TLD is its last label, so neither a stream nor a label vector is built.
 Result<PublicSuffixList> PublicSuffixList::Parse(std::string_view text) {
   PublicSuffixList psl;
-  std::istringstream in{std::string(text)};
-  std::string line;
-  while (std::getline(in, line)) {
-    size_t end = line.find_first_of(" \t\r");
-    if (end != std::string::npos) line.resize(end);
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    // A rule ends at the first space, tab or CR (find_first_of asks memchr about every byte).
+    auto rule_end = std::find_if(line.begin(), line.end(), IsRuleEnd);
+    line = line.substr(0, static_cast<size_t>(rule_end - line.begin()));
     if (line.empty() || line.starts_with("//")) continue;
     bool exception = line[0] == '!';
     bool wildcard = line.starts_with("*.");
     std::string rule = HostToAscii(line.substr(exception ? 1 : wildcard ? 2 : 0));
     if (rule.empty()) continue;
-    if (exception) psl.exceptions_.insert(rule);
-    else if (wildcard) psl.wildcards_.insert(rule);
-    else psl.rules_.insert(rule);
-    auto labels = Labels(rule);
-    psl.tlds_.insert(std::string(labels.back()));
+    const size_t last_dot = rule.rfind('.');
+    psl.tlds_.emplace(last_dot == std::string::npos ? rule : rule.substr(last_dot + 1));
+    if (exception)
+      psl.exceptions_.insert(std::move(rule));
+    else if (wildcard)
+      psl.wildcards_.insert(std::move(rule));
+    else
+      psl.rules_.insert(std::move(rule));
   }
   if (psl.rules_.empty()) return Error::Invalid("public_suffix_list", "no rules found");
   return psl;
@@ -110,7 +126,10 @@ Result<PublicSuffixList> PublicSuffixList::Parse(std::string_view text) {
 Result<PublicSuffixList> PublicSuffixList::Load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::NotFound("cannot read " + path);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string text;
+  std::array<char, 1 << 14> buf;
+  while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+    text.append(buf.data(), static_cast<size_t>(in.gcount()));
   return Parse(text);
 }
 
@@ -161,13 +180,15 @@ std::vector<UrlHit> ExtractUrls(std::string_view text, const PublicSuffixList& p
       ++i;
       continue;
     }
-    size_t end = i;
-    while (end < text.size() && !IsUrlEnd(static_cast<unsigned char>(text[end]))) ++end;
+    // The token, and where its first dot is, in one pass (this runs over every byte of a post).
+    size_t end = i, first_dot = std::string_view::npos;
+    for (; end < text.size() && !IsUrlEnd(static_cast<unsigned char>(text[end])); ++end)
+      if (text[end] == '.' && first_dot == std::string_view::npos) first_dot = end;
     std::string_view token = text.substr(i, end - i);
     // Trailing sentence punctuation is not part of the URL.
-    while (!token.empty() && std::string_view(".,;:!?)]").find(token.back()) != std::string_view::npos)
+    while (!token.empty() && kTrailingPunctuation[static_cast<unsigned char>(token.back())])
       token.remove_suffix(1);
-    if (token.find('.') == std::string_view::npos) {  // no host in it: most words of a post
+    if (first_dot >= i + token.size()) {  // no host in it: most words of a post
       i = std::max(end, i + 1);
       continue;
     }

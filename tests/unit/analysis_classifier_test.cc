@@ -200,8 +200,15 @@ TEST(Classifier, PredictsWhatFastTextPredictsOnTheSameLine) {
   for (const char* odd : {"", " ", "\t\tfree \v money\f\r now", "__label__spam buy now",
                           "</s> free </s>", "ünïcödé wörds и слова 中文 ", "a\0b c"})
     texts.emplace_back(odd);
-  for (const TrainOptions& opts : {TrainOptions{}, subwords}) {
-    auto info = store.Train(opts.maxn > 0 ? "subwords" : "words", train, opts, "train.ndjson");
+  // 45 dimensions: the hidden sum's slices of 32, 8 and 4 elements and a last one on its own.
+  TrainOptions odd_dim;
+  odd_dim.epoch = 5;
+  odd_dim.dim = 45;
+  for (const TrainOptions& opts : {TrainOptions{}, subwords, odd_dim}) {
+    auto info = store.Train(opts.maxn > 0    ? "subwords"
+                            : opts.dim != 50 ? "dim45"
+                                             : "words",
+                            train, opts, "train.ndjson");
     ASSERT_TRUE(info.ok()) << info.error().message;
     auto c = Classifier::Load(info.value());
     ASSERT_TRUE(c.ok());

@@ -19,6 +19,26 @@ TEST(AnalysisUrls, RegistrableDomainsFromThePublicSuffixList) {
   EXPECT_EQ(psl.RegistrableDomain(HostToAscii("www.пример.рф")), "xn--e1afmkfd.xn--p1ai");
 }
 
+// The list's text format: comments, blank lines, text after a rule, CRLF, wildcards,
+// exceptions, IDN rules and a last line without its newline.
+TEST(AnalysisUrls, ParsesThePublicSuffixListFormat) {
+  auto psl = PublicSuffixList::Parse(
+      "// ===BEGIN ICANN DOMAINS===\n\ncom\nuk\r\nco.uk extra words\n// comment\n"
+      "*.kawasaki.jp\n!city.kawasaki.jp\n\xd1\x80\xd1\x84\njp");
+  ASSERT_TRUE(psl.ok());
+  EXPECT_EQ(psl->rule_count(), 7u);
+  EXPECT_EQ(psl->RegistrableDomain("www.example.co.uk"), "example.co.uk");
+  EXPECT_EQ(psl->RegistrableDomain("a.b.example.com"), "example.com");
+  EXPECT_EQ(psl->RegistrableDomain("foo.bar.kawasaki.jp"), "foo.bar.kawasaki.jp");
+  EXPECT_EQ(psl->RegistrableDomain("www.city.kawasaki.jp"), "city.kawasaki.jp");
+  EXPECT_EQ(psl->PublicSuffix("shop.xn--p1ai"), "xn--p1ai");
+  for (const char* tld : {"a.com", "a.uk", "a.jp", "a.xn--p1ai"})
+    EXPECT_TRUE(psl->KnownTld(tld)) << tld;
+  EXPECT_FALSE(psl->KnownTld("a.extra"));
+  EXPECT_FALSE(psl->KnownTld("a.words"));
+  EXPECT_FALSE(PublicSuffixList::Parse("// only a comment\n\n").ok());
+}
+
 TEST(AnalysisUrls, ExtractsUrlsWithSpansAndFlagsShorteners) {
   std::string text = "Claim at https://bit.ly/3xYz, see www.Example.co.uk/path. or shop.evil-deals.com! "
                      "not.a.domain.zzzz, version 1.2";
