@@ -117,7 +117,7 @@ WalCheckpointer::~WalCheckpointer() {
 // Runs on the writer's thread right after each commit.
 int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int frames) {
   auto* c = static_cast<WalCheckpointer*>(self);
-  c->wal_frames_.store(frames, std::memory_order_relaxed);
+  c->wal_frames_ = frames;
   if (frames >= kCommitFrames) {
     // Errors are left for the next attempt, as SQLite's automatic checkpoint does.
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
@@ -132,9 +132,8 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int f
 }
 
 void WalCheckpointer::Maintain(bool idle) {
-  int frames = wal_frames_.load(std::memory_order_relaxed);
-  if (frames < kWriterFrames || (!idle && frames < 2 * kWriterFrames)) return;
-  wal_frames_.store(0, std::memory_order_relaxed);  // the next commit reports the new size
+  if (wal_frames_ < kWriterFrames || (!idle && wal_frames_ < 2 * kWriterFrames)) return;
+  wal_frames_ = 0;  // the next commit reports the new size
   sqlite3_wal_checkpoint_v2(writer_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 

@@ -5,7 +5,6 @@
 
 #include <sqlite3.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -117,7 +116,7 @@ class WalCheckpointer {
   std::condition_variable cv_;
   bool wanted_ = false;
   bool stopping_ = false;
-  std::atomic<int> wal_frames_{0};  // the WAL's size in frames after the last commit
+  int wal_frames_ = 0;  // the WAL's size in frames after the last commit (writer thread only)
   std::thread thread_;
 };
 
