@@ -315,11 +315,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
       AppendHeaderValue(head, v);
     }
     if (!own_cache_control) head += "\r\nCache-Control: no-store";
-    head += "\r\nX-Content-Type-Options: nosniff\r\nContent-Length: ";
-    head += std::to_string(r.body.size());
+    head += "\r\nX-Content-Type-Options: nosniff";
+    // 1xx, 204 and 304 answers carry neither a body nor a Content-Length (RFC 9110, 8.6).
+    const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
+    if (!bodiless) {
+      head += "\r\nContent-Length: ";
+      head += std::to_string(r.body.size());
+    }
     if (!keep_alive) head += "\r\nConnection: close";
     head += "\r\n\r\n";
-    if (!(req_ && req_->method == "HEAD")) out->body = std::move(r.body);
+    if (!bodiless && !(req_ && req_->method == "HEAD")) out->body = std::move(r.body);
     std::array<asio::const_buffer, 2> buffers{asio::buffer(out->head), asio::buffer(out->body)};
     asio::async_write(stream_, buffers,
                       [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
