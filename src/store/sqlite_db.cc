@@ -45,7 +45,7 @@ std::string Stmt::Text(int col) const {
   return p ? std::string(static_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
 }
 
-SqliteConn::SqliteConn(const std::string& path, bool readonly, bool coalesce_wal) {
+SqliteConn::SqliteConn(const std::string& path, bool readonly, Wal wal) {
   // Allocation statistics take a global mutex on every SQLite malloc and free; nothing reads
   // them. This must happen before SQLite initializes, so the first connection does it (a later
   // call would fail harmlessly).
@@ -56,7 +56,9 @@ SqliteConn::SqliteConn(const std::string& path, bool readonly, bool coalesce_wal
   (void)kConfigured;
   int flags = readonly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   flags |= SQLITE_OPEN_NOMUTEX;
-  const char* vfs = coalesce_wal && !readonly ? CoalescingWalVfs() : nullptr;
+  const char* vfs = nullptr;
+  if (!readonly && wal == Wal::kCoalescing) vfs = CoalescingWalVfs();
+  if (!readonly && wal == Wal::kCheckpointer) vfs = CheckpointerVfs();
   if (sqlite3_open_v2(path.c_str(), &db_, flags, vfs) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -97,7 +99,7 @@ void SqliteConn::Exec(const char* sql) {
 }
 
 WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
-    : writer_(writer), conn_(path), thread_([this] {
+    : writer_(writer), conn_(path, /*readonly=*/false, SqliteConn::Wal::kCheckpointer), thread_([this] {
         NameThisThread("vigil-ckpt");
         Loop();
       }) {

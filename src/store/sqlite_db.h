@@ -65,9 +65,14 @@ class Stmt {
 
 class SqliteConn {
  public:
+  // Which VFS the connection uses for its WAL (see sqlite_wal_vfs.h).
+  enum class Wal {
+    kDefault,
+    kCoalescing,    // the store's writer: its WAL writes gathered per commit
+    kCheckpointer,  // the background checkpointer: no WAL fsync of its own
+  };
   // Opens (creating if needed) the database file; applies WAL and synchronous=FULL.
-  // `coalesce_wal`: the connection writes its WAL through CoalescingWalVfs (the store's writer).
-  explicit SqliteConn(const std::string& path, bool readonly = false, bool coalesce_wal = false);
+  explicit SqliteConn(const std::string& path, bool readonly = false, Wal wal = Wal::kDefault);
   ~SqliteConn();
   SqliteConn(const SqliteConn&) = delete;
   SqliteConn& operator=(const SqliteConn&) = delete;
@@ -85,7 +90,8 @@ class SqliteConn {
 };
 
 // Moves committed WAL frames into the database file on a thread of its own, so the writer's
-// commits do not wait for that copy and its fsync. Installed on the writer connection, it
+// commits do not wait for that copy and its fsync. Its connection skips the WAL fsync a
+// checkpoint starts with (CheckpointerVfs): the commits synced those frames already. Installed on the writer connection, it
 // replaces SQLite's automatic checkpoint: past kBackgroundFrames a commit wakes its thread.
 // The WAL only starts over from its beginning once a checkpoint has copied every frame before
 // the next write, which a checkpoint racing a busy writer never does; so past kWriterFrames the

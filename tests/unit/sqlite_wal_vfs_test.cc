@@ -2,11 +2,13 @@
 // sync, a read or a write elsewhere. What must hold: a committed transaction of any size is whole
 // for another connection and after reopening; the writer reads back its own frames (a transaction
 // larger than its page cache spills them mid-transaction); a rolled-back transaction leaves nothing.
+// The background checkpointer's connection goes through CheckpointerVfs, which skips its WAL fsync.
 #include "store/sqlite_wal_vfs.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
 #include <string>
 
 #include "store/sqlite_db.h"
@@ -42,7 +44,7 @@ TEST(CoalescingWalVfs, CommittedTransactionsOfAnySizeAreWholeForOtherConnections
   vigil::testing::TempDir tmp;
   const std::string path = tmp.Join("t.db");
   {
-    SqliteConn writer(path, /*readonly=*/false, /*coalesce_wal=*/true);
+    SqliteConn writer(path, /*readonly=*/false, SqliteConn::Wal::kCoalescing);
     writer.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, pad BLOB)");
     SqliteConn reader(path, /*readonly=*/true);
     int total = 0;
@@ -65,7 +67,7 @@ TEST(CoalescingWalVfs, CommittedTransactionsOfAnySizeAreWholeForOtherConnections
 TEST(CoalescingWalVfs, TheWriterReadsBackFramesItSpilledAndARollbackLeavesNothing) {
   vigil::testing::TempDir tmp;
   const std::string path = tmp.Join("t.db");
-  SqliteConn writer(path, /*readonly=*/false, /*coalesce_wal=*/true);
+  SqliteConn writer(path, /*readonly=*/false, SqliteConn::Wal::kCoalescing);
   // A 50-page cache: a transaction of thousands of pages spills frames to the WAL before its
   // commit and reads them back through the VFS while it continues.
   writer.Exec("PRAGMA cache_size=50");
@@ -86,6 +88,42 @@ TEST(CoalescingWalVfs, TheWriterReadsBackFramesItSpilledAndARollbackLeavesNothin
   Insert(writer, 5000, 10);
   writer.Exec("COMMIT");
   EXPECT_EQ(Count(reader, "SELECT count(*) FROM t"), 5010);
+}
+
+// The background checkpointer's connection skips only its own WAL fsync: a checkpoint through it
+// still copies every committed frame into the database file (which then holds them without the
+// WAL), and the writer then starts the WAL over from its beginning instead of growing it.
+TEST(CheckpointerVfs, ACheckpointCopiesEveryCommittedFrameIntoTheDatabaseFile) {
+  vigil::testing::TempDir tmp;
+  const std::string path = tmp.Join("t.db");
+  SqliteConn writer(path, /*readonly=*/false, SqliteConn::Wal::kCoalescing);
+  SqliteConn checkpointer(path, /*readonly=*/false, SqliteConn::Wal::kCheckpointer);
+  writer.Exec("CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT UNIQUE, pad BLOB)");
+  writer.Exec("BEGIN IMMEDIATE");
+  Insert(writer, 0, 3000);
+  writer.Exec("COMMIT");
+  int log = -1, copied = -1;
+  ASSERT_EQ(sqlite3_wal_checkpoint_v2(checkpointer.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                      &log, &copied),
+            SQLITE_OK);
+  EXPECT_GT(log, 700);  // 3000 rows of ~1 KiB: at least 750 pages
+  EXPECT_EQ(copied, log);
+  const auto wal_size = std::filesystem::file_size(path + "-wal");
+  // The database file alone, without its WAL, holds every row.
+  std::filesystem::copy_file(path, tmp.Join("copy.db"));
+  {
+    SqliteConn copy(tmp.Join("copy.db"), /*readonly=*/true);
+    EXPECT_EQ(Count(copy, "SELECT count(*) FROM t"), 3000);
+    EXPECT_EQ(IntegrityCheck(copy), "ok");
+  }
+  // Everything was copied, so the next transaction writes the WAL from its start again.
+  writer.Exec("BEGIN IMMEDIATE");
+  Insert(writer, 3000, 100);
+  writer.Exec("COMMIT");
+  EXPECT_EQ(std::filesystem::file_size(path + "-wal"), wal_size);
+  SqliteConn reader(path, /*readonly=*/true);
+  EXPECT_EQ(Count(reader, "SELECT count(*) FROM t"), 3100);
+  EXPECT_EQ(IntegrityCheck(reader), "ok");
 }
 
 }  // namespace
