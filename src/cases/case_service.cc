@@ -404,13 +404,19 @@ void CaseService::Decide(const auth::Principal& p, int64_t case_id, DecisionInpu
   auto out = std::make_shared<json>();
   std::string actor = p.Actor();
   int64_t user_id = p.user_id;
+  // Whether the decision queued webhooks or notices: only then is the delivery worker woken
+  // (at a reviewer's pace of thousands of decisions a second, waking it for nothing cost CPU).
+  auto queued = std::make_shared<bool>(false);
   writer_.Submit(
-      [this, out, actor, user_id, case_id, d = std::move(d)](store::WriteTx& tx) -> Status {
-        return DecideInTx(tx, actor, user_id, case_id, d, out.get());
+      [this, out, queued, actor, user_id, case_id, d = std::move(d)](store::WriteTx& tx) -> Status {
+        int64_t before = tx.OutboxRowsQueued();
+        Status s = DecideInTx(tx, actor, user_id, case_id, d, out.get());
+        *queued = tx.OutboxRowsQueued() > before;
+        return s;
       },
-      [this, out, done = std::move(done)](const Status& s) {
+      [this, out, queued, done = std::move(done)](const Status& s) {
         if (!s) return done(s.error());
-        if (on_outbox_) on_outbox_();
+        if (*queued && on_outbox_) on_outbox_();
         done(std::move(*out));
       });
 }

@@ -274,8 +274,10 @@ class SqliteWriteTx final : public WriteTx {
         .Bind(2, body)
         .Bind(3, now)
         .Exec();
+    outbox_rows_queued_ += db_.Changes();
     return db_.Changes();
   }
+  int64_t OutboxRowsQueued() const override { return outbox_rows_queued_; }
   void MarkOutbox(int64_t id, const std::string& status, int attempts, Millis next_attempt_at,
                   std::optional<int> last_status, const std::string& last_error,
                   std::optional<Millis> delivered_at) override {
@@ -716,6 +718,7 @@ class SqliteWriteTx final : public WriteTx {
   std::string head_hash_;
   std::vector<std::pair<int64_t, std::string>> savepoints_;
   int64_t next_flag_id_ = 0;  // chain head at each savepoint
+  int64_t outbox_rows_queued_ = 0;
 };
 
 class SqliteStore final : public Store {

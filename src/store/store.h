@@ -398,6 +398,9 @@ class WriteTx {
   // Queues `body` for every active webhook subscribed to `event_type`; returns rows written.
   virtual int64_t EnqueueOutbox(const std::string& event_type, const std::string& body,
                                 Millis now) = 0;
+  // Outbox rows EnqueueOutbox wrote in this transaction so far (rolled-back ones included): a
+  // job compares it before and after to know whether the delivery worker has anything new.
+  virtual int64_t OutboxRowsQueued() const = 0;
   virtual void MarkOutbox(int64_t id, const std::string& status, int attempts,
                           Millis next_attempt_at, std::optional<int> last_status,
                           const std::string& last_error, std::optional<Millis> delivered_at) = 0;
