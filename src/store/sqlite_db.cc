@@ -1,5 +1,6 @@
 #include "store/sqlite_db.h"
 #include "core/thread_name.h"
+#include "store/sqlite_pcache.h"
 #include "store/sqlite_wal_vfs.h"
 
 namespace vigil::store {
@@ -51,6 +52,7 @@ SqliteConn::SqliteConn(const std::string& path, bool readonly, Wal wal) {
   // call would fail harmlessly).
   static const bool kConfigured = [] {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    InstallPageCacheWrapper();  // see sqlite_pcache.cc; without it SQLite only runs slower
     return true;
   }();
   (void)kConfigured;

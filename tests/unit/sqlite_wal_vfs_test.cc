@@ -12,22 +12,15 @@
 #include <string>
 
 #include "store/sqlite_db.h"
+#include "support/sqlite_queries.h"
 #include "support/test_support.h"
 
 namespace vigil::store {
 namespace {
 
-int64_t Count(SqliteConn& c, const char* sql) {
-  auto s = c.Prepare(sql);
-  EXPECT_TRUE(s.Step());
-  return s.Int(0);
-}
+using vigil::testing::IntegrityCheck;
 
-std::string IntegrityCheck(SqliteConn& c) {
-  auto s = c.Prepare("PRAGMA integrity_check");
-  EXPECT_TRUE(s.Step());
-  return s.Text(0);
-}
+int64_t Count(SqliteConn& c, const char* sql) { return vigil::testing::QueryCount(c, sql); }
 
 // Rows of ~1 KiB: `rows` of them fill rows/4 pages of the table plus its index.
 void Insert(SqliteConn& c, int from, int rows) {
