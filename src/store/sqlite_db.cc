@@ -1,4 +1,9 @@
 #include "store/sqlite_db.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
 #include "core/thread_name.h"
 #include "store/sqlite_pcache.h"
 #include "store/sqlite_wal_vfs.h"
@@ -124,7 +129,13 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int f
   c->wal_frames_ = frames;
   if (frames >= kCommitFrames) {
     // Errors are left for the next attempt, as SQLite's automatic checkpoint does.
+    auto start = std::chrono::steady_clock::now();
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    // Something kept the WAL from starting over (a long read, or checkpoints falling behind),
+    // and this commit's callers waited for the copy: worth knowing when it was long.
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (ms >= 5) spdlog::warn("WAL at {} frames: checkpointed inside a commit in {:.1f} ms", frames, ms);
   } else if (frames >= kBackgroundFrames) {
     {
       std::lock_guard lock(c->mu_);

@@ -309,6 +309,11 @@ CREATE TABLE case_policy_state (
       {14, "per-user preferences (the console's wellness setting)", R"SQL(
 ALTER TABLE users ADD COLUMN preferences TEXT NOT NULL DEFAULT '{}';
 )SQL"},
+      {15, "the oldest open case of a queue without a scan", R"SQL(
+-- Open cases only: a decided case leaves it. Queue depth pages and /metrics read the oldest
+-- open case of each queue here instead of scanning every open case (2.2 s at a million).
+CREATE INDEX cases_open_age ON cases(queue, opened_at) WHERE status = 'open';
+)SQL"},
   };
   return migrations;
 }
