@@ -106,7 +106,9 @@ void SqliteConn::Exec(const char* sql) {
 }
 
 WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
-    : writer_(writer), conn_(path, /*readonly=*/false, SqliteConn::Wal::kCheckpointer), thread_([this] {
+    : writer_(writer),
+      conn_(path, /*readonly=*/false, SqliteConn::Wal::kCheckpointer),
+      thread_([this] {
         NameThisThread("vigil-ckpt");
         Loop();
       }) {
@@ -135,7 +137,8 @@ int WalCheckpointer::OnCommit(void* self, sqlite3* db, const char* schema, int f
     // and this commit's callers waited for the copy: worth knowing when it was long.
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (ms >= 5) spdlog::warn("WAL at {} frames: checkpointed inside a commit in {:.1f} ms", frames, ms);
+    if (ms >= 5)
+      spdlog::warn("WAL at {} frames: checkpointed inside a commit in {:.1f} ms", frames, ms);
   } else if (frames >= kBackgroundFrames) {
     {
       std::lock_guard lock(c->mu_);

@@ -91,13 +91,13 @@ class SqliteConn {
 
 // Moves committed WAL frames into the database file on a thread of its own, so the writer's
 // commits do not wait for that copy and its fsync. Its connection skips the WAL fsync a
-// checkpoint starts with (CheckpointerVfs): the commits synced those frames already. Installed on the writer connection, it
-// replaces SQLite's automatic checkpoint: past kBackgroundFrames a commit wakes its thread.
-// The WAL only starts over from its beginning once a checkpoint has copied every frame before
-// the next write, which a checkpoint racing a busy writer never does; so past kWriterFrames the
-// writer itself checkpoints (little is left to copy by then, but it waits for the database
-// file's fsync), in Maintain: between transactions, when nothing waits for it, or at the latest
-// at twice that size. A writer that never calls Maintain checkpoints in its commit at
+// checkpoint starts with (CheckpointerVfs): the commits synced those frames already. Installed on
+// the writer connection, it replaces SQLite's automatic checkpoint: past kBackgroundFrames a commit
+// wakes its thread. The WAL only starts over from its beginning once a checkpoint has copied every
+// frame before the next write, which a checkpoint racing a busy writer never does; so past
+// kWriterFrames the writer itself checkpoints (little is left to copy by then, but it waits for the
+// database file's fsync), in Maintain: between transactions, when nothing waits for it, or at the
+// latest at twice that size. A writer that never calls Maintain checkpoints in its commit at
 // kCommitFrames.
 class WalCheckpointer {
  public:

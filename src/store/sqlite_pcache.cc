@@ -89,8 +89,8 @@ bool InstallPageCacheWrapper() {
   if (sqlite3_config(SQLITE_CONFIG_GETPCACHE2, &g_default) != SQLITE_OK) return false;
   if (g_default.iVersion < 1 || !g_default.xRekey || !g_default.xTruncate) return false;
   static sqlite3_pcache_methods2 wrapper = {
-      1,       nullptr, Init,  Shutdown, Create,   Cachesize, Pagecount,
-      Fetch,   Unpin,   Rekey, Truncate, Destroy,  Shrink};  // version 1: with xShrink
+      1,     nullptr, Init,  Shutdown, Create,  Cachesize, Pagecount,
+      Fetch, Unpin,   Rekey, Truncate, Destroy, Shrink};  // version 1: with xShrink
   return sqlite3_config(SQLITE_CONFIG_PCACHE2, &wrapper) == SQLITE_OK;
 }
 

@@ -724,7 +724,10 @@ class SqliteWriteTx final : public WriteTx {
 class SqliteStore final : public Store {
  public:
   explicit SqliteStore(const std::string& dir)
-      : path_(dir + "/vigil.db"), writer_(path_, /*readonly=*/false, SqliteConn::Wal::kCoalescing), checkpointer_(path_, writer_), pool_(path_) {
+      : path_(dir + "/vigil.db"),
+        writer_(path_, /*readonly=*/false, SqliteConn::Wal::kCoalescing),
+        checkpointer_(path_, writer_),
+        pool_(path_) {
     Migrate();
   }
 

@@ -17,15 +17,16 @@ TEST(OpenQueueStats, CountsOpenAndLiveClaimsAndFindsTheOldestOpenCasePerQueue) {
   {
     SqliteConn db(tmp.Join("vigil.db"));
     db.Exec("INSERT INTO content(id, platform_id, type, received_at) VALUES (1, 'c', 'text', 0)");
-    db.Exec("INSERT INTO users(id, name, role, created_at) VALUES (7, 'a', 'agent', 0), "
-            "(8, 'b', 'agent', 0)");
+    db.Exec(
+        "INSERT INTO users(id, name, role, created_at) VALUES (7, 'a', 'agent', 0), "
+        "(8, 'b', 'agent', 0)");
     // id, queue, status, opened_at, claimed_by, lease_until
     db.Exec(
         "INSERT INTO cases(id, content_id, status, queue, reason, opened_at, updated_at, "
         "claimed_by, lease_until) VALUES "
         "(1, 1, 'decided', 'general', 'spam', 100, 100, NULL, NULL),"
-        "(2, 1, 'open', 'general', 'spam', 300, 300, 7, 5000),"   // claim live at 1000
-        "(3, 1, 'open', 'general', 'spam', 200, 200, 8, 900),"    // lease expired at 1000
+        "(2, 1, 'open', 'general', 'spam', 300, 300, 7, 5000),"  // claim live at 1000
+        "(3, 1, 'open', 'general', 'spam', 200, 200, 8, 900),"   // lease expired at 1000
         "(4, 1, 'open', 'general', 'spam', 400, 400, NULL, NULL),"
         "(5, 1, 'open', 'legal', 'spam', 150, 150, 7, 2000),"
         "(6, 1, 'decided', 'senior', 'spam', 50, 50, NULL, NULL)");

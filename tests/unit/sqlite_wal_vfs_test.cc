@@ -1,8 +1,9 @@
 // The writer's WAL goes through CoalescingWalVfs, which holds consecutive WAL writes back until a
 // sync, a read or a write elsewhere. What must hold: a committed transaction of any size is whole
 // for another connection and after reopening; the writer reads back its own frames (a transaction
-// larger than its page cache spills them mid-transaction); a rolled-back transaction leaves nothing.
-// The background checkpointer's connection goes through CheckpointerVfs, which skips its WAL fsync.
+// larger than its page cache spills them mid-transaction); a rolled-back transaction leaves
+// nothing. The background checkpointer's connection goes through CheckpointerVfs, which skips its
+// WAL fsync.
 #include "store/sqlite_wal_vfs.h"
 
 #include <gtest/gtest.h>
@@ -96,8 +97,8 @@ TEST(CheckpointerVfs, ACheckpointCopiesEveryCommittedFrameIntoTheDatabaseFile) {
   Insert(writer, 0, 3000);
   writer.Exec("COMMIT");
   int log = -1, copied = -1;
-  ASSERT_EQ(sqlite3_wal_checkpoint_v2(checkpointer.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                      &log, &copied),
+  ASSERT_EQ(sqlite3_wal_checkpoint_v2(checkpointer.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log,
+                                      &copied),
             SQLITE_OK);
   EXPECT_GT(log, 700);  // 3000 rows of ~1 KiB: at least 750 pages
   EXPECT_EQ(copied, log);
