@@ -33,13 +33,16 @@ class SlaSweeper {
 
   // One sweep now; waits until its escalations are committed. Returns breaches recorded. The
   // periodic sweep writes in the writer's background lane (a first sweep over a large imported
-  // backlog can record a breach on every case); an explicit one, in the interactive lane.
+  // backlog can record a breach on every case); an explicit one, in the interactive lane. A
+  // sweep under way when the sweeper is destroyed stops after its current page or job: what it
+  // did not record yet, the next sweep (after the next start) finds again.
   Result<int64_t> Sweep(
       store::GroupCommitter::Lane lane = store::GroupCommitter::Lane::kInteractive);
   std::map<std::string, SlaCounts> Counts() const;
 
  private:
   void Loop();
+  bool Stopping() const;
 
   store::Store& store_;
   store::GroupCommitter& writer_;
