@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite_internal.h"
+#include "store/sqlite_platform_ids.h"
 
 namespace vigil::store {
 
@@ -253,7 +254,7 @@ class SqliteReadTx final : public ReadTx {
     {
       auto s = db_->Prepare(
           "SELECT id, platform_id, created_at, display_name, suspension_proposed_at, "
-          "suspended_until FROM accounts WHERE platform_id = ?1");
+          "suspended_until FROM accounts WHERE id = " VIGIL_ACCOUNT_PK_SQL("?1"));
       s.Bind(1, platform_id);
       if (!s.Step()) return std::nullopt;
       p.pk = s.Int(0);
@@ -453,9 +454,8 @@ class SqliteReadTx final : public ReadTx {
                                 "WHERE " VIGIL_CASE_FILTERS "ORDER BY c.id LIMIT ?5")
                  : db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
                                 " FROM content ct JOIN cases c ON c.content_id = ct.id "
-                                "WHERE ct.author_id = (SELECT id FROM accounts WHERE "
-                                "platform_id = ?9) AND " VIGIL_CASE_FILTERS
-                                "ORDER BY c.id LIMIT ?5");
+                                "WHERE ct.author_id = " VIGIL_ACCOUNT_PK_SQL(
+                                    "?9") " AND " VIGIL_CASE_FILTERS "ORDER BY c.id LIMIT ?5");
 #undef VIGIL_CASE_FILTERS
     s.Bind(1, f.after_id).BindText(2, f.status).BindText(3, f.reason);
     if (f.queues.empty()) s.BindNull(4); else s.Bind(4, JoinTeams(f.queues));
@@ -467,7 +467,7 @@ class SqliteReadTx final : public ReadTx {
   }
   std::optional<ContentRow> GetContent(const std::string& platform_id) override {
     auto s = db_->Prepare("SELECT " VIGIL_CONTENT_COLUMNS VIGIL_CONTENT_FROM
-                          "WHERE ct.platform_id = ?1");
+                          "WHERE ct.id = " VIGIL_CONTENT_PK_SQL("?1"));
     s.Bind(1, platform_id);
     if (s.Step()) return LoadContent(s);
     return std::nullopt;

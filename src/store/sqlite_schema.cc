@@ -247,7 +247,8 @@ INSERT INTO case_reporters_new SELECT case_id, reporter_id FROM case_reporters;
 DROP TABLE case_reporters;
 ALTER TABLE case_reporters_new RENAME TO case_reporters;
 )SQL"},
-      {12, "policy versions: every version's text, the active and shadow version, activations", R"SQL(
+      {12, "policy versions: every version's text, the active and shadow version, activations",
+       R"SQL(
 CREATE TABLE policy_versions (
   policy_id  TEXT NOT NULL,
   version    INTEGER NOT NULL,
@@ -314,6 +315,75 @@ ALTER TABLE users ADD COLUMN preferences TEXT NOT NULL DEFAULT '{}';
 -- open case of each queue here instead of scanning every open case (2.2 s at a million).
 CREATE INDEX cases_open_age ON cases(queue, opened_at) WHERE status = 'open';
 )SQL"},
+      {16, "platform ids mapped in the background (sqlite_platform_ids.h)", R"SQL(
+-- The platform ids of accounts and content lose their unique index: it cost the commit a client
+-- waits for a random leaf page per new id. account_ids and content_ids map them instead, filled
+-- by the writer in the background up to platform_id_index.indexed_upto; rows above it are
+-- looked up by a scan of that short tail.
+CREATE TABLE accounts_new (
+  id                     INTEGER PRIMARY KEY,
+  platform_id            TEXT NOT NULL,
+  created_at             INTEGER,
+  display_name           TEXT,
+  first_seen             INTEGER NOT NULL,
+  misuse_warned_at       INTEGER,
+  deprioritized_until    INTEGER,
+  suspension_proposed_at INTEGER,
+  suspended_until        INTEGER
+);
+INSERT INTO accounts_new(id, platform_id, created_at, display_name, first_seen, misuse_warned_at,
+                         deprioritized_until, suspension_proposed_at, suspended_until)
+  SELECT id, platform_id, created_at, display_name, first_seen, misuse_warned_at,
+         deprioritized_until, suspension_proposed_at, suspended_until FROM accounts;
+DROP TABLE accounts;
+ALTER TABLE accounts_new RENAME TO accounts;
+CREATE INDEX accounts_suspension_proposed ON accounts(suspension_proposed_at)
+  WHERE suspension_proposed_at IS NOT NULL;
+
+CREATE TABLE content_new (
+  id           INTEGER PRIMARY KEY,
+  platform_id  TEXT NOT NULL,
+  type         TEXT NOT NULL,
+  text         TEXT,
+  url          TEXT,
+  media        TEXT,
+  author_id    INTEGER REFERENCES accounts(id),
+  created_at   INTEGER,
+  views        INTEGER NOT NULL DEFAULT 0,
+  followers    INTEGER NOT NULL DEFAULT 0,
+  shares       INTEGER NOT NULL DEFAULT 0,
+  language     TEXT,
+  metadata     TEXT,
+  received_at  INTEGER NOT NULL,
+  revision     INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO content_new(id, platform_id, type, text, url, media, author_id, created_at, views,
+                        followers, shares, language, metadata, received_at, revision)
+  SELECT id, platform_id, type, text, url, media, author_id, created_at, views, followers,
+         shares, language, metadata, received_at, revision FROM content;
+DROP TABLE content;
+ALTER TABLE content_new RENAME TO content;
+CREATE INDEX content_author ON content(author_id);
+
+CREATE TABLE account_ids (
+  platform_id TEXT PRIMARY KEY,
+  account_id  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO account_ids SELECT platform_id, id FROM accounts ORDER BY platform_id;
+CREATE TABLE content_ids (
+  platform_id TEXT PRIMARY KEY,
+  content_id  INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO content_ids SELECT platform_id, id FROM content ORDER BY platform_id;
+CREATE TABLE platform_id_index (
+  kind         TEXT PRIMARY KEY,
+  indexed_upto INTEGER NOT NULL
+);
+INSERT INTO platform_id_index VALUES
+  ('account', (SELECT COALESCE(MAX(id), 0) FROM accounts)),
+  ('content', (SELECT COALESCE(MAX(id), 0) FROM content));
+)SQL",
+       /*rebuilds_referenced_tables=*/true},
   };
   return migrations;
 }

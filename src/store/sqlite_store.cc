@@ -1,11 +1,13 @@
 // The SQLite driver's write half: migrations, the single writer connection and WriteTx.
 #include <sys/stat.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <tuple>
 #include <unordered_map>
 
 #include "store/sqlite_internal.h"
+#include "store/sqlite_platform_ids.h"
 #include "store/sqlite_schema.h"
 
 namespace vigil::store {
@@ -25,6 +27,9 @@ struct WriterCache {
   int64_t data_version = -1;
   std::unordered_map<std::string, AccountState> accounts;
   std::unordered_map<std::string, int64_t> content;  // platform id -> pk (content is never deleted)
+  // Not a cache: the rows whose platform ids are not mapped yet (sqlite_platform_ids.h).
+  PlatformIdTail content_tail{PlatformIdKind::kContent};
+  PlatformIdTail account_tail{PlatformIdKind::kAccount};
 
   void Clear() {
     accounts.clear();
@@ -45,6 +50,8 @@ class SqliteWriteTx final : public WriteTx {
     v.Step();
     if (v.Int(0) != cache_.data_version) {  // another process committed since our last look
       cache_.Clear();
+      cache_.content_tail.Sync(db_);
+      cache_.account_tail.Sync(db_);
       cache_.data_version = v.Int(0);
     }
     // Re-read the chain head inside the transaction: another process (the CLI) may have appended.
@@ -60,20 +67,30 @@ class SqliteWriteTx final : public WriteTx {
   ~SqliteWriteTx() override {
     if (!done_) {
       cache_.Clear();
+      cache_.content_tail.RolledBack();
+      cache_.account_tail.RolledBack();
       try {
         db_.Exec("ROLLBACK");
       } catch (...) {
       }
     }
   }
-  void MarkCommitted() { done_ = true; }
+  void MarkCommitted() {
+    done_ = true;
+    cache_.content_tail.Committed();
+    cache_.account_tail.Committed();
+  }
 
   void Savepoint() override {
     db_.Prepare("SAVEPOINT req").Exec();
     savepoints_.emplace_back(head_seq_, head_hash_);
+    cache_.content_tail.Savepoint();
+    cache_.account_tail.Savepoint();
   }
   void RollbackToSavepoint() override {
     cache_.Clear();  // it may hold ids created inside the rolled-back savepoint
+    cache_.content_tail.RollbackToSavepoint();
+    cache_.account_tail.RollbackToSavepoint();
     db_.Prepare("ROLLBACK TO req").Exec();
     db_.Prepare("RELEASE req").Exec();
     std::tie(head_seq_, head_hash_) = savepoints_.back();
@@ -83,6 +100,8 @@ class SqliteWriteTx final : public WriteTx {
   void ReleaseSavepoint() override {
     db_.Prepare("RELEASE req").Exec();
     savepoints_.pop_back();
+    cache_.content_tail.ReleaseSavepoint();
+    cache_.account_tail.ReleaseSavepoint();
   }
 
   int64_t AppendEvent(events::Event& e) override {
@@ -112,24 +131,27 @@ class SqliteWriteTx final : public WriteTx {
     if (created) *created = false;
     auto known = cache_.accounts.find(a.id);
     if (known == cache_.accounts.end()) {
-      auto ins = db_.Prepare(
-          "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
-          "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(platform_id) DO NOTHING");
-      ins.BindRef(1, a.id)
-          .BindOpt(2, a.created_at)
-          .BindRefText(3, a.display_name)
-          .Bind(4, now)
-          .Exec();
-      // Remembered from the second sighting on: one-off reporters would only churn the cache.
-      if (db_.Changes() > 0) {
+      auto pk = cache_.account_tail.Find(db_, a.id);
+      if (!pk) {
+        db_.Prepare(
+               "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
+               "VALUES (?1, ?2, ?3, ?4)")
+            .BindRef(1, a.id)
+            .BindOpt(2, a.created_at)
+            .BindRefText(3, a.display_name)
+            .Bind(4, now)
+            .Exec();
+        int64_t id = db_.LastInsertId();
+        cache_.account_tail.Added(a.id, id);
+        // Remembered from the second sighting on: one-off reporters would only churn the cache.
         if (created) *created = true;
-        return db_.LastInsertId();
+        return id;
       }
-      auto sel = db_.Prepare(
-          "SELECT id, created_at IS NOT NULL, display_name FROM accounts WHERE platform_id = ?1");
-      sel.Bind(1, a.id);
+      auto sel =
+          db_.Prepare("SELECT created_at IS NOT NULL, display_name FROM accounts WHERE id = ?1");
+      sel.Bind(1, *pk);
       if (!sel.Step()) throw StoreError("account vanished during upsert");
-      known = RememberAccount(a.id, {sel.Int(0), sel.Int(1) != 0, sel.Text(2)});
+      known = RememberAccount(a.id, {*pk, sel.Int(0) != 0, sel.Text(1)});
     }
     auto& state = known->second;
     // Fill gaps: keep the first known creation time, take a newly sent display name.
@@ -154,16 +176,16 @@ class SqliteWriteTx final : public WriteTx {
                                          Millis now) override {
     std::optional<int64_t> pk;
     if (auto it = cache_.content.find(c.id); it != cache_.content.end()) pk = it->second;
+    if (!pk) pk = FindContentPk(c.id);
     if (!pk) {
       auto s = db_.Prepare(
           "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
           "followers, shares, language, metadata, received_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
-          "ON CONFLICT(platform_id) DO NOTHING");
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
       BindContent(s, c, author_pk).BindRef(1, c.id).Bind(13, now).Exec();
-      if (db_.Changes() > 0) return {db_.LastInsertId(), true};  // remembered when seen again
-      pk = FindContentPk(c.id);
-      if (!pk) throw StoreError("content vanished during upsert");
+      int64_t id = db_.LastInsertId();
+      cache_.content_tail.Added(c.id, id);
+      return {id, true};  // remembered when seen again
     }
     auto s = db_.Prepare(
         "UPDATE content SET revision = revision + CASE WHEN COALESCE(text, '') = COALESCE(?3, '') "
@@ -176,11 +198,8 @@ class SqliteWriteTx final : public WriteTx {
 
   std::optional<int64_t> FindContentPk(const std::string& platform_id) override {
     if (auto it = cache_.content.find(platform_id); it != cache_.content.end()) return it->second;
-    auto s = db_.Prepare("SELECT id FROM content WHERE platform_id = ?1");
-    s.Bind(1, platform_id);
-    if (!s.Step()) return std::nullopt;
-    int64_t pk = s.Int(0);
-    cache_.Put(cache_.content, platform_id, pk);
+    auto pk = cache_.content_tail.Find(db_, platform_id);
+    if (pk) cache_.Put(cache_.content, platform_id, *pk);
     return pk;
   }
 
@@ -392,10 +411,7 @@ class SqliteWriteTx final : public WriteTx {
     return db_.Changes();
   }
   std::optional<int64_t> FindAccountPk(const std::string& platform_id) override {
-    auto s = db_.Prepare("SELECT id FROM accounts WHERE platform_id = ?1");
-    s.Bind(1, platform_id);
-    if (!s.Step()) return std::nullopt;
-    return s.Int(0);
+    return cache_.account_tail.Find(db_, platform_id);
   }
   void ProposeSuspension(int64_t account_pk, Millis now) override {
     db_.Prepare("UPDATE accounts SET suspension_proposed_at = COALESCE(suspension_proposed_at, ?2) "
@@ -729,6 +745,8 @@ class SqliteStore final : public Store {
         checkpointer_(path_, writer_),
         pool_(path_) {
     Migrate();
+    cache_.content_tail.Load(writer_);
+    cache_.account_tail.Load(writer_);
   }
 
   std::unique_ptr<WriteTx> BeginWrite() override {
@@ -739,7 +757,32 @@ class SqliteStore final : public Store {
     static_cast<SqliteWriteTx&>(tx).MarkCommitted();
   }
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
-  void Maintain(bool idle) override { checkpointer_.Maintain(idle); }
+  void Maintain(bool idle) override {
+    checkpointer_.Maintain(idle);
+    // At most one indexer transaction between two groups, for both kinds.
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+    PlatformIdTail* tails[] = {&cache_.content_tail, &cache_.account_tail};
+    if (!tails[0]->Due(idle, now) && !tails[1]->Due(idle, now)) return;
+    bool due[] = {tails[0]->size() > 0, tails[1]->size() > 0};  // one transaction serves both
+    try {
+      writer_.Prepare("BEGIN IMMEDIATE").Exec();
+      for (int i = 0; i < 2; ++i)
+        if (due[i]) tails[i]->WriteStep(writer_);
+      writer_.Prepare("COMMIT").Exec();
+    } catch (...) {
+      try {
+        writer_.Exec("ROLLBACK");
+      } catch (...) {
+      }
+      for (int i = 0; i < 2; ++i)
+        if (due[i]) tails[i]->StepFailed(now);
+      throw;
+    }
+    for (int i = 0; i < 2; ++i)
+      if (due[i]) tails[i]->StepCommitted(now);
+  }
   int SchemaVersion() override {
     auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     s.Step();
@@ -754,9 +797,17 @@ class SqliteStore final : public Store {
     int current = SchemaVersion();
     for (const auto& m : SqliteMigrations()) {
       if (m.version <= current) continue;
+      // Outside a transaction: SQLite ignores this pragma inside one.
+      if (m.rebuilds_referenced_tables) writer_.Exec("PRAGMA foreign_keys=OFF");
       writer_.Exec("BEGIN IMMEDIATE");
       try {
         writer_.Exec(m.sql);
+        if (m.rebuilds_referenced_tables) {
+          auto check = writer_.Prepare("PRAGMA foreign_key_check");
+          if (check.Step())
+            throw StoreError("migration " + std::to_string(m.version) +
+                             " would break a foreign key in table " + check.Text(0));
+        }
         writer_.Prepare(
                    "INSERT INTO schema_migrations(version, name, applied_at) VALUES (?1, ?2, "
                    "CAST(strftime('%s','now') AS INTEGER) * 1000)")
@@ -766,8 +817,10 @@ class SqliteStore final : public Store {
         writer_.Exec("COMMIT");
       } catch (...) {
         writer_.Exec("ROLLBACK");
+        if (m.rebuilds_referenced_tables) writer_.Exec("PRAGMA foreign_keys=ON");
         throw;
       }
+      if (m.rebuilds_referenced_tables) writer_.Exec("PRAGMA foreign_keys=ON");
     }
   }
 

@@ -1,0 +1,169 @@
+#include "store/sqlite_platform_ids.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace vigil::store {
+
+// Statements are cached by the address of their text, so each kind has its own literals.
+struct PlatformIdTail::Sql {
+  const char* name;
+  const char* watermark;
+  const char* max_id;
+  const char* tail;
+  const char* find;
+  const char* insert;
+  const char* advance;
+};
+
+const PlatformIdTail::Sql& PlatformIdTail::sql() const {
+  static const Sql content{
+      "content",
+      "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content'",
+      "SELECT COALESCE(MAX(id), 0) FROM content",
+      "SELECT platform_id, id FROM content WHERE id > ?1 ORDER BY id",
+      "SELECT content_id FROM content_ids WHERE platform_id = ?1",
+      "INSERT INTO content_ids(platform_id, content_id) VALUES (?1, ?2) "
+      "ON CONFLICT(platform_id) DO NOTHING",
+      "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'content'",
+  };
+  static const Sql account{
+      "account",
+      "SELECT indexed_upto FROM platform_id_index WHERE kind = 'account'",
+      "SELECT COALESCE(MAX(id), 0) FROM accounts",
+      "SELECT platform_id, id FROM accounts WHERE id > ?1 ORDER BY id",
+      "SELECT account_id FROM account_ids WHERE platform_id = ?1",
+      "INSERT INTO account_ids(platform_id, account_id) VALUES (?1, ?2) "
+      "ON CONFLICT(platform_id) DO NOTHING",
+      "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'account'",
+  };
+  return kind_ == PlatformIdKind::kContent ? content : account;
+}
+
+namespace {
+int64_t QueryInt(SqliteConn& db, const char* sql) {
+  auto s = db.Prepare(sql);
+  if (!s.Step()) throw StoreError(std::string("no row from: ") + sql);
+  return s.Int(0);
+}
+}  // namespace
+
+void PlatformIdTail::Load(SqliteConn& db) {
+  const Sql& q = sql();
+  watermark_ = QueryInt(db, q.watermark);
+  known_max_ = std::max(watermark_, QueryInt(db, q.max_id));
+  tx_known_max_ = known_max_;
+  ids_.clear();
+  added_.clear();
+  marks_.clear();
+  run_.clear();
+  last_run_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::steady_clock::now().time_since_epoch())
+                     .count();
+  auto s = db.Prepare(q.tail);
+  s.Bind(1, watermark_);
+  while (s.Step()) {
+    auto [it, inserted] = ids_.emplace(s.Text(0), s.Int(1));
+    if (!inserted)
+      spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
+                    it->first, it->second, s.Int(1));
+  }
+}
+
+void PlatformIdTail::Sync(SqliteConn& db) {
+  const Sql& q = sql();
+  if (QueryInt(db, q.watermark) == watermark_ &&
+      std::max(watermark_, QueryInt(db, q.max_id)) == known_max_)
+    return;
+  Load(db);
+}
+
+std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& platform_id) {
+  if (auto it = ids_.find(platform_id); it != ids_.end()) return it->second;
+  auto s = db.Prepare(sql().find);
+  s.Bind(1, platform_id);
+  if (s.Step()) return s.Int(0);
+  return std::nullopt;
+}
+
+void PlatformIdTail::Added(const std::string& platform_id, int64_t id) {
+  ids_.emplace(platform_id, id);
+  added_.push_back(platform_id);
+  known_max_ = std::max(known_max_, id);
+}
+
+void PlatformIdTail::Erase(const std::string& platform_id) { ids_.erase(platform_id); }
+
+void PlatformIdTail::RollbackToSavepoint() {
+  auto [size, known_max] = marks_.back();
+  marks_.pop_back();
+  while (added_.size() > size) {
+    Erase(added_.back());
+    added_.pop_back();
+  }
+  known_max_ = known_max;
+}
+
+void PlatformIdTail::Committed() {
+  added_.clear();
+  marks_.clear();
+  tx_known_max_ = known_max_;
+}
+
+void PlatformIdTail::RolledBack() {
+  for (const auto& id : added_) Erase(id);
+  added_.clear();
+  marks_.clear();
+  known_max_ = tx_known_max_;
+}
+
+bool PlatformIdTail::Due(bool idle, int64_t now_ms) const {
+  return !run_.empty() || ids_.size() >= kRunAt ||
+         (idle && !ids_.empty() && now_ms - last_run_ms_ >= kIdleRunMs);
+}
+
+void PlatformIdTail::WriteStep(SqliteConn& db) {
+  const Sql& q = sql();
+  if (run_.empty()) {
+    run_.reserve(ids_.size());
+    for (const auto& [platform_id, id] : ids_) run_.emplace_back(&platform_id, id);
+    std::sort(run_.begin(), run_.end(),
+              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+    run_pos_ = 0;
+    run_upto_ = known_max_;  // every row up to here is in the tail, so in the run
+    // In at most kRunSteps steps, so the indexer keeps up with any rate of new ids.
+    run_chunk_ = std::max(kChunk, (run_.size() + kRunSteps - 1) / kRunSteps);
+  }
+  step_end_ = std::min(run_pos_ + run_chunk_, run_.size());
+  for (size_t i = run_pos_; i < step_end_; ++i) {
+    const std::string& platform_id = *run_[i].first;
+    int64_t id = run_[i].second;
+    db.Prepare(q.insert).BindRef(1, platform_id).Bind(2, id).Exec();
+    if (db.Changes() > 0) continue;
+    // Already there: written by a run that did not finish (a crash, another process's run).
+    auto s = db.Prepare(q.find);
+    s.BindRef(1, platform_id);
+    if (s.Step() && s.Int(0) != id)
+      spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
+                    platform_id, s.Int(0), id);
+  }
+  if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
+}
+
+void PlatformIdTail::StepCommitted(int64_t now_ms) {
+  run_pos_ = step_end_;
+  if (run_pos_ < run_.size()) return;
+  watermark_ = std::max(watermark_, run_upto_);
+  run_.clear();
+  std::erase_if(ids_, [&](const auto& e) { return e.second <= watermark_; });
+  last_run_ms_ = now_ms;
+}
+
+void PlatformIdTail::StepFailed(int64_t now_ms) {
+  run_.clear();  // the next run starts over from the tail
+  last_run_ms_ = now_ms;
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,108 @@
+// Platform ids (the ids a platform gives its content and accounts) in the SQLite driver.
+//
+// Intake looks every flag's content and accounts up by platform id, and most flags bring a new
+// content id and a new reporter id. A unique index on those ids cost the commit a client waits
+// for one random leaf page per new id: 77 of the 115 WAL pages a single-POST commit of ~30 flags
+// wrote. So the rows of `content` and `accounts` carry their platform id unindexed, and the
+// mapping platform id -> row lives in `content_ids` and `account_ids` (keyed by platform id),
+// which the writer fills later, between transactions, many ids a transaction in key order: a leaf
+// page is then written once for all the new ids that fall on it.
+//
+// The rows above a kind's watermark (`platform_id_index.indexed_upto`) are its tail: not yet in
+// the mapping, or not all of them. The writer keeps the tail in memory (PlatformIdTail); readers
+// scan it (a range of row ids: a few thousand rows at most), see PlatformPkSql. Uniqueness is the
+// writer's: every insert is preceded by a lookup in the tail and the mapping, and the writer
+// re-reads the tail whenever another connection wrote (another process: the CLI).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite_db.h"
+
+namespace vigil::store {
+
+enum class PlatformIdKind { kContent, kAccount };
+
+// One kind's tail as the writer connection sees it, with the open transaction's additions
+// undone on rollback. Writer thread only.
+class PlatformIdTail {
+ public:
+  // A run of the indexer maps the tail as it was when the run started, sorted by platform id, a
+  // chunk a step (one transaction, which the store shares between both kinds); the last step
+  // also moves the watermark up to the highest row id the run covers.
+  static constexpr size_t kRunAt = 4096;       // tail rows that start a run
+  static constexpr size_t kChunk = 1024;       // ids a transaction, at least
+  static constexpr size_t kRunSteps = 4;       // transactions a run, at most
+  static constexpr int64_t kIdleRunMs = 1000;  // an idle writer indexes a smaller tail after this
+
+  explicit PlatformIdTail(PlatformIdKind kind) : kind_(kind) {}
+
+  // Reads the watermark and the tail (outside a transaction or inside one).
+  void Load(SqliteConn& db);
+  // At the start of a write transaction in which another connection may have written since this
+  // one's last: re-reads the tail if the watermark or the highest row id moved.
+  void Sync(SqliteConn& db);
+  // Inside a write transaction: the row of a platform id, from the tail or the mapping.
+  std::optional<int64_t> Find(SqliteConn& db, const std::string& platform_id);
+  // Inside a write transaction: a row just inserted with this platform id.
+  void Added(const std::string& platform_id, int64_t id);
+
+  void Savepoint() { marks_.emplace_back(added_.size(), known_max_); }
+  void RollbackToSavepoint();
+  void ReleaseSavepoint() { marks_.pop_back(); }
+  void Committed();
+  void RolledBack();
+
+  // The indexer, between transactions on the writer connection. Due: whether it has work (a run
+  // under way, a tail of kRunAt rows, or an idle writer and a tail older than kIdleRunMs). A step
+  // writes the next part of the run inside the caller's transaction; after that transaction
+  // commits StepCommitted, or if it failed StepFailed.
+  bool Due(bool idle, int64_t now_ms) const;
+  void WriteStep(SqliteConn& db);
+  void StepCommitted(int64_t now_ms);
+  void StepFailed(int64_t now_ms);
+
+  size_t size() const { return ids_.size(); }  // the tail, a run under way included
+  int64_t watermark() const { return watermark_; }
+
+ private:
+  struct Sql;
+  const Sql& sql() const;
+  void Erase(const std::string& platform_id);
+
+  PlatformIdKind kind_;
+  int64_t watermark_ = 0;  // rows up to here are in the mapping
+  int64_t known_max_ = 0;  // the highest row id this tail knows of
+  int64_t tx_known_max_ = 0;
+  std::unordered_map<std::string, int64_t> ids_;   // the tail: platform id -> row id
+  std::vector<std::string> added_;                 // by the open transaction, in order
+  std::vector<std::pair<size_t, int64_t>> marks_;  // savepoints: added_.size(), known_max_
+
+  // Sorted by platform id. Points into ids_, whose elements stay put while the run lasts: only
+  // a run's end and rollbacks (of rows above the run's) erase any.
+  std::vector<std::pair<const std::string*, int64_t>> run_;
+  size_t run_pos_ = 0;
+  size_t step_end_ = 0;  // the run's position once the step being written commits
+  size_t run_chunk_ = kChunk;
+  int64_t run_upto_ = 0;
+  int64_t last_run_ms_ = 0;
+};
+
+// SQL for the row id of a platform id, for readers: the mapping, else the tail. `param` is the
+// statement's parameter (e.g. "?1"). Both expand to a parenthesised scalar subquery.
+#define VIGIL_PLATFORM_PK_SQL(table, map_table, map_column, kind, param) \
+  "(SELECT " map_column " FROM " map_table " WHERE platform_id = " param \
+  " UNION ALL SELECT id FROM " table                                     \
+  " WHERE id > (SELECT indexed_upto FROM platform_id_index "             \
+  "WHERE kind = '" kind "') AND platform_id = " param " LIMIT 1)"
+#define VIGIL_CONTENT_PK_SQL(param) \
+  VIGIL_PLATFORM_PK_SQL("content", "content_ids", "content_id", "content", param)
+#define VIGIL_ACCOUNT_PK_SQL(param) \
+  VIGIL_PLATFORM_PK_SQL("accounts", "account_ids", "account_id", "account", param)
+
+}  // namespace vigil::store
