@@ -110,6 +110,7 @@ WalCheckpointer::WalCheckpointer(const std::string& path, SqliteConn& writer)
       conn_(path, /*readonly=*/false, SqliteConn::Wal::kCheckpointer),
       thread_([this] {
         NameThisThread("vigil-ckpt");
+        LowerThisThreadPriority(5);
         Loop();
       }) {
   sqlite3_wal_hook(writer_.raw(), &WalCheckpointer::OnCommit, this);
