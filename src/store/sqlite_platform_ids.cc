@@ -7,6 +7,56 @@
 
 namespace vigil::store {
 
+namespace {
+constexpr size_t kBitsPerKey = 16;
+constexpr int kProbes = 4;
+constexpr size_t kMinCapacity = size_t{1} << 16;
+}  // namespace
+
+void PlatformIdFilter::Reset(size_t expected_keys) {
+  segments_.clear();
+  keys_ = 0;
+  Grow(std::max(kMinCapacity, expected_keys + expected_keys / 2));
+}
+
+void PlatformIdFilter::Grow(size_t capacity) {
+  Segment s;
+  s.capacity = capacity;
+  s.words.assign(capacity * kBitsPerKey / 64, 0);
+  segments_.push_back(std::move(s));
+}
+
+// Double hashing (Kirsch and Mitzenmacher): probe i at h1 + i * h2.
+void PlatformIdFilter::Add(std::string_view key) {
+  if (segments_.empty()) Reset(0);
+  if (segments_.back().keys >= segments_.back().capacity) Grow(2 * segments_.back().capacity);
+  Segment& s = segments_.back();
+  uint64_t h = std::hash<std::string_view>{}(key);
+  uint64_t h2 = (h >> 32 | h << 32) | 1;
+  size_t bits = s.words.size() * 64;
+  for (int i = 0; i < kProbes; ++i) {
+    size_t b = (h + static_cast<uint64_t>(i) * h2) % bits;
+    s.words[b / 64] |= uint64_t{1} << (b % 64);
+  }
+  ++s.keys;
+  ++keys_;
+}
+
+bool PlatformIdFilter::MayContain(std::string_view key) const {
+  uint64_t h = std::hash<std::string_view>{}(key);
+  uint64_t h2 = (h >> 32 | h << 32) | 1;
+  for (const Segment& s : segments_) {
+    size_t bits = s.words.size() * 64;
+    bool all = true;
+    for (int i = 0; i < kProbes && all; ++i) {
+      size_t b = (h + static_cast<uint64_t>(i) * h2) % bits;
+      all = (s.words[b / 64] >> (b % 64)) & 1;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
 // Statements are cached by the address of their text, so each kind has its own literals.
 struct PlatformIdTail::Sql {
   const char* name;
@@ -14,6 +64,7 @@ struct PlatformIdTail::Sql {
   const char* max_id;
   const char* tail;
   const char* find;
+  const char* mapped;
   const char* insert;
   const char* advance;
 };
@@ -25,6 +76,7 @@ const PlatformIdTail::Sql& PlatformIdTail::sql() const {
       "SELECT COALESCE(MAX(id), 0) FROM content",
       "SELECT platform_id, id FROM content WHERE id > ?1 ORDER BY id",
       "SELECT content_id FROM content_ids WHERE platform_id = ?1",
+      "SELECT platform_id FROM content_ids",
       "INSERT INTO content_ids(platform_id, content_id) VALUES (?1, ?2) "
       "ON CONFLICT(platform_id) DO NOTHING",
       "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'content'",
@@ -35,6 +87,7 @@ const PlatformIdTail::Sql& PlatformIdTail::sql() const {
       "SELECT COALESCE(MAX(id), 0) FROM accounts",
       "SELECT platform_id, id FROM accounts WHERE id > ?1 ORDER BY id",
       "SELECT account_id FROM account_ids WHERE platform_id = ?1",
+      "SELECT platform_id FROM account_ids",
       "INSERT INTO account_ids(platform_id, account_id) VALUES (?1, ?2) "
       "ON CONFLICT(platform_id) DO NOTHING",
       "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'account'",
@@ -62,6 +115,11 @@ void PlatformIdTail::Load(SqliteConn& db) {
   last_run_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::steady_clock::now().time_since_epoch())
                      .count();
+  {
+    mapped_.Reset(static_cast<size_t>(known_max_));  // about as many ids as rows
+    auto m = db.Prepare(q.mapped);
+    while (m.Step()) mapped_.Add(m.TextView(0));
+  }
   auto s = db.Prepare(q.tail);
   s.Bind(1, watermark_);
   while (s.Step()) {
@@ -74,14 +132,22 @@ void PlatformIdTail::Load(SqliteConn& db) {
 
 void PlatformIdTail::Sync(SqliteConn& db) {
   const Sql& q = sql();
-  if (QueryInt(db, q.watermark) == watermark_ &&
-      std::max(watermark_, QueryInt(db, q.max_id)) == known_max_)
+  int64_t watermark = QueryInt(db, q.watermark);
+  int64_t known_max = std::max(watermark, QueryInt(db, q.max_id));
+  if (watermark != watermark_ || known_max < known_max_) {
+    Load(db);  // another process mapped ids: the filter is read again
     return;
-  Load(db);
+  }
+  // New rows from another process: added to the tail.
+  auto s = db.Prepare(q.tail);
+  s.Bind(1, known_max_);
+  while (s.Step()) ids_.emplace(s.Text(0), s.Int(1));
+  known_max_ = tx_known_max_ = known_max;
 }
 
 std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& platform_id) {
   if (auto it = ids_.find(platform_id); it != ids_.end()) return it->second;
+  if (!mapped_.MayContain(platform_id)) return std::nullopt;
   auto s = db.Prepare(sql().find);
   s.Bind(1, platform_id);
   if (s.Step()) return s.Int(0);
@@ -153,6 +219,7 @@ void PlatformIdTail::WriteStep(SqliteConn& db) {
 }
 
 void PlatformIdTail::StepCommitted(int64_t now_ms) {
+  for (size_t i = run_pos_; i < step_end_; ++i) mapped_.Add(*run_[i].first);
   run_pos_ = step_end_;
   if (run_pos_ < run_.size()) return;
   watermark_ = std::max(watermark_, run_upto_);

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -27,6 +28,28 @@
 namespace vigil::store {
 
 enum class PlatformIdKind { kContent, kAccount };
+
+// A Bloom filter of the platform ids in a mapping, so that a new id (most flags bring two) costs
+// no lookup in it. In segments, each twice the size of the one before, filled in turn: it grows
+// without the keys being read again. 16 bits and 4 probes a key: ~0.25% false positives a
+// segment, which cost only the lookup they would have cost anyway.
+class PlatformIdFilter {
+ public:
+  void Reset(size_t expected_keys);
+  void Add(std::string_view key);
+  bool MayContain(std::string_view key) const;
+  size_t keys() const { return keys_; }
+
+ private:
+  struct Segment {
+    std::vector<uint64_t> words;
+    size_t capacity = 0;  // keys
+    size_t keys = 0;
+  };
+  void Grow(size_t capacity);
+  std::vector<Segment> segments_;
+  size_t keys_ = 0;
+};
 
 // One kind's tail as the writer connection sees it, with the open transaction's additions
 // undone on rollback. Writer thread only.
@@ -45,7 +68,7 @@ class PlatformIdTail {
   // Reads the watermark and the tail (outside a transaction or inside one).
   void Load(SqliteConn& db);
   // At the start of a write transaction in which another connection may have written since this
-  // one's last: re-reads the tail if the watermark or the highest row id moved.
+  // one's last: takes in rows added meanwhile, or reads everything again if the watermark moved.
   void Sync(SqliteConn& db);
   // Inside a write transaction: the row of a platform id, from the tail or the mapping.
   std::optional<int64_t> Find(SqliteConn& db, const std::string& platform_id);
@@ -82,6 +105,7 @@ class PlatformIdTail {
   std::unordered_map<std::string, int64_t> ids_;   // the tail: platform id -> row id
   std::vector<std::string> added_;                 // by the open transaction, in order
   std::vector<std::pair<size_t, int64_t>> marks_;  // savepoints: added_.size(), known_max_
+  PlatformIdFilter mapped_;  // every id in the mapping whose row is not in the tail
 
   // Sorted by platform id. Points into ids_, whose elements stay put while the run lasts: only
   // a run's end and rollbacks (of rows above the run's) erase any.

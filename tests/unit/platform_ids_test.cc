@@ -119,6 +119,20 @@ TEST(PlatformIds, FoundBeforeAndAfterTheWriterMapsThem) {
   EXPECT_EQ(IntegrityCheck(db), "ok");
 }
 
+TEST(PlatformIdFilter, NeverMissesAnAddedIdAndRarelyClaimsAnother) {
+  PlatformIdFilter f;
+  f.Reset(1000);  // sized for far fewer: it grows by segments
+  constexpr int kKeys = 300000;
+  for (int i = 0; i < kKeys; ++i) f.Add("post-" + std::to_string(i));
+  EXPECT_EQ(f.keys(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(f.MayContain("post-" + std::to_string(i))) << i;
+  int claimed = 0;
+  for (int i = 0; i < 100000; ++i) claimed += f.MayContain("other-" + std::to_string(i));
+  EXPECT_LT(claimed, 2000);  // under 2% (each segment ~0.25%)
+  f.Reset(0);
+  EXPECT_FALSE(f.MayContain("post-1"));
+}
+
 TEST(PlatformIds, ReadersScanOnlyTheTail) {
   vigil::testing::TempDir tmp;
   auto store = OpenSqliteStore(tmp.path());
