@@ -134,15 +134,25 @@ void PlatformIdTail::Sync(SqliteConn& db) {
   const Sql& q = sql();
   int64_t watermark = QueryInt(db, q.watermark);
   int64_t known_max = std::max(watermark, QueryInt(db, q.max_id));
-  if (watermark != watermark_ || known_max < known_max_) {
-    Load(db);  // another process mapped ids: the filter is read again
+  if (watermark < watermark_ || known_max < known_max_) {
+    Load(db);  // not what another writer does; start from what the database says
     return;
   }
-  // New rows from another process: added to the tail.
-  auto s = db.Prepare(q.tail);
-  s.Bind(1, known_max_);
-  while (s.Step()) ids_.emplace(s.Text(0), s.Int(1));
-  known_max_ = tx_known_max_ = known_max;
+  if (known_max > known_max_) {  // rows another process added: into the tail
+    auto s = db.Prepare(q.tail);
+    s.Bind(1, known_max_);
+    while (s.Step()) ids_.emplace(s.Text(0), s.Int(1));
+    known_max_ = tx_known_max_ = known_max;
+  }
+  if (watermark > watermark_) {  // another process mapped rows of the tail
+    run_.clear();                // it points into entries about to go
+    std::erase_if(ids_, [&](const auto& e) {
+      if (e.second > watermark) return false;
+      mapped_.Add(e.first);
+      return true;
+    });
+    watermark_ = watermark;
+  }
 }
 
 std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& platform_id) {

@@ -68,7 +68,7 @@ class PlatformIdTail {
   // Reads the watermark and the tail (outside a transaction or inside one).
   void Load(SqliteConn& db);
   // At the start of a write transaction in which another connection may have written since this
-  // one's last: takes in rows added meanwhile, or reads everything again if the watermark moved.
+  // one's last: takes the rows it added into the tail, and the ids it mapped into the filter.
   void Sync(SqliteConn& db);
   // Inside a write transaction: the row of a platform id, from the tail or the mapping.
   std::optional<int64_t> Find(SqliteConn& db, const std::string& platform_id);
