@@ -1,4 +1,5 @@
 // The SQLite driver's write half: migrations, the single writer connection and WriteTx.
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <chrono>
@@ -747,6 +748,14 @@ class SqliteStore final : public Store {
     Migrate();
     cache_.content_tail.Load(writer_);
     cache_.account_tail.Load(writer_);
+    // What the last process left unmapped (a CLI command's few thousand rows, a crash's run),
+    // mapped now: readers otherwise scan it until intake next runs the indexer.
+    try {
+      while (MapPlatformIds(/*idle=*/true, /*force=*/true)) {
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("mapping platform ids at open failed (retried while serving): {}", e.what());
+    }
   }
 
   std::unique_ptr<WriteTx> BeginWrite() override {
@@ -759,29 +768,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
   void Maintain(bool idle) override {
     checkpointer_.Maintain(idle);
-    // At most one indexer transaction between two groups, for both kinds.
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-                   .count();
-    PlatformIdTail* tails[] = {&cache_.content_tail, &cache_.account_tail};
-    if (!tails[0]->Due(idle, now) && !tails[1]->Due(idle, now)) return;
-    bool due[] = {tails[0]->size() > 0, tails[1]->size() > 0};  // one transaction serves both
-    try {
-      writer_.Prepare("BEGIN IMMEDIATE").Exec();
-      for (int i = 0; i < 2; ++i)
-        if (due[i]) tails[i]->WriteStep(writer_);
-      writer_.Prepare("COMMIT").Exec();
-    } catch (...) {
-      try {
-        writer_.Exec("ROLLBACK");
-      } catch (...) {
-      }
-      for (int i = 0; i < 2; ++i)
-        if (due[i]) tails[i]->StepFailed(now);
-      throw;
-    }
-    for (int i = 0; i < 2; ++i)
-      if (due[i]) tails[i]->StepCommitted(now);
+    MapPlatformIds(idle, /*force=*/false);  // at most one transaction between two groups
   }
   int SchemaVersion() override {
     auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -822,6 +809,36 @@ class SqliteStore final : public Store {
       }
       if (m.rebuilds_referenced_tables) writer_.Exec("PRAGMA foreign_keys=ON");
     }
+  }
+
+  // One step of the platform id mapping (sqlite_platform_ids.h) for both kinds, in one
+  // transaction, if either is due (`force`: if either has a tail). Returns whether it wrote.
+  bool MapPlatformIds(bool idle, bool force) {
+    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now().time_since_epoch())
+                   .count();
+    PlatformIdTail* tails[] = {&cache_.content_tail, &cache_.account_tail};
+    bool any = force ? tails[0]->size() + tails[1]->size() > 0
+                     : tails[0]->Due(idle, now) || tails[1]->Due(idle, now);
+    if (!any) return false;
+    bool due[] = {tails[0]->size() > 0, tails[1]->size() > 0};  // one transaction serves both
+    try {
+      writer_.Prepare("BEGIN IMMEDIATE").Exec();
+      for (int i = 0; i < 2; ++i)
+        if (due[i]) tails[i]->WriteStep(writer_);
+      writer_.Prepare("COMMIT").Exec();
+    } catch (...) {
+      try {
+        writer_.Exec("ROLLBACK");
+      } catch (...) {
+      }
+      for (int i = 0; i < 2; ++i)
+        if (due[i]) tails[i]->StepFailed(now);
+      throw;
+    }
+    for (int i = 0; i < 2; ++i)
+      if (due[i]) tails[i]->StepCommitted(now);
+    return true;
   }
 
   std::string path_;

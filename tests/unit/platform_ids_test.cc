@@ -216,7 +216,7 @@ TEST(PlatformIds, AnotherWritersRowsAreNotInsertedAgain) {
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM accounts"), 50);
 }
 
-TEST(PlatformIds, AnUnfinishedRunIsCompletedAfterARestart) {
+TEST(PlatformIds, WhatAProcessLeftUnmappedIsMappedAtTheNextOpen) {
   vigil::testing::TempDir tmp;
   {
     auto store = OpenSqliteStore(tmp.path());
@@ -230,9 +230,14 @@ TEST(PlatformIds, AnUnfinishedRunIsCompletedAfterARestart) {
   }
   auto store = OpenSqliteStore(tmp.path());
   {
+    // Opening the store mapped what the last process left.
+    SqliteConn db(tmp.Join("vigil.db"));
+    ExpectAllMapped(db);
+  }
+  {
     auto tx = store->BeginWrite();
-    EXPECT_FALSE(tx->UpsertContent(Item("c-5", "a-5"), 0, 1).second);  // in the tail
-    EXPECT_FALSE(tx->UpsertContent(Item("c-6", "a-6"), 0, 1).second);  // and mapped
+    EXPECT_FALSE(tx->UpsertContent(Item("c-5", "a-5"), 0, 1).second);
+    EXPECT_FALSE(tx->UpsertContent(Item("c-6", "a-6"), 0, 1).second);
     store->Commit(*tx);
   }
   InsertContent(*store, 2000, 2000 + static_cast<int>(PlatformIdTail::kRunAt));
