@@ -11,7 +11,7 @@
 #include "store/sqlite_db.h"
 #include "store/sqlite_schema.h"
 
-double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows) {
+double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows, bool with_reporter) {
   using vigil::store::SqliteConn;
   std::string path = dir + "/raw-baseline.db";
   std::remove(path.c_str());
@@ -26,6 +26,17 @@ double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows) {
     db.Exec("BEGIN IMMEDIATE");
     for (size_t k = i; k < std::min(rows, i + 10000); ++k) {
       auto id = static_cast<int64_t>(k + 1);
+      if (with_reporter) {
+        db.Prepare("INSERT INTO accounts(id, platform_id, first_seen) VALUES (?1, ?2, ?3)")
+            .Bind(1, id)
+            .Bind(2, "rep-" + std::to_string(k))
+            .Bind(3, now)
+            .Exec();
+        db.Prepare("INSERT INTO account_ids(platform_id, account_id) VALUES (?1, ?2)")
+            .Bind(1, "rep-" + std::to_string(k))
+            .Bind(2, id)
+            .Exec();
+      }
       db.Prepare("INSERT INTO content(id, platform_id, type, text, received_at) "
                  "VALUES (?1, ?2, 'text', ?3, ?4)")
           .Bind(1, id).Bind(2, "bench-" + std::to_string(k)).Bind(3, text).Bind(4, now).Exec();
@@ -38,13 +49,23 @@ double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows) {
                  "reporter_count, opened_at, updated_at) VALUES (?1, ?1, 'open', 'general', "
                  "'spam', 1, 1, ?2, ?2)")
           .Bind(1, id).Bind(2, now).Exec();
+      if (with_reporter)
+        db.Prepare("INSERT INTO case_reporters(case_id, reporter_id) VALUES (?1, ?1)")
+            .Bind(1, id)
+            .Exec();
       db.Prepare("INSERT INTO events(seq, ts, type, subject, actor, payload, prev_hash, hash) "
                  "VALUES (?1, ?2, 'flag.received', ?3, 'token:1', ?4, ?5, ?5)")
           .Bind(1, id).Bind(2, now).Bind(3, "flag:" + std::to_string(id)).Bind(4, payload)
           .BindBlob(5, hash).Exec();
-      db.Prepare("INSERT INTO flags(id, case_id, content_id, reason, source, received_at, "
-                 "principal, event_seq) VALUES (?1, ?1, ?1, 'spam', 'user', ?2, 'token:1', ?1)")
-          .Bind(1, id).Bind(2, now).Exec();
+      auto flag = db.Prepare(
+          "INSERT INTO flags(id, case_id, content_id, reason, source, received_at, principal, "
+          "event_seq, reporter_id) VALUES (?1, ?1, ?1, 'spam', 'user', ?2, 'token:1', ?1, ?3)");
+      flag.Bind(1, id).Bind(2, now);
+      if (with_reporter)
+        flag.Bind(3, id);
+      else
+        flag.BindNull(3);
+      flag.Exec();
     }
     db.Exec("COMMIT");
   }

@@ -4,5 +4,8 @@
 #include <string>
 
 // Inserts `rows` flag-shaped rows straight into a fresh SQLite database under `dir` and returns
-// rows/s.
-double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows);
+// rows/s. `with_reporter`: also the rows a flag from a new reporter adds (the reporter's account
+// and its platform id mapping, the case's reporter row), i.e. every row Vigil writes for one
+// flag of bench_ingest; without, the "flag, event and case rows" (and the content's).
+double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows,
+                                       bool with_reporter = false);
