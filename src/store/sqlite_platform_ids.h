@@ -10,9 +10,10 @@
 //
 // The rows above a kind's watermark (`platform_id_index.indexed_upto`) are its tail: not yet in
 // the mapping, or not all of them. The writer keeps the tail in memory (PlatformIdTail); readers
-// scan it (a range of row ids: a few thousand rows at most), see PlatformPkSql. Uniqueness is the
-// writer's: every insert is preceded by a lookup in the tail and the mapping, and the writer
-// re-reads the tail whenever another connection wrote (another process: the CLI).
+// scan it (a range of row ids: a few thousand rows at most), see VIGIL_PLATFORM_PK_SQL. Opening
+// the store maps what the last process left. Uniqueness is the writer's: every insert is
+// preceded by a lookup in the tail and the mapping (after a Bloom filter of the mapping), and the
+// writer takes in what another connection wrote (another process: the CLI) before it writes.
 #pragma once
 
 #include <cstdint>
