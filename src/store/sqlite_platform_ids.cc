@@ -165,12 +165,14 @@ std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& p
 }
 
 void PlatformIdTail::Added(const std::string& platform_id, int64_t id) {
-  ids_.emplace(platform_id, id);
-  added_.push_back(platform_id);
+  auto [it, inserted] = ids_.emplace(platform_id, id);
+  if (inserted) added_.push_back(&it->first);
   known_max_ = std::max(known_max_, id);
 }
 
-void PlatformIdTail::Erase(const std::string& platform_id) { ids_.erase(platform_id); }
+void PlatformIdTail::Erase(const std::string* platform_id) {
+  ids_.erase(ids_.find(*platform_id));  // found first: the key lives in the entry erased
+}
 
 void PlatformIdTail::RollbackToSavepoint() {
   auto [size, known_max] = marks_.back();
@@ -189,7 +191,7 @@ void PlatformIdTail::Committed() {
 }
 
 void PlatformIdTail::RolledBack() {
-  for (const auto& id : added_) Erase(id);
+  for (const std::string* id : added_) Erase(id);
   added_.clear();
   marks_.clear();
   known_max_ = tx_known_max_;

@@ -97,14 +97,15 @@ class PlatformIdTail {
  private:
   struct Sql;
   const Sql& sql() const;
-  void Erase(const std::string& platform_id);
+  void Erase(const std::string* platform_id);
 
   PlatformIdKind kind_;
   int64_t watermark_ = 0;  // rows up to here are in the mapping
   int64_t known_max_ = 0;  // the highest row id this tail knows of
   int64_t tx_known_max_ = 0;
   std::unordered_map<std::string, int64_t> ids_;   // the tail: platform id -> row id
-  std::vector<std::string> added_;                 // by the open transaction, in order
+  // Keys added by the open transaction, in order: ids_'s own, which stay put until erased.
+  std::vector<const std::string*> added_;
   std::vector<std::pair<size_t, int64_t>> marks_;  // savepoints: added_.size(), known_max_
   PlatformIdFilter mapped_;  // every id in the mapping whose row is not in the tail
 
