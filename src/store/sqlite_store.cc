@@ -175,9 +175,7 @@ class SqliteWriteTx final : public WriteTx {
   // Insert first: new content (the common case) then costs one statement.
   std::pair<int64_t, bool> UpsertContent(const ContentItem& c, int64_t author_pk,
                                          Millis now) override {
-    std::optional<int64_t> pk;
-    if (auto it = cache_.content.find(c.id); it != cache_.content.end()) pk = it->second;
-    if (!pk) pk = FindContentPk(c.id);
+    std::optional<int64_t> pk = FindContentPk(c.id);
     if (!pk) {
       auto s = db_.Prepare(
           "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
