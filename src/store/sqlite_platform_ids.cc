@@ -112,16 +112,25 @@ void PlatformIdTail::Load(SqliteConn& db) {
   added_.clear();
   marks_.clear();
   run_.clear();
-  last_run_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     std::chrono::steady_clock::now().time_since_epoch())
-                     .count();
+  last_run_ms_ = NowMs();
   {
     mapped_.Reset(static_cast<size_t>(known_max_));  // about as many ids as rows
     auto m = db.Prepare(q.mapped);
     while (m.Step()) mapped_.Add(m.TextView(0));
   }
+  ReadRowsAbove(db, watermark_);
+}
+
+int64_t PlatformIdTail::NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void PlatformIdTail::ReadRowsAbove(SqliteConn& db, int64_t after) {
+  const Sql& q = sql();
   auto s = db.Prepare(q.tail);
-  s.Bind(1, watermark_);
+  s.Bind(1, after);
   while (s.Step()) {
     auto [it, inserted] = ids_.emplace(s.Text(0), s.Int(1));
     if (!inserted)
@@ -139,9 +148,7 @@ void PlatformIdTail::Sync(SqliteConn& db) {
     return;
   }
   if (known_max > known_max_) {  // rows another process added: into the tail
-    auto s = db.Prepare(q.tail);
-    s.Bind(1, known_max_);
-    while (s.Step()) ids_.emplace(s.Text(0), s.Int(1));
+    ReadRowsAbove(db, known_max_);
     known_max_ = tx_known_max_ = known_max;
   }
   if (watermark > watermark_) {  // another process mapped rows of the tail

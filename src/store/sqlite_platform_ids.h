@@ -91,13 +91,16 @@ class PlatformIdTail {
   void StepCommitted(int64_t now_ms);
   void StepFailed(int64_t now_ms);
 
-  size_t size() const { return ids_.size(); }  // the tail, a run under way included
+  size_t size() const { return ids_.size(); }
+  static int64_t NowMs();  // the steady clock, as Due and the Step calls take it  // the tail, a
+                           // run under way included
   int64_t watermark() const { return watermark_; }
 
  private:
   struct Sql;
   const Sql& sql() const;
   void Erase(const std::string* platform_id);
+  void ReadRowsAbove(SqliteConn& db, int64_t after);  // rows with a higher id into the tail
 
   PlatformIdKind kind_;
   int64_t watermark_ = 0;  // rows up to here are in the mapping

@@ -812,9 +812,7 @@ class SqliteStore final : public Store {
   // One step of the platform id mapping (sqlite_platform_ids.h) for both kinds, in one
   // transaction, if either is due (`force`: if either has a tail). Returns whether it wrote.
   bool MapPlatformIds(bool idle, bool force) {
-    auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-                   .count();
+    int64_t now = PlatformIdTail::NowMs();
     PlatformIdTail* tails[] = {&cache_.content_tail, &cache_.account_tail};
     bool any = force ? tails[0]->size() + tails[1]->size() > 0
                      : tails[0]->Due(idle, now) || tails[1]->Due(idle, now);
