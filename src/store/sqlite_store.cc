@@ -2,7 +2,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 #include <tuple>
 #include <unordered_map>
