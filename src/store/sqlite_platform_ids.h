@@ -134,4 +134,17 @@ class PlatformIdTail {
 #define VIGIL_ACCOUNT_PK_SQL(param) \
   VIGIL_PLATFORM_PK_SQL("accounts", "account_ids", "account_id", "account", param)
 
+// content_authors (migration 17) is filled in one sorted transaction once this many content items
+// wait above its watermark, or when the writer is idle (SqliteStore::IndexContentAuthors).
+inline constexpr int64_t kAuthorIndexRunAt = 16384;
+
+// The ids of the content by the author whose account id `author` (an SQL expression) gives:
+// content_authors up to its watermark (migration 17), and a scan of the content above it.
+#define VIGIL_AUTHOR_CONTENT_SQL(author)                                                        \
+  "SELECT content_id FROM content_authors WHERE author_id = (" author                           \
+  ") AND content_id <= "                                                                        \
+  "(SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author') UNION ALL "       \
+  "SELECT id FROM content WHERE id > (SELECT indexed_upto FROM platform_id_index WHERE kind = " \
+  "'content_author') AND author_id = (" author ")"
+
 }  // namespace vigil::store

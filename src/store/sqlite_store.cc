@@ -185,6 +185,25 @@ class SqliteWriteTx final : public WriteTx {
       cache_.content_tail.Added(c.id, id);
       return {id, true};  // remembered when seen again
     }
+    // content_authors follows a changed author at once (readers take it up to the watermark).
+    int64_t old_author = 0;  // none (NULL)
+    {
+      auto old = db_.Prepare("SELECT author_id FROM content WHERE id = ?1");
+      old.Bind(1, *pk);
+      if (old.Step()) old_author = old.Int(0);
+    }
+    if (old_author != author_pk) {
+      if (old_author)
+        db_.Prepare("DELETE FROM content_authors WHERE author_id = ?1 AND content_id = ?2")
+            .Bind(1, old_author)
+            .Bind(2, *pk)
+            .Exec();
+      if (author_pk)
+        db_.Prepare("INSERT OR IGNORE INTO content_authors(author_id, content_id) VALUES (?1, ?2)")
+            .Bind(1, author_pk)
+            .Bind(2, *pk)
+            .Exec();
+    }
     auto s = db_.Prepare(
         "UPDATE content SET revision = revision + CASE WHEN COALESCE(text, '') = COALESCE(?3, '') "
         "AND COALESCE(language, '') = COALESCE(?11, '') THEN 0 ELSE 1 END, "
@@ -750,6 +769,7 @@ class SqliteStore final : public Store {
     try {
       while (MapPlatformIds(/*idle=*/true, /*force=*/true)) {
       }
+      IndexContentAuthors(/*idle=*/true, /*force=*/true);
     } catch (const std::exception& e) {
       spdlog::warn("mapping platform ids at open failed (retried while serving): {}", e.what());
     }
@@ -765,7 +785,9 @@ class SqliteStore final : public Store {
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
   void Maintain(bool idle) override {
     checkpointer_.Maintain(idle);
-    MapPlatformIds(idle, /*force=*/false);  // at most one transaction between two groups
+    // At most one transaction between two groups. Author runs first: they are rare (one per
+    // kAuthorIndexRunAt items), and the platform id steps of a long burst would starve them.
+    if (!IndexContentAuthors(idle, /*force=*/false)) MapPlatformIds(idle, /*force=*/false);
   }
   int SchemaVersion() override {
     auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -836,7 +858,53 @@ class SqliteStore final : public Store {
     return true;
   }
 
+  // content_authors (migration 17): the content above the watermark, in one sorted transaction,
+  // once kAuthorIndexRunAt items wait, or when the writer is idle and the last run is kIdleRunMs
+  // old
+  // (`force`: whatever waits). Each run puts many items into an author's leaf page at once where
+  // each commit used to write one leaf page per item. Returns whether it wrote.
+  bool IndexContentAuthors(bool idle, bool force) {
+    int64_t now = PlatformIdTail::NowMs();
+    auto q = writer_.Prepare(
+        "SELECT indexed_upto, (SELECT COALESCE(MAX(id), 0) FROM content) FROM platform_id_index "
+        "WHERE kind = 'content_author'");
+    if (!q.Step()) return false;
+    int64_t from = q.Int(0), to = q.Int(1);
+    if (to <= from) return false;
+    bool due = force || to - from >= kAuthorIndexRunAt ||
+               (idle && now - last_author_run_ms_ >= PlatformIdTail::kIdleRunMs);
+    if (!due) return false;
+    last_author_run_ms_ = now;
+    try {
+      writer_.Prepare("BEGIN IMMEDIATE").Exec();
+      // INSERT OR IGNORE: an item whose author changed was put in by UpsertContent already.
+      writer_
+          .Prepare(
+              "INSERT OR IGNORE INTO content_authors(author_id, content_id) "
+              "SELECT author_id, id FROM content WHERE id > ?1 AND id <= ?2 "
+              "AND author_id IS NOT NULL ORDER BY author_id, id")
+          .Bind(1, from)
+          .Bind(2, to)
+          .Exec();
+      writer_
+          .Prepare(
+              "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) "
+              "WHERE kind = 'content_author'")
+          .Bind(1, to)
+          .Exec();
+      writer_.Prepare("COMMIT").Exec();
+    } catch (...) {
+      try {
+        writer_.Exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+    return true;
+  }
+
   std::string path_;
+  int64_t last_author_run_ms_ = 0;
   SqliteConn writer_;
   WalCheckpointer checkpointer_;
   WriterCache cache_;

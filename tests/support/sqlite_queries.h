@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_schema.h"
 
 namespace vigil::testing {
 
@@ -22,6 +23,22 @@ inline std::string IntegrityCheck(store::SqliteConn& c) {
   auto s = c.Prepare("PRAGMA integrity_check");
   EXPECT_TRUE(s.Step());
   return s.Text(0);
+}
+
+// A database as Vigil left it at schema `version`: the migrations up to it, recorded as applied,
+// for tests of the migrations after it.
+inline void MigrateUpTo(store::SqliteConn& c, int version) {
+  c.Exec(
+      "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+      "applied_at INTEGER NOT NULL)");
+  for (const auto& m : store::SqliteMigrations()) {
+    if (m.version > version) break;
+    c.Exec(m.sql);
+    c.Prepare("INSERT INTO schema_migrations VALUES (?1, ?2, 0)")
+        .Bind(1, m.version)
+        .Bind(2, std::string(m.name))
+        .Exec();
+  }
 }
 
 }  // namespace vigil::testing

@@ -252,17 +252,7 @@ TEST(PlatformIds, MigrationMapsAnExistingDatabase) {
   {
     // A database at schema 15 with content, accounts and rows that refer to them.
     SqliteConn db(tmp.Join("vigil.db"));
-    db.Exec(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-        "applied_at INTEGER NOT NULL)");
-    for (const auto& m : SqliteMigrations()) {
-      if (m.version > 15) break;
-      db.Exec(m.sql);
-      db.Prepare("INSERT INTO schema_migrations VALUES (?1, ?2, 0)")
-          .Bind(1, m.version)
-          .Bind(2, std::string(m.name))
-          .Exec();
-    }
+    vigil::testing::MigrateUpTo(db, 15);
     db.Exec(
         "INSERT INTO accounts(id, platform_id, first_seen, suspended_until) VALUES "
         "(1, 'acct-1', 5, 99), (2, 'acct-2', 6, NULL);"
@@ -282,7 +272,7 @@ TEST(PlatformIds, MigrationMapsAnExistingDatabase) {
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
   EXPECT_EQ(QueryCount(db,
                        "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
-                       "('content_author', 'accounts_suspension_proposed')"),
+                       "('content_authors', 'accounts_suspension_proposed')"),
             2);
   EXPECT_EQ(IntegrityCheck(db), "ok");
   // Foreign keys to the rebuilt tables are still enforced.
