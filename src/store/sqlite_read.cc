@@ -447,7 +447,8 @@ class SqliteReadTx final : public ReadTx {
   "AND (?6 IS NULL OR (?6 = 0 AND c.claimed_by IS NULL) OR c.claimed_by = ?6) "             \
   "AND (?7 IS NULL OR instr(lower(ct.text), lower(?7)) > 0) AND (?8 IS NULL OR c.tier = ?8) "
     // By author, the scan starts from the author's content instead of walking every case:
-    // content_authors up to its watermark, then the content above it (migration 17).
+    // content_authors up to its watermark, then the content above it (migration 17). Each item's
+    // author is checked too: an entry another process left behind is passed over.
     auto s = f.author.empty()
                  ? db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
                                 " FROM cases c JOIN content ct ON ct.id = c.content_id "
@@ -455,7 +456,8 @@ class SqliteReadTx final : public ReadTx {
                  : db_->Prepare("SELECT " VIGIL_CASE_COLUMNS
                                 " FROM content ct JOIN cases c ON c.content_id = ct.id "
                                 "WHERE ct.id IN (" VIGIL_AUTHOR_CONTENT_SQL(VIGIL_ACCOUNT_PK_SQL(
-                                    "?9")) ") AND " VIGIL_CASE_FILTERS "ORDER BY c.id LIMIT ?5");
+                                    "?9")) ") AND ct.author_id = " VIGIL_ACCOUNT_PK_SQL("?9")
+                                " AND " VIGIL_CASE_FILTERS "ORDER BY c.id LIMIT ?5");
 #undef VIGIL_CASE_FILTERS
     s.Bind(1, f.after_id).BindText(2, f.status).BindText(3, f.reason);
     if (f.queues.empty()) s.BindNull(4); else s.Bind(4, JoinTeams(f.queues));

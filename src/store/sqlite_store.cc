@@ -16,6 +16,15 @@ namespace {
 // Ids the writer connection has seen, so repeated accounts and content cost no lookups (and an
 // unchanged account no write). Entries added in a transaction survive only if it commits: any
 // rollback clears the whole cache. Another process writing (PRAGMA data_version tells) does too.
+// A run of SqliteStore::IndexContentAuthors: the content items (author, id) in (from, to],
+// sorted, put into content_authors from `next` on. `to` 0: no run.
+struct AuthorRun {
+  int64_t from = 0, to = 0;
+  std::vector<std::pair<int64_t, int64_t>> items;
+  size_t next = 0;
+  bool stale = false;  // an item's author changed since the run read it
+};
+
 struct WriterCache {
   struct AccountState {
     int64_t id = 0;
@@ -30,6 +39,7 @@ struct WriterCache {
   // Not a cache: the rows whose platform ids are not mapped yet (sqlite_platform_ids.h).
   PlatformIdTail content_tail{PlatformIdKind::kContent};
   PlatformIdTail account_tail{PlatformIdKind::kAccount};
+  AuthorRun author_run;
 
   void Clear() {
     accounts.clear();
@@ -193,6 +203,8 @@ class SqliteWriteTx final : public WriteTx {
       if (old.Step()) old_author = old.Int(0);
     }
     if (old_author != author_pk) {
+      if (*pk > cache_.author_run.from && *pk <= cache_.author_run.to)
+        cache_.author_run.stale = true;
       if (old_author)
         db_.Prepare("DELETE FROM content_authors WHERE author_id = ?1 AND content_id = ?2")
             .Bind(1, old_author)
@@ -785,9 +797,14 @@ class SqliteStore final : public Store {
   std::unique_ptr<ReadTx> BeginRead() override { return MakeSqliteReadTx(pool_); }
   void Maintain(bool idle) override {
     checkpointer_.Maintain(idle);
-    // At most one transaction between two groups. Author runs first: they are rare (one per
-    // kAuthorIndexRunAt items), and the platform id steps of a long burst would starve them.
-    if (!IndexContentAuthors(idle, /*force=*/false)) MapPlatformIds(idle, /*force=*/false);
+    // At most one transaction between two groups; when both indexers have work they take turns,
+    // so neither starves the other through a long burst.
+    author_turn_ = !author_turn_;
+    if (author_turn_) {
+      if (!IndexContentAuthors(idle, /*force=*/false)) MapPlatformIds(idle, /*force=*/false);
+    } else if (!MapPlatformIds(idle, /*force=*/false)) {
+      IndexContentAuthors(idle, /*force=*/false);
+    }
   }
   int SchemaVersion() override {
     auto s = writer_.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -858,46 +875,75 @@ class SqliteStore final : public Store {
     return true;
   }
 
-  // content_authors (migration 17): the content above the watermark, in one sorted transaction,
-  // once kAuthorIndexRunAt items wait, or when the writer is idle and the last run is kIdleRunMs
-  // old
-  // (`force`: whatever waits). Each run puts many items into an author's leaf page at once where
-  // each commit used to write one leaf page per item. Returns whether it wrote.
+  // content_authors (migration 17): once kAuthorIndexRunAt content items wait above its
+  // watermark, or when the writer is idle and the last run is kIdleRunMs old (`force`: whatever
+  // waits), a run reads them sorted by author and puts them in, a slice a transaction over
+  // kAuthorRunSteps transactions, the last of which moves the watermark. Each run writes an
+  // author's leaf page once for many items, where each commit used to write one per item; the
+  // slices keep each pause between groups to a few milliseconds. Returns whether it wrote.
+  static constexpr size_t kAuthorRunSteps = 8;
   bool IndexContentAuthors(bool idle, bool force) {
+    AuthorRun& run = cache_.author_run;
     int64_t now = PlatformIdTail::NowMs();
-    auto q = writer_.Prepare(
-        "SELECT indexed_upto, (SELECT COALESCE(MAX(id), 0) FROM content) FROM platform_id_index "
-        "WHERE kind = 'content_author'");
-    if (!q.Step()) return false;
-    int64_t from = q.Int(0), to = q.Int(1);
-    if (to <= from) return false;
-    bool due = force || to - from >= kAuthorIndexRunAt ||
-               (idle && now - last_author_run_ms_ >= PlatformIdTail::kIdleRunMs);
-    if (!due) return false;
-    last_author_run_ms_ = now;
+    if (run.to == 0) {
+      auto q = writer_.Prepare(
+          "SELECT indexed_upto, (SELECT COALESCE(MAX(id), 0) FROM content) FROM "
+          "platform_id_index WHERE kind = 'content_author'");
+      if (!q.Step()) return false;
+      int64_t from = q.Int(0), to = q.Int(1);
+      if (to <= from) return false;
+      bool due = force || to - from >= kAuthorIndexRunAt ||
+                 (idle && now - last_author_run_ms_ >= PlatformIdTail::kIdleRunMs);
+      if (!due) return false;
+      last_author_run_ms_ = now;
+      run.from = from;
+      run.to = to;
+      run.stale = false;
+      run.items.clear();
+      auto sel = writer_.Prepare(
+          "SELECT author_id, id FROM content WHERE id > ?1 AND id <= ?2 "
+          "AND author_id IS NOT NULL ORDER BY author_id, id");
+      sel.Bind(1, from).Bind(2, to);
+      while (sel.Step()) run.items.emplace_back(sel.Int(0), sel.Int(1));
+      run.next = 0;
+    }
+    size_t slice =
+        force ? run.items.size() : (run.items.size() + kAuthorRunSteps - 1) / kAuthorRunSteps;
     try {
       writer_.Prepare("BEGIN IMMEDIATE").Exec();
-      // INSERT OR IGNORE: an item whose author changed was put in by UpsertContent already.
-      writer_
-          .Prepare(
-              "INSERT OR IGNORE INTO content_authors(author_id, content_id) "
-              "SELECT author_id, id FROM content WHERE id > ?1 AND id <= ?2 "
-              "AND author_id IS NOT NULL ORDER BY author_id, id")
-          .Bind(1, from)
-          .Bind(2, to)
-          .Exec();
-      writer_
-          .Prepare(
-              "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) "
-              "WHERE kind = 'content_author'")
-          .Bind(1, to)
-          .Exec();
+      auto w = writer_.Prepare(
+          "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
+      // Another process indexed, or an author in the run changed (UpsertContent moved it in
+      // content_authors itself): the run is read again from the rows as they are now. (Another
+      // process changing an author is not seen here; readers check each item's author.)
+      if (!w.Step() || w.Int(0) != run.from || run.stale) {
+        writer_.Prepare("COMMIT").Exec();
+        run.to = 0;
+        return false;
+      }
+      size_t end = std::min(run.items.size(), run.next + slice);
+      for (size_t i = run.next; i < end; ++i)
+        writer_
+            .Prepare("INSERT OR IGNORE INTO content_authors(author_id, content_id) VALUES (?1, ?2)")
+            .Bind(1, run.items[i].first)
+            .Bind(2, run.items[i].second)
+            .Exec();
+      if (end == run.items.size())
+        writer_
+            .Prepare(
+                "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) "
+                "WHERE kind = 'content_author'")
+            .Bind(1, run.to)
+            .Exec();
       writer_.Prepare("COMMIT").Exec();
+      run.next = end;
+      if (end == run.items.size()) run.to = 0;
     } catch (...) {
       try {
         writer_.Exec("ROLLBACK");
       } catch (...) {
       }
+      run.to = 0;
       throw;
     }
     return true;
@@ -905,6 +951,7 @@ class SqliteStore final : public Store {
 
   std::string path_;
   int64_t last_author_run_ms_ = 0;
+  bool author_turn_ = false;
   SqliteConn writer_;
   WalCheckpointer checkpointer_;
   WriterCache cache_;

@@ -79,6 +79,13 @@ int64_t Watermark(SqliteConn& db) {
   return QueryCount(db, "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
 }
 
+// An idle writer between groups: the platform ids mapped and the authors indexed, a transaction
+// a call, within a bounded number of calls.
+void MaintainUntilIndexed(Store& store, SqliteConn& db, int64_t upto, bool idle) {
+  for (int i = 0; i < 40 && Watermark(db) < upto; ++i) store.Maintain(idle);
+  EXPECT_EQ(Watermark(db), upto);
+}
+
 TEST(ContentAuthors, CasesByAuthorAreFoundBeforeAndAfterIndexing) {
   vigil::testing::TempDir tmp;
   auto store = OpenSqliteStore(tmp.path());
@@ -89,10 +96,9 @@ TEST(ContentAuthors, CasesByAuthorAreFoundBeforeAndAfterIndexing) {
   EXPECT_EQ(ContentOf(*store, "a-7"), Expected(500, 7));
   EXPECT_TRUE(ContentOf(*store, "a-none").empty());
 
-  // Idle: the platform ids are mapped first, then the authors, one transaction a call.
-  for (int i = 0; i < 4; ++i) store->Maintain(/*idle=*/true);
+  // Idle: the platform ids are mapped and the authors indexed, one transaction a call.
+  MaintainUntilIndexed(*store, db, 500, /*idle=*/true);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"), 500);
-  EXPECT_EQ(Watermark(db), 500);
   EXPECT_EQ(ContentOf(*store, "a-7"), Expected(500, 7));
 
   // Half indexed, half in the tail: each listed once.
@@ -104,8 +110,7 @@ TEST(ContentAuthors, CasesByAuthorAreFoundBeforeAndAfterIndexing) {
   // platform ids of those items are mapped (a few transactions of their own).
   InsertWithCases(*store, 1000, 1000 + static_cast<int>(kAuthorIndexRunAt));
   const int n = 1000 + static_cast<int>(kAuthorIndexRunAt);
-  for (int i = 0; i < 20 && Watermark(db) < n; ++i) store->Maintain(/*idle=*/false);
-  EXPECT_EQ(Watermark(db), n);
+  MaintainUntilIndexed(*store, db, n, /*idle=*/false);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"), n);
   EXPECT_EQ(QueryCount(db,
                        "SELECT COUNT(*) FROM content_authors m JOIN content c "
@@ -120,8 +125,7 @@ TEST(ContentAuthors, AChangedAuthorIsFollowedOnEitherSideOfTheWatermark) {
   auto store = OpenSqliteStore(tmp.path());
   SqliteConn db(tmp.Join("vigil.db"));
   InsertWithCases(*store, 0, 200);
-  for (int i = 0; i < 4; ++i) store->Maintain(/*idle=*/true);
-  ASSERT_EQ(Watermark(db), 200);
+  MaintainUntilIndexed(*store, db, 200, /*idle=*/true);
   InsertWithCases(*store, 200, 400);  // in the tail
 
   // c-7 (indexed) and c-207 (in the tail) move from a-7 to a-8; c-47 loses its author.
@@ -153,6 +157,44 @@ TEST(ContentAuthors, AChangedAuthorIsFollowedOnEitherSideOfTheWatermark) {
                        "SELECT COUNT(*) FROM content_authors m JOIN content c "
                        "ON c.id = m.content_id AND c.author_id = m.author_id"),
             QueryCount(db, "SELECT COUNT(*) FROM content_authors"));
+}
+
+TEST(ContentAuthors, AnAuthorChangedDuringARunIsNotPutBackUnderTheOldOne) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  SqliteConn db(tmp.Join("vigil.db"));
+  const int n = static_cast<int>(kAuthorIndexRunAt) + 100;
+  InsertWithCases(*store, 0, n);
+  // Busy: platform id steps first, then the author run's first slices.
+  auto in_run = [&] {
+    return QueryCount(db,
+                      "SELECT COUNT(*) FROM content_authors WHERE content_id > (SELECT "
+                      "indexed_upto FROM platform_id_index WHERE kind = 'content_author')");
+  };
+  for (int i = 0; i < 20 && in_run() == 0; ++i) store->Maintain(/*idle=*/false);
+  ASSERT_GT(in_run(), 0);
+  ASSERT_EQ(Watermark(db), 0);
+  // Every author's items are in the run; those of a-0 sort first, so they are in already.
+  EXPECT_EQ(QueryCount(db,
+                       "SELECT COUNT(*) FROM content_authors m JOIN content c ON c.id = "
+                       "m.content_id WHERE c.platform_id IN ('c-0', 'c-39')"),
+            1);
+  {
+    auto tx = store->BeginWrite();
+    int64_t a1 = *tx->FindAccountPk("a-1");
+    EXPECT_FALSE(tx->UpsertContent(Item(0, "a-1"), a1, 2000).second);   // put in already
+    EXPECT_FALSE(tx->UpsertContent(Item(39, "a-1"), a1, 2000).second);  // not yet
+    store->Commit(*tx);
+  }
+  MaintainUntilIndexed(*store, db, n, /*idle=*/false);
+  EXPECT_EQ(ContentOf(*store, "a-0"), Expected(n, 0, {0}));
+  EXPECT_EQ(ContentOf(*store, "a-39"), Expected(n, 39, {39}));
+  EXPECT_EQ(ContentOf(*store, "a-1"), Expected(n, 1, {}, {0, 39}));
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"), n);
+  EXPECT_EQ(QueryCount(db,
+                       "SELECT COUNT(*) FROM content_authors m JOIN content c "
+                       "ON c.id = m.content_id AND c.author_id = m.author_id"),
+            n);
 }
 
 TEST(ContentAuthors, ReadersSearchTheIndexAndScanOnlyTheTail) {

@@ -108,9 +108,10 @@ TEST(PlatformIds, FoundBeforeAndAfterTheWriterMapsThem) {
 
   store->Maintain(/*idle=*/true);  // idle, but the tail is younger than kIdleRunMs
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), 0);
-  // A tail of kRunAt rows is mapped within kRunSteps transactions, busy or not.
+  // A tail of kRunAt rows is mapped within kRunSteps transactions, busy or not: kRunSteps
+  // turns, each other Maintain (the content author index takes the others).
   InsertContent(*store, 3000, 3000 + static_cast<int>(PlatformIdTail::kRunAt));
-  for (size_t i = 0; i < PlatformIdTail::kRunSteps; ++i) store->Maintain(/*idle=*/false);
+  for (size_t i = 0; i < 2 * PlatformIdTail::kRunSteps; ++i) store->Maintain(/*idle=*/false);
   ExpectAllMapped(db);
   check("mapped");
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content"),
