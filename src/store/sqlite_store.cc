@@ -13,9 +13,6 @@
 namespace vigil::store {
 namespace {
 
-// Ids the writer connection has seen, so repeated accounts and content cost no lookups (and an
-// unchanged account no write). Entries added in a transaction survive only if it commits: any
-// rollback clears the whole cache. Another process writing (PRAGMA data_version tells) does too.
 // A run of SqliteStore::IndexContentAuthors: the content items (author, id) in (from, to],
 // sorted, put into content_authors from `next` on. `to` 0: no run.
 struct AuthorRun {
@@ -25,6 +22,9 @@ struct AuthorRun {
   bool stale = false;  // an item's author changed since the run read it
 };
 
+// Ids the writer connection has seen, so repeated accounts and content cost no lookups (and an
+// unchanged account no write). Entries added in a transaction survive only if it commits: any
+// rollback clears the whole cache. Another process writing (PRAGMA data_version tells) does too.
 struct WriterCache {
   struct AccountState {
     int64_t id = 0;
@@ -911,12 +911,16 @@ class SqliteStore final : public Store {
         force ? run.items.size() : (run.items.size() + kAuthorRunSteps - 1) / kAuthorRunSteps;
     try {
       writer_.Prepare("BEGIN IMMEDIATE").Exec();
-      auto w = writer_.Prepare(
-          "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
+      std::optional<int64_t> upto;
+      {
+        auto w = writer_.Prepare(
+            "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
+        if (w.Step()) upto = w.Int(0);
+      }
       // Another process indexed, or an author in the run changed (UpsertContent moved it in
       // content_authors itself): the run is read again from the rows as they are now. (Another
       // process changing an author is not seen here; readers check each item's author.)
-      if (!w.Step() || w.Int(0) != run.from || run.stale) {
+      if (upto != run.from || run.stale) {
         writer_.Prepare("COMMIT").Exec();
         run.to = 0;
         return false;
