@@ -847,6 +847,23 @@ class SqliteStore final : public Store {
     }
   }
 
+  // A transaction of the writer's own between two groups: committed, or rolled back and the
+  // exception passed on.
+  template <typename Write>
+  void InOwnTransaction(Write&& write) {
+    writer_.Prepare("BEGIN IMMEDIATE").Exec();
+    try {
+      write();
+      writer_.Prepare("COMMIT").Exec();
+    } catch (...) {
+      try {
+        writer_.Exec("ROLLBACK");
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
   // One step of the platform id mapping (sqlite_platform_ids.h) for both kinds, in one
   // transaction, if either is due (`force`: if either has a tail). Returns whether it wrote.
   bool MapPlatformIds(bool idle, bool force) {
@@ -857,15 +874,11 @@ class SqliteStore final : public Store {
     if (!any) return false;
     bool due[] = {tails[0]->size() > 0, tails[1]->size() > 0};  // one transaction serves both
     try {
-      writer_.Prepare("BEGIN IMMEDIATE").Exec();
-      for (int i = 0; i < 2; ++i)
-        if (due[i]) tails[i]->WriteStep(writer_);
-      writer_.Prepare("COMMIT").Exec();
+      InOwnTransaction([&] {
+        for (int i = 0; i < 2; ++i)
+          if (due[i]) tails[i]->WriteStep(writer_);
+      });
     } catch (...) {
-      try {
-        writer_.Exec("ROLLBACK");
-      } catch (...) {
-      }
       for (int i = 0; i < 2; ++i)
         if (due[i]) tails[i]->StepFailed(now);
       throw;
@@ -909,47 +922,48 @@ class SqliteStore final : public Store {
     }
     size_t slice =
         force ? run.items.size() : (run.items.size() + kAuthorRunSteps - 1) / kAuthorRunSteps;
+    bool dropped = false;
+    size_t end = std::min(run.items.size(), run.next + slice);
     try {
-      writer_.Prepare("BEGIN IMMEDIATE").Exec();
-      std::optional<int64_t> upto;
-      {
-        auto w = writer_.Prepare(
-            "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
-        if (w.Step()) upto = w.Int(0);
-      }
-      // Another process indexed, or an author in the run changed (UpsertContent moved it in
-      // content_authors itself): the run is read again from the rows as they are now. (Another
-      // process changing an author is not seen here; readers check each item's author.)
-      if (upto != run.from || run.stale) {
-        writer_.Prepare("COMMIT").Exec();
-        run.to = 0;
-        return false;
-      }
-      size_t end = std::min(run.items.size(), run.next + slice);
-      for (size_t i = run.next; i < end; ++i)
-        writer_
-            .Prepare("INSERT OR IGNORE INTO content_authors(author_id, content_id) VALUES (?1, ?2)")
-            .Bind(1, run.items[i].first)
-            .Bind(2, run.items[i].second)
-            .Exec();
-      if (end == run.items.size())
-        writer_
-            .Prepare(
-                "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) "
-                "WHERE kind = 'content_author'")
-            .Bind(1, run.to)
-            .Exec();
-      writer_.Prepare("COMMIT").Exec();
-      run.next = end;
-      if (end == run.items.size()) run.to = 0;
+      InOwnTransaction([&] {
+        std::optional<int64_t> upto;
+        {
+          auto w = writer_.Prepare(
+              "SELECT indexed_upto FROM platform_id_index WHERE kind = 'content_author'");
+          if (w.Step()) upto = w.Int(0);
+        }
+        // Another process indexed, or an author in the run changed (UpsertContent moved it in
+        // content_authors itself): the run is read again from the rows as they are now. (Another
+        // process changing an author is not seen here; readers check each item's author.)
+        if (upto != run.from || run.stale) {
+          dropped = true;
+          return;
+        }
+        for (size_t i = run.next; i < end; ++i)
+          writer_
+              .Prepare(
+                  "INSERT OR IGNORE INTO content_authors(author_id, content_id) VALUES (?1, ?2)")
+              .Bind(1, run.items[i].first)
+              .Bind(2, run.items[i].second)
+              .Exec();
+        if (end == run.items.size())
+          writer_
+              .Prepare(
+                  "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) "
+                  "WHERE kind = 'content_author'")
+              .Bind(1, run.to)
+              .Exec();
+      });
     } catch (...) {
-      try {
-        writer_.Exec("ROLLBACK");
-      } catch (...) {
-      }
       run.to = 0;
       throw;
     }
+    if (dropped) {
+      run.to = 0;
+      return false;
+    }
+    run.next = end;
+    if (end == run.items.size()) run.to = 0;
     return true;
   }
 
