@@ -86,17 +86,36 @@ SqliteConn::~SqliteConn() {
   sqlite3_close(db_);
 }
 
-Stmt SqliteConn::Prepare(const char* sql) {
-  auto it = cache_.find(sql);
-  if (it != cache_.end()) return Stmt(it->second);
+void SqliteConn::Before(sqlite3_stmt* s) {
+  in_before_ = true;
+  try {
+    before_(s);
+  } catch (...) {
+    in_before_ = false;
+    throw;
+  }
+  in_before_ = false;
+}
+
+sqlite3_stmt* SqliteConn::Cached(const char* sql) {
+  if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
   sqlite3_stmt* s = nullptr;
   if (sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK)
     Fail(db_, sql);
   cache_.emplace(sql, s);
+  return s;
+}
+
+Stmt SqliteConn::Prepare(const char* sql) {
+  sqlite3_stmt* s = Cached(sql);
+  if (before_ && !in_before_) Before(s);
   return Stmt(s);
 }
 
+Stmt SqliteConn::PrepareUnhooked(const char* sql) { return Stmt(Cached(sql)); }
+
 void SqliteConn::Exec(const char* sql) {
+  if (before_ && !in_before_) Before(nullptr);
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "exec failed";

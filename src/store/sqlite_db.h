@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -86,14 +87,25 @@ class SqliteConn {
 
   // Prepared statements are cached by the address of the SQL text: pass string literals.
   Stmt Prepare(const char* sql);
+  // For a statement that only reads tables the before-statement hook never has rows for (the
+  // writer's platform id mappings): the hook does not run.
+  Stmt PrepareUnhooked(const char* sql);
   void Exec(const char* sql);  // one or more statements, no results
+  // Runs before every statement Prepare or Exec hands out (its statement; null for Exec), unless
+  // it is itself running: the writer's pending inserts are written there (sqlite_pending.h).
+  void SetBeforeStatement(std::function<void(sqlite3_stmt*)> hook) { before_ = std::move(hook); }
   int64_t Changes() const { return sqlite3_changes64(db_); }
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* raw() { return db_; }
 
  private:
+  void Before(sqlite3_stmt* s);
+  sqlite3_stmt* Cached(const char* sql);
+
   sqlite3* db_ = nullptr;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::function<void(sqlite3_stmt*)> before_;
+  bool in_before_ = false;
 };
 
 // Moves committed WAL frames into the database file on a thread of its own, so the writer's

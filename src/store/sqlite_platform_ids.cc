@@ -77,8 +77,7 @@ const PlatformIdTail::Sql& PlatformIdTail::sql() const {
       "SELECT platform_id, id FROM content WHERE id > ?1 ORDER BY id",
       "SELECT content_id FROM content_ids WHERE platform_id = ?1",
       "SELECT platform_id FROM content_ids",
-      "INSERT INTO content_ids(platform_id, content_id) VALUES (?1, ?2) "
-      "ON CONFLICT(platform_id) DO NOTHING",
+      "INSERT INTO content_ids(platform_id, content_id)",
       "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'content'",
   };
   static const Sql account{
@@ -88,12 +87,14 @@ const PlatformIdTail::Sql& PlatformIdTail::sql() const {
       "SELECT platform_id, id FROM accounts WHERE id > ?1 ORDER BY id",
       "SELECT account_id FROM account_ids WHERE platform_id = ?1",
       "SELECT platform_id FROM account_ids",
-      "INSERT INTO account_ids(platform_id, account_id) VALUES (?1, ?2) "
-      "ON CONFLICT(platform_id) DO NOTHING",
+      "INSERT INTO account_ids(platform_id, account_id)",
       "UPDATE platform_id_index SET indexed_upto = MAX(indexed_upto, ?1) WHERE kind = 'account'",
   };
   return kind_ == PlatformIdKind::kContent ? content : account;
 }
+
+PlatformIdTail::PlatformIdTail(PlatformIdKind kind)
+    : kind_(kind), inserts_(sql().insert, 2, " ON CONFLICT(platform_id) DO NOTHING") {}
 
 namespace {
 int64_t QueryInt(SqliteConn& db, const char* sql) {
@@ -165,7 +166,8 @@ void PlatformIdTail::Sync(SqliteConn& db) {
 std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& platform_id) {
   if (auto it = ids_.find(platform_id); it != ids_.end()) return it->second;
   if (!mapped_.MayContain(platform_id)) return std::nullopt;
-  auto s = db.Prepare(sql().find);
+  // The mapping is never among the writer's pending inserts (sqlite_pending.h): they can wait.
+  auto s = db.PrepareUnhooked(sql().find);
   s.Bind(1, platform_id);
   if (s.Step()) return s.Int(0);
   return std::nullopt;
@@ -222,17 +224,18 @@ void PlatformIdTail::WriteStep(SqliteConn& db) {
     run_chunk_ = std::max(kChunk, (run_.size() + kRunSteps - 1) / kRunSteps);
   }
   step_end_ = std::min(run_pos_ + run_chunk_, run_.size());
+  for (size_t i = run_pos_; i < step_end_; ++i) inserts_.Text(*run_[i].first).Int(run_[i].second);
+  if (inserts_.Flush(db) == static_cast<int64_t>(step_end_ - run_pos_)) {
+    if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
+    return;
+  }
+  // Some were there already: written by a run that did not finish (a crash, another process's).
   for (size_t i = run_pos_; i < step_end_; ++i) {
-    const std::string& platform_id = *run_[i].first;
-    int64_t id = run_[i].second;
-    db.Prepare(q.insert).BindRef(1, platform_id).Bind(2, id).Exec();
-    if (db.Changes() > 0) continue;
-    // Already there: written by a run that did not finish (a crash, another process's run).
     auto s = db.Prepare(q.find);
-    s.BindRef(1, platform_id);
-    if (s.Step() && s.Int(0) != id)
+    s.BindRef(1, *run_[i].first);
+    if (s.Step() && s.Int(0) != run_[i].second)
       spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
-                    platform_id, s.Int(0), id);
+                    *run_[i].first, s.Int(0), run_[i].second);
   }
   if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
 }

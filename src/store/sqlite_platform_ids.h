@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "store/sqlite_db.h"
+#include "store/sqlite_pending.h"
 
 namespace vigil::store {
 
@@ -64,7 +65,7 @@ class PlatformIdTail {
   static constexpr size_t kRunSteps = 4;       // transactions a run, at most
   static constexpr int64_t kIdleRunMs = 1000;  // an idle writer indexes a smaller tail after this
 
-  explicit PlatformIdTail(PlatformIdKind kind) : kind_(kind) {}
+  explicit PlatformIdTail(PlatformIdKind kind);
 
   // Reads the watermark and the tail (outside a transaction or inside one).
   void Load(SqliteConn& db);
@@ -111,6 +112,7 @@ class PlatformIdTail {
   std::vector<const std::string*> added_;
   std::vector<std::pair<size_t, int64_t>> marks_;  // savepoints: added_.size(), known_max_
   PlatformIdFilter mapped_;  // every id in the mapping whose row is not in the tail
+  PendingTable inserts_;     // a step's ids into the mapping, many a statement
 
   // Sorted by platform id. Points into ids_, whose elements stay put while the run lasts: only
   // a run's end and rollbacks (of rows above the run's) erase any.

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "store/sqlite_internal.h"
+#include "store/sqlite_pending.h"
 #include "store/sqlite_platform_ids.h"
 #include "store/sqlite_schema.h"
 
@@ -40,6 +41,9 @@ struct WriterCache {
   PlatformIdTail content_tail{PlatformIdKind::kContent};
   PlatformIdTail account_tail{PlatformIdKind::kAccount};
   AuthorRun author_run;
+  // The open transaction's inserts not written yet; the statements live as long as the cache.
+  PendingInserts pending;
+  PendingTable author_inserts{"INSERT OR IGNORE INTO content_authors(author_id, content_id)", 2};
 
   void Clear() {
     accounts.clear();
@@ -73,8 +77,11 @@ class SqliteWriteTx final : public WriteTx {
       head_seq_ = 0;
       head_hash_ = events::GenesisHash();
     }
+    db_.SetBeforeStatement([this](sqlite3_stmt* s) { BeforeStatement(s); });
   }
   ~SqliteWriteTx() override {
+    cache_.pending.Clear();  // empty after a commit; a rollback drops them
+    db_.SetBeforeStatement(nullptr);
     if (!done_) {
       cache_.Clear();
       cache_.content_tail.RolledBack();
@@ -98,13 +105,14 @@ class SqliteWriteTx final : public WriteTx {
     cache_.account_tail.Savepoint();
   }
   void RollbackToSavepoint() override {
+    cache_.pending.Clear();  // all written since the savepoint: Savepoint wrote what waited
+    ForgetNextIds();
     cache_.Clear();  // it may hold ids created inside the rolled-back savepoint
     cache_.content_tail.RollbackToSavepoint();
     cache_.account_tail.RollbackToSavepoint();
     db_.Prepare("ROLLBACK TO req").Exec();
     db_.Prepare("RELEASE req").Exec();
     std::tie(head_seq_, head_hash_) = savepoints_.back();
-    next_flag_id_ = 0;
     savepoints_.pop_back();
   }
   void ReleaseSavepoint() override {
@@ -118,18 +126,14 @@ class SqliteWriteTx final : public WriteTx {
     e.seq = head_seq_ + 1;
     e.prev_hash = head_hash_;
     e.hash = events::ComputeHash(head_hash_, e);
-    db_.Prepare(
-           "INSERT INTO events(seq, ts, type, subject, actor, payload, prev_hash, hash) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-        .Bind(1, e.seq)
-        .Bind(2, e.ts)
-        .BindRef(3, e.type)
-        .BindRef(4, e.subject)
-        .BindRef(5, e.actor)
-        .BindRef(6, e.payload)
-        .BindRefBlob(7, e.prev_hash)
-        .BindRefBlob(8, e.hash)
-        .Exec();
+    cache_.pending.events.Int(e.seq)
+        .Int(e.ts)
+        .Text(e.type)
+        .Text(e.subject)
+        .Text(e.actor)
+        .Text(e.payload)
+        .Blob(e.prev_hash)
+        .Blob(e.hash);
     head_seq_ = e.seq;
     head_hash_ = e.hash;
     return e.seq;
@@ -143,15 +147,13 @@ class SqliteWriteTx final : public WriteTx {
     if (known == cache_.accounts.end()) {
       auto pk = cache_.account_tail.Find(db_, a.id);
       if (!pk) {
-        db_.Prepare(
-               "INSERT INTO accounts(platform_id, created_at, display_name, first_seen) "
-               "VALUES (?1, ?2, ?3, ?4)")
-            .BindRef(1, a.id)
-            .BindOpt(2, a.created_at)
-            .BindRefText(3, a.display_name)
-            .Bind(4, now)
-            .Exec();
-        int64_t id = db_.LastInsertId();
+        int64_t id = NextId(next_account_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM accounts");
+        auto& row = cache_.pending.accounts.Int(id).Text(a.id);
+        if (a.created_at)
+          row.Int(*a.created_at);
+        else
+          row.Null();
+        row.TextOrNull(a.display_name).Int(now);
         cache_.account_tail.Added(a.id, id);
         // Remembered from the second sighting on: one-off reporters would only churn the cache.
         if (created) *created = true;
@@ -186,12 +188,30 @@ class SqliteWriteTx final : public WriteTx {
                                          Millis now) override {
     std::optional<int64_t> pk = FindContentPk(c.id);
     if (!pk) {
-      auto s = db_.Prepare(
-          "INSERT INTO content(platform_id, type, text, url, media, author_id, created_at, views, "
-          "followers, shares, language, metadata, received_at) "
-          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-      BindContent(s, c, author_pk).BindRef(1, c.id).Bind(13, now).Exec();
-      int64_t id = db_.LastInsertId();
+      int64_t id = NextId(next_content_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM content");
+      auto& row = cache_.pending.content.Int(id)
+                      .Text(c.id)
+                      .Text(ToString(c.type))
+                      .TextOrNull(c.text)
+                      .TextOrNull(c.url);
+      if (c.media.empty())
+        row.Null();
+      else
+        row.Text(MediaToJson(c.media));
+      if (author_pk)
+        row.Int(author_pk);
+      else
+        row.Null();
+      if (c.created_at)
+        row.Int(*c.created_at);
+      else
+        row.Null();
+      row.Int(c.reach.views)
+          .Int(c.reach.followers)
+          .Int(c.reach.shares)
+          .TextOrNull(c.language)
+          .TextOrNull(c.metadata_json == "{}" ? std::string_view() : c.metadata_json)
+          .Int(now);
       cache_.content_tail.Added(c.id, id);
       return {id, true};  // remembered when seen again
     }
@@ -243,18 +263,19 @@ class SqliteWriteTx final : public WriteTx {
   int64_t OpenCase(int64_t content_pk, const std::string& queue, const std::string& reason,
                    int64_t reporter_pk, Millis now, double priority) override {
     // Counts and version as if opened (version 1) and then bumped by its first flag.
-    db_.Prepare(
-           "INSERT INTO cases(content_id, status, queue, reason, flag_count, reporter_count, "
-           "opened_at, updated_at, version, priority) "
-           "VALUES (?1, 'open', ?2, ?3, 1, 1, ?4, ?4, 2, ?5)")
-        .Bind(1, content_pk)
-        .BindRef(2, queue)
-        .BindRef(3, reason)
-        .Bind(4, now)
-        .Bind(5, priority)
-        .Exec();
-    int64_t id = db_.LastInsertId();
-    if (reporter_pk) AddCaseReporter(id, reporter_pk);
+    int64_t id = NextId(next_case_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM cases");
+    cache_.pending.cases.Int(id)
+        .Int(content_pk)
+        .Text("open")
+        .Text(queue)
+        .Text(reason)
+        .Int(1)
+        .Int(1)
+        .Int(now)
+        .Int(now)
+        .Int(2)
+        .Real(priority);
+    if (reporter_pk) cache_.pending.case_reporters.Int(id).Int(reporter_pk);  // its first
     return id;
   }
 
@@ -279,12 +300,7 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   int64_t NextFlagId() override {
-    if (next_flag_id_ == 0) {  // once per transaction (and after a rollback); then counted here
-      auto s = db_.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM flags");
-      s.Step();
-      next_flag_id_ = s.Int(0);
-    }
-    return next_flag_id_++;
+    return NextId(next_flag_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM flags");
   }
 
   std::optional<CaseRow> GetCase(int64_t id) override { return QueryCase(db_, id); }
@@ -604,28 +620,25 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   int64_t InsertFlag(const FlagRow& f, int64_t reporter_pk, int64_t event_seq) override {
-    auto s = db_.Prepare(
-        "INSERT INTO flags(id, case_id, content_id, reason, source, reporter_id, explanation, "
-        "location_url, bona_fide, contact, legal_order, metadata, duplicate, received_at, "
-        "principal, event_seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-        "?14, ?15, ?16)");
-    s.Bind(1, f.id)
-        .Bind(2, f.case_id)
-        .Bind(3, f.content_pk)
-        .BindRef(4, f.reason)
-        .BindRef(5, ToString(f.source))
-        .Bind(9, f.bona_fide)
-        .BindRefText(7, f.explanation)
-        .BindRefText(8, f.location_url)
-        .BindRefText(10, f.contact_json)
-        .BindRefText(11, f.legal_order_json)
-        .BindRefText(12, f.metadata_json)
-        .Bind(13, f.duplicate)
-        .Bind(14, f.received_at)
-        .BindRef(15, f.principal)
-        .Bind(16, event_seq);
-    if (reporter_pk) s.Bind(6, reporter_pk); else s.BindNull(6);
-    s.Exec();
+    auto& row = cache_.pending.flags.Int(f.id)
+                    .Int(f.case_id)
+                    .Int(f.content_pk)
+                    .Text(f.reason)
+                    .Text(ToString(f.source));
+    if (reporter_pk)
+      row.Int(reporter_pk);
+    else
+      row.Null();
+    row.TextOrNull(f.explanation)
+        .TextOrNull(f.location_url)
+        .Int(f.bona_fide ? 1 : 0)
+        .TextOrNull(f.contact_json)
+        .TextOrNull(f.legal_order_json)
+        .TextOrNull(f.metadata_json)
+        .Int(f.duplicate ? 1 : 0)
+        .Int(f.received_at)
+        .Text(f.principal)
+        .Int(event_seq);
     return f.id;
   }
 
@@ -756,13 +769,32 @@ class SqliteWriteTx final : public WriteTx {
     return cache_.Put(cache_.accounts, platform_id, std::move(state));
   }
 
+  // Ids are handed out here for inserts that wait: the table's highest, read once, then counted.
+  int64_t NextId(int64_t& next, const char* max_sql) {
+    if (next == 0) {
+      auto s = db_.Prepare(max_sql);
+      s.Step();
+      next = s.Int(0);
+    }
+    return next++;
+  }
+  void ForgetNextIds() { next_flag_id_ = next_case_id_ = next_content_id_ = next_account_id_ = 0; }
+
+  // Before any other statement on the connection: the waiting inserts go first, so it sees them.
+  // One that may write could insert rows of its own, so the ids are read again after it.
+  void BeforeStatement(sqlite3_stmt* s) {
+    if (!cache_.pending.empty()) cache_.pending.Flush(db_);
+    if (!s || !sqlite3_stmt_readonly(s)) ForgetNextIds();
+  }
+
   SqliteConn& db_;
   WriterCache& cache_;
   bool done_ = false;
   int64_t head_seq_ = 0;
   std::string head_hash_;
-  std::vector<std::pair<int64_t, std::string>> savepoints_;
-  int64_t next_flag_id_ = 0;  // chain head at each savepoint
+  std::vector<std::pair<int64_t, std::string>> savepoints_;  // chain head at each savepoint
+  // The next row ids of the tables whose inserts wait in cache_.pending; 0: read at first use.
+  int64_t next_flag_id_ = 0, next_case_id_ = 0, next_content_id_ = 0, next_account_id_ = 0;
   int64_t outbox_rows_queued_ = 0;
 };
 
@@ -940,12 +972,8 @@ class SqliteStore final : public Store {
           return;
         }
         for (size_t i = run.next; i < end; ++i)
-          writer_
-              .Prepare(
-                  "INSERT OR IGNORE INTO content_authors(author_id, content_id) VALUES (?1, ?2)")
-              .Bind(1, run.items[i].first)
-              .Bind(2, run.items[i].second)
-              .Exec();
+          cache_.author_inserts.Int(run.items[i].first).Int(run.items[i].second);
+        cache_.author_inserts.Flush(writer_);
         if (end == run.items.size())
           writer_
               .Prepare(

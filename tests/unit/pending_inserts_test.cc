@@ -1,0 +1,158 @@
+// The writer's inserts that wait to be written many a statement (sqlite_pending.h): every value
+// kind survives the chunked statements; a statement of any kind in the transaction sees the rows
+// that wait; a rolled-back savepoint drops them and the ids it handed out are handed out again.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "events/audit.h"
+#include "store/sqlite_db.h"
+#include "store/sqlite_pending.h"
+#include "store/store.h"
+#include "support/sqlite_queries.h"
+#include "support/test_support.h"
+
+namespace vigil::store {
+namespace {
+
+using vigil::testing::IntegrityCheck;
+using vigil::testing::QueryCount;
+
+TEST(PendingInserts, RowsOfEveryKindGoInThroughEveryChunkSize) {
+  vigil::testing::TempDir tmp;
+  SqliteConn db(tmp.Join("t.db"));
+  db.Exec("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)");
+  PendingTable t("INSERT INTO t(i, r, s, b, n)", 5);
+  constexpr int kRows = 64 + 8 + 3;  // one statement of each chunk size, and 1-row ones
+  for (int i = 0; i < kRows; ++i)
+    t.Int(i).Real(i + 0.5).Text("row " + std::to_string(i)).Blob(std::string("\0x", 2)).Null();
+  EXPECT_EQ(t.rows(), static_cast<size_t>(kRows));
+  db.Exec("BEGIN");
+  EXPECT_EQ(t.Flush(db), kRows);
+  db.Exec("COMMIT");
+  EXPECT_TRUE(t.empty());
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM t"), kRows);
+  auto s = db.Prepare("SELECT i, r, s, b, typeof(n) FROM t ORDER BY rowid");
+  for (int i = 0; i < kRows; ++i) {
+    ASSERT_TRUE(s.Step());
+    EXPECT_EQ(s.Int(0), i);
+    EXPECT_EQ(s.Double(1), i + 0.5);
+    EXPECT_EQ(s.Text(2), "row " + std::to_string(i));
+    EXPECT_EQ(s.Text(3), std::string("\0x", 2));
+    EXPECT_EQ(s.Text(4), "null");
+  }
+  EXPECT_FALSE(s.Step());
+}
+
+TEST(PendingInserts, ARowWithTheWrongNumberOfValuesIsRefused) {
+  vigil::testing::TempDir tmp;
+  SqliteConn db(tmp.Join("t.db"));
+  db.Exec("CREATE TABLE t (a, b)");
+  PendingTable t("INSERT INTO t(a, b)", 2);
+  t.Int(1).Int(2).Int(3);
+  EXPECT_THROW(t.Flush(db), StoreError);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM t"), 0);
+  EXPECT_TRUE(t.empty());  // nothing left to go in with the next rows
+  t.Int(4).Int(5);
+  EXPECT_EQ(t.Flush(db), 1);
+}
+
+ContentItem Item(const std::string& id) {
+  ContentItem c;
+  c.id = id;
+  c.text = "text of " + id;
+  c.author = Account{"author-1", std::nullopt, ""};
+  c.metadata_json = "{}";
+  return c;
+}
+
+// New content with its open case and a flag with its event, as intake writes them.
+int64_t FlagNewContent(WriteTx& tx, const std::string& id) {
+  auto c = Item(id);
+  int64_t author = tx.UpsertAccount(*c.author, 1000);
+  bool created_reporter = false;
+  int64_t reporter =
+      tx.UpsertAccount(Account{"rep-" + id, std::nullopt, ""}, 1000, &created_reporter);
+  EXPECT_TRUE(created_reporter);
+  auto [pk, created] = tx.UpsertContent(c, author, 1000);
+  EXPECT_TRUE(created);
+  int64_t case_id = tx.OpenCase(pk, "general", "spam", reporter, 1000, 0.5);
+  FlagRow f;
+  f.id = tx.NextFlagId();
+  f.case_id = case_id;
+  f.content_pk = pk;
+  f.reason = "spam";
+  f.received_at = 1000;
+  f.principal = "token:1";
+  f.metadata_json = "{}";
+  events::Event e;
+  e.type = "flag.received";
+  e.subject = "flag:" + std::to_string(f.id);
+  e.actor = "token:1";
+  e.ts = 1000;
+  e.payload = "{}";
+  tx.InsertFlag(f, reporter, tx.AppendEvent(e));
+  return case_id;
+}
+
+TEST(PendingInserts, ReadsInTheTransactionSeeTheRowsThatWait) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  auto tx = store->BeginWrite();
+  int64_t case_id = FlagNewContent(*tx, "post-1");
+  auto pk = tx->FindContentPk("post-1");
+  ASSERT_TRUE(pk);
+  EXPECT_EQ(tx->FindOpenCase(*pk), case_id);  // a SELECT: the waiting rows went in first
+  auto c = tx->GetCase(case_id);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->reporter_count, 1);
+  EXPECT_EQ(c->priority, 0.5);
+  // An UPDATE between two new cases: the second still gets the next id.
+  tx->BumpCase(case_id, /*new_reporter=*/false, 2000);
+  int64_t second = FlagNewContent(*tx, "post-2");
+  EXPECT_EQ(second, case_id + 1);
+  EXPECT_EQ(tx->GetCase(case_id)->flag_count, 2);
+  store->Commit(*tx);
+
+  SqliteConn db(tmp.Join("vigil.db"));
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM flags"), 2);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM case_reporters"), 2);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM accounts"), 3);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_EQ(IntegrityCheck(db), "ok");
+  EXPECT_TRUE(events::VerifyStore(*store->BeginRead()).ok());
+}
+
+TEST(PendingInserts, ARolledBackSavepointDropsItsRowsAndHandsTheirIdsOutAgain) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  int64_t first = 0, kept = 0;
+  {
+    auto tx = store->BeginWrite();
+    first = FlagNewContent(*tx, "post-1");
+    tx->Savepoint();
+    EXPECT_EQ(FlagNewContent(*tx, "post-2"), first + 1);
+    tx->RollbackToSavepoint();
+    EXPECT_FALSE(tx->FindContentPk("post-2"));
+    kept = FlagNewContent(*tx, "post-3");
+    store->Commit(*tx);
+  }
+  EXPECT_EQ(kept, first + 1);
+  SqliteConn db(tmp.Join("vigil.db"));
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM cases"), 2);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content WHERE platform_id = 'post-2'"), 0);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM events"), 2);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+  EXPECT_TRUE(events::VerifyStore(*store->BeginRead()).ok());
+
+  // A transaction that never commits leaves nothing behind.
+  {
+    auto tx = store->BeginWrite();
+    FlagNewContent(*tx, "post-4");
+  }
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM cases"), 2);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM accounts WHERE platform_id = 'rep-post-4'"), 0);
+}
+
+}  // namespace
+}  // namespace vigil::store
