@@ -109,7 +109,7 @@ void PlatformIdTail::Load(SqliteConn& db) {
   watermark_ = QueryInt(db, q.watermark);
   known_max_ = std::max(watermark_, QueryInt(db, q.max_id));
   tx_known_max_ = known_max_;
-  ids_.clear();
+  ids_.Clear();
   added_.clear();
   marks_.clear();
   run_.clear();
@@ -133,10 +133,10 @@ void PlatformIdTail::ReadRowsAbove(SqliteConn& db, int64_t after) {
   auto s = db.Prepare(q.tail);
   s.Bind(1, after);
   while (s.Step()) {
-    auto [it, inserted] = ids_.emplace(s.Text(0), s.Int(1));
-    if (!inserted)
+    auto r = ids_.Insert(s.TextView(0), s.Int(1));
+    if (!r.inserted)
       spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
-                    it->first, it->second, s.Int(1));
+                    s.TextView(0), r.value, s.Int(1));
   }
 }
 
@@ -153,18 +153,18 @@ void PlatformIdTail::Sync(SqliteConn& db) {
     known_max_ = tx_known_max_ = known_max;
   }
   if (watermark > watermark_) {  // another process mapped rows of the tail
-    run_.clear();                // it points into entries about to go
-    std::erase_if(ids_, [&](const auto& e) {
-      if (e.second > watermark) return false;
-      mapped_.Add(e.first);
-      return true;
+    run_.clear();                // it refers to keys about to go
+    ids_.Retain([&](std::string_view platform_id, int64_t id) {
+      if (id > watermark) return true;
+      mapped_.Add(platform_id);
+      return false;
     });
     watermark_ = watermark;
   }
 }
 
 std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& platform_id) {
-  if (auto it = ids_.find(platform_id); it != ids_.end()) return it->second;
+  if (const int64_t* id = ids_.Find(platform_id)) return *id;
   if (!mapped_.MayContain(platform_id)) return std::nullopt;
   // The mapping is never among the writer's pending inserts (sqlite_pending.h): they can wait.
   auto s = db.PrepareUnhooked(sql().find);
@@ -174,14 +174,12 @@ std::optional<int64_t> PlatformIdTail::Find(SqliteConn& db, const std::string& p
 }
 
 void PlatformIdTail::Added(const std::string& platform_id, int64_t id) {
-  auto [it, inserted] = ids_.emplace(platform_id, id);
-  if (inserted) added_.push_back(&it->first);
+  auto r = ids_.Insert(platform_id, id);
+  if (r.inserted) added_.push_back(r.key);
   known_max_ = std::max(known_max_, id);
 }
 
-void PlatformIdTail::Erase(const std::string* platform_id) {
-  ids_.erase(ids_.find(*platform_id));  // found first: the key lives in the entry erased
-}
+void PlatformIdTail::Erase(FlatIdMap::KeyRef platform_id) { ids_.Erase(ids_.Key(platform_id)); }
 
 void PlatformIdTail::RollbackToSavepoint() {
   auto [size, known_max] = marks_.back();
@@ -200,7 +198,7 @@ void PlatformIdTail::Committed() {
 }
 
 void PlatformIdTail::RolledBack() {
-  for (const std::string* id : added_) Erase(id);
+  for (FlatIdMap::KeyRef id : added_) Erase(id);
   added_.clear();
   marks_.clear();
   known_max_ = tx_known_max_;
@@ -215,16 +213,18 @@ void PlatformIdTail::WriteStep(SqliteConn& db) {
   const Sql& q = sql();
   if (run_.empty()) {
     run_.reserve(ids_.size());
-    for (const auto& [platform_id, id] : ids_) run_.emplace_back(&platform_id, id);
+    ids_.ForEach(
+        [&](FlatIdMap::KeyRef platform_id, int64_t id) { run_.emplace_back(platform_id, id); });
     std::sort(run_.begin(), run_.end(),
-              [](const auto& a, const auto& b) { return *a.first < *b.first; });
+              [&](const auto& a, const auto& b) { return ids_.Key(a.first) < ids_.Key(b.first); });
     run_pos_ = 0;
     run_upto_ = known_max_;  // every row up to here is in the tail, so in the run
     // In at most kRunSteps steps, so the indexer keeps up with any rate of new ids.
     run_chunk_ = std::max(kChunk, (run_.size() + kRunSteps - 1) / kRunSteps);
   }
   step_end_ = std::min(run_pos_ + run_chunk_, run_.size());
-  for (size_t i = run_pos_; i < step_end_; ++i) inserts_.Text(*run_[i].first).Int(run_[i].second);
+  for (size_t i = run_pos_; i < step_end_; ++i)
+    inserts_.Text(ids_.Key(run_[i].first)).Int(run_[i].second);
   if (inserts_.Flush(db) == static_cast<int64_t>(step_end_ - run_pos_)) {
     if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
     return;
@@ -232,21 +232,21 @@ void PlatformIdTail::WriteStep(SqliteConn& db) {
   // Some were there already: written by a run that did not finish (a crash, another process's).
   for (size_t i = run_pos_; i < step_end_; ++i) {
     auto s = db.Prepare(q.find);
-    s.BindRef(1, *run_[i].first);
+    s.BindRef(1, ids_.Key(run_[i].first));
     if (s.Step() && s.Int(0) != run_[i].second)
       spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
-                    *run_[i].first, s.Int(0), run_[i].second);
+                    ids_.Key(run_[i].first), s.Int(0), run_[i].second);
   }
   if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
 }
 
 void PlatformIdTail::StepCommitted(int64_t now_ms) {
-  for (size_t i = run_pos_; i < step_end_; ++i) mapped_.Add(*run_[i].first);
+  for (size_t i = run_pos_; i < step_end_; ++i) mapped_.Add(ids_.Key(run_[i].first));
   run_pos_ = step_end_;
   if (run_pos_ < run_.size()) return;
   watermark_ = std::max(watermark_, run_upto_);
   run_.clear();
-  std::erase_if(ids_, [&](const auto& e) { return e.second <= watermark_; });
+  ids_.Retain([&](std::string_view, int64_t id) { return id > watermark_; });
   last_run_ms_ = now_ms;
 }
 

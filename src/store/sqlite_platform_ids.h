@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/flat_id_map.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_pending.h"
 
@@ -100,23 +101,23 @@ class PlatformIdTail {
  private:
   struct Sql;
   const Sql& sql() const;
-  void Erase(const std::string* platform_id);
+  void Erase(FlatIdMap::KeyRef platform_id);
   void ReadRowsAbove(SqliteConn& db, int64_t after);  // rows with a higher id into the tail
 
   PlatformIdKind kind_;
   int64_t watermark_ = 0;  // rows up to here are in the mapping
   int64_t known_max_ = 0;  // the highest row id this tail knows of
   int64_t tx_known_max_ = 0;
-  std::unordered_map<std::string, int64_t> ids_;   // the tail: platform id -> row id
-  // Keys added by the open transaction, in order: ids_'s own, which stay put until erased.
-  std::vector<const std::string*> added_;
+  FlatIdMap ids_;  // the tail: platform id -> row id
+  // Keys added by the open transaction, in order (their bytes stay put until the run's end).
+  std::vector<FlatIdMap::KeyRef> added_;
   std::vector<std::pair<size_t, int64_t>> marks_;  // savepoints: added_.size(), known_max_
   PlatformIdFilter mapped_;  // every id in the mapping whose row is not in the tail
   PendingTable inserts_;     // a step's ids into the mapping, many a statement
 
-  // Sorted by platform id. Points into ids_, whose elements stay put while the run lasts: only
-  // a run's end and rollbacks (of rows above the run's) erase any.
-  std::vector<std::pair<const std::string*, int64_t>> run_;
+  // Sorted by platform id. Refers to the bytes of ids_'s keys, which stay put until the run's
+  // end compacts them (rollbacks only erase entries, and only of rows above the run's).
+  std::vector<std::pair<FlatIdMap::KeyRef, int64_t>> run_;
   size_t run_pos_ = 0;
   size_t step_end_ = 0;  // the run's position once the step being written commits
   size_t run_chunk_ = kChunk;
