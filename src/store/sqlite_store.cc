@@ -35,8 +35,9 @@ struct WriterCache {
   static constexpr size_t kMaxEntries = 200'000;  // then start over: a cache, not an index
 
   int64_t data_version = -1;
-  std::unordered_map<std::string, AccountState> accounts;
-  std::unordered_map<std::string, int64_t> content;  // platform id -> pk (content is never deleted)
+  FlatIdMap accounts;  // platform id -> index in account_states
+  std::vector<AccountState> account_states;
+  FlatIdMap content;  // platform id -> pk (content is never deleted)
   // Not a cache: the rows whose platform ids are not mapped yet (sqlite_platform_ids.h).
   PlatformIdTail content_tail{PlatformIdKind::kContent};
   PlatformIdTail account_tail{PlatformIdKind::kAccount};
@@ -46,13 +47,26 @@ struct WriterCache {
   PendingTable author_inserts{"INSERT OR IGNORE INTO content_authors(author_id, content_id)", 2};
 
   void Clear() {
-    accounts.clear();
-    content.clear();
+    accounts.Clear();
+    account_states.clear();
+    content.Clear();
   }
-  template <typename Map, typename Value>
-  typename Map::iterator Put(Map& m, const std::string& key, Value v) {
-    if (m.size() >= kMaxEntries) m.clear();
-    return m.insert_or_assign(key, std::move(v)).first;
+  AccountState* FindAccount(std::string_view platform_id) {
+    const int64_t* i = accounts.Find(platform_id);
+    return i ? &account_states[static_cast<size_t>(*i)] : nullptr;
+  }
+  AccountState& RememberAccount(std::string_view platform_id, AccountState state) {
+    if (accounts.size() >= kMaxEntries) {
+      accounts.Clear();
+      account_states.clear();
+    }
+    auto r = accounts.Insert(platform_id, static_cast<int64_t>(account_states.size()));
+    if (r.inserted) return account_states.emplace_back(std::move(state));
+    return account_states[static_cast<size_t>(r.value)] = std::move(state);
+  }
+  void RememberContent(std::string_view platform_id, int64_t pk) {
+    if (content.size() >= kMaxEntries) content.Clear();
+    content.Insert(platform_id, pk);
   }
 };
 
@@ -139,12 +153,11 @@ class SqliteWriteTx final : public WriteTx {
     return e.seq;
   }
 
-  // The hot writes below avoid RETURNING: SQLite buffers its rows in a temporary b-tree, which
-  // costs more than the insert itself. New rows' ids come from sqlite3_last_insert_rowid.
+  // New rows' ids come from NextId: their inserts wait in cache_.pending (sqlite_pending.h).
   int64_t UpsertAccount(const Account& a, Millis now, bool* created) override {
     if (created) *created = false;
-    auto known = cache_.accounts.find(a.id);
-    if (known == cache_.accounts.end()) {
+    WriterCache::AccountState* known = cache_.FindAccount(a.id);
+    if (!known) {
       auto pk = cache_.account_tail.Find(db_, a.id);
       if (!pk) {
         int64_t id = NextId(next_account_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM accounts");
@@ -163,9 +176,9 @@ class SqliteWriteTx final : public WriteTx {
           db_.Prepare("SELECT created_at IS NOT NULL, display_name FROM accounts WHERE id = ?1");
       sel.Bind(1, *pk);
       if (!sel.Step()) throw StoreError("account vanished during upsert");
-      known = RememberAccount(a.id, {*pk, sel.Int(0) != 0, sel.Text(1)});
+      known = &cache_.RememberAccount(a.id, {*pk, sel.Int(0) != 0, sel.Text(1)});
     }
-    auto& state = known->second;
+    auto& state = *known;
     // Fill gaps: keep the first known creation time, take a newly sent display name.
     bool set_created = a.created_at && !state.has_created_at;
     bool set_name = !a.display_name.empty() && a.display_name != state.display_name;
@@ -246,9 +259,9 @@ class SqliteWriteTx final : public WriteTx {
   }
 
   std::optional<int64_t> FindContentPk(const std::string& platform_id) override {
-    if (auto it = cache_.content.find(platform_id); it != cache_.content.end()) return it->second;
+    if (const int64_t* pk = cache_.content.Find(platform_id)) return *pk;
     auto pk = cache_.content_tail.Find(db_, platform_id);
-    if (pk) cache_.Put(cache_.content, platform_id, *pk);
+    if (pk) cache_.RememberContent(platform_id, *pk);
     return pk;
   }
 
@@ -762,11 +775,6 @@ class SqliteWriteTx final : public WriteTx {
     if (c.media.empty()) s.BindNull(5); else s.Bind(5, MediaToJson(c.media));
     if (author_pk) s.Bind(6, author_pk); else s.BindNull(6);
     return s;
-  }
-
-  std::unordered_map<std::string, WriterCache::AccountState>::iterator RememberAccount(
-      const std::string& platform_id, WriterCache::AccountState state) {
-    return cache_.Put(cache_.accounts, platform_id, std::move(state));
   }
 
   // Ids are handed out here for inserts that wait: the table's highest, read once, then counted.
