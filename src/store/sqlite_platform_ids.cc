@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 
 namespace vigil::store {
@@ -22,7 +23,8 @@ void PlatformIdFilter::Reset(size_t expected_keys) {
 void PlatformIdFilter::Grow(size_t capacity) {
   Segment s;
   s.capacity = capacity;
-  s.words.assign(capacity * kBitsPerKey / 64, 0);
+  // A power of two of bits, so a probe's bit is a mask away rather than a division.
+  s.words.assign(std::bit_ceil(capacity * kBitsPerKey / 64), 0);
   segments_.push_back(std::move(s));
 }
 
@@ -35,7 +37,7 @@ void PlatformIdFilter::Add(std::string_view key) {
   uint64_t h2 = (h >> 32 | h << 32) | 1;
   size_t bits = s.words.size() * 64;
   for (int i = 0; i < kProbes; ++i) {
-    size_t b = (h + static_cast<uint64_t>(i) * h2) % bits;
+    size_t b = (h + static_cast<uint64_t>(i) * h2) & (bits - 1);
     s.words[b / 64] |= uint64_t{1} << (b % 64);
   }
   ++s.keys;
@@ -49,7 +51,7 @@ bool PlatformIdFilter::MayContain(std::string_view key) const {
     size_t bits = s.words.size() * 64;
     bool all = true;
     for (int i = 0; i < kProbes && all; ++i) {
-      size_t b = (h + static_cast<uint64_t>(i) * h2) % bits;
+      size_t b = (h + static_cast<uint64_t>(i) * h2) & (bits - 1);
       all = (s.words[b / 64] >> (b % 64)) & 1;
     }
     if (all) return true;
