@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "raw_baseline.h"
+#include "store/sqlite_pending.h"
 #include "support/test_support.h"
 
 namespace {
@@ -471,9 +472,10 @@ int Main(const Options& opt) {
   double batch_full_ratio = full > 0 ? batch.FlagsPerSecond() / full : 0;
   std::printf("baseline with the reporter's rows too: %.0f flags/s; batch/it %.3f\n", full,
               batch_full_ratio);
-  // Those rows 64 a statement, as Vigil's writer inserts them: the ceiling of one connection.
+  // Those rows many a statement, as Vigil's writer inserts them: the ceiling of one connection.
   double many = RawSqliteManyAStatementFlagsPerSecond(baseline_dir, opt.baseline_rows);
-  std::printf("the same rows 64 a statement: %.0f flags/s; batch/it %.3f\n", many,
+  std::printf("the same rows %zu a statement: %.0f flags/s; batch/it %.3f\n",
+              vigil::store::PendingTable::MaxRowsAStatement(), many,
               many > 0 ? batch.FlagsPerSecond() / many : 0);
 
   json result = {

@@ -22,13 +22,13 @@ const std::string kText = "Buy followers cheap, 10k for $5, DM now! limited offe
 constexpr int64_t kNow = 1795617235000;
 
 // Every row of the with-reporter baseline, the values the same, but through Vigil's own
-// PendingTable: 64 rows a statement, flushed every 64 flags in the order of the foreign keys.
+// PendingTable, flushed every MaxRowsAStatement() flags in the order of the foreign keys.
 // What the storage engine can do with these rows at best, on one connection.
 double ManyAStatement(SqliteConn& db, size_t rows, std::chrono::steady_clock::time_point start) {
   vigil::store::PendingTable account_ids("INSERT INTO account_ids(platform_id, account_id)", 2);
   vigil::store::PendingTable content_ids("INSERT INTO content_ids(platform_id, content_id)", 2);
   vigil::store::PendingInserts p;
-  constexpr size_t kFlush = 64;
+  const size_t kFlush = vigil::store::PendingTable::MaxRowsAStatement();
   for (size_t i = 0; i < rows; i += 10000) {
     db.Exec("BEGIN IMMEDIATE");
     for (size_t k = i; k < std::min(rows, i + 10000); ++k) {

@@ -10,7 +10,7 @@
 double RawSqliteBaselineFlagsPerSecond(const std::string& dir, size_t rows,
                                        bool with_reporter = false);
 
-// Every row of the with-reporter baseline, 64 rows a statement through the store's own
+// Every row of the with-reporter baseline, many rows a statement through the store's own
 // PendingTable (store/sqlite_pending.h), in 10,000-flag transactions: the best this connection
 // can do with the rows of these flags, without anything else Vigil does.
 double RawSqliteManyAStatementFlagsPerSecond(const std::string& dir, size_t rows);

@@ -2,9 +2,9 @@
 //
 // One INSERT statement a row costs SQLite a VDBE run that opens, seeks and closes a cursor on the
 // table and on each of its indexes, and checks the row's foreign keys with fresh cursors too. A
-// statement of 64 rows shares all of that, and the table's cursor stays at its end for the next
-// (growing) id. On Vigil's schema the rows of a flag went in ~1.4x as fast that way (bench_ingest's
-// raw baseline with 100 rows a statement; docs/benchmarks.md, tenth session).
+// statement of many rows shares all of that, and the table's cursor stays at its end for the next
+// (growing) id. On Vigil's schema the rows of a flag went in ~1.4x as fast with 100 rows a
+// statement as with one (docs/benchmarks.md, tenth session).
 //
 // So the writer's inserts of new flags, events, cases, case reporters, content and accounts wait
 // here, ids assigned, and are written before the next statement of any kind on the connection
@@ -36,6 +36,8 @@ class PendingTable {
   PendingTable& Blob(std::string_view v);
   PendingTable& Null();
 
+  static size_t MaxRowsAStatement() { return kChunks[0]; }
+
   size_t rows() const { return values_.size() / static_cast<size_t>(columns_); }
   bool empty() const { return values_.empty(); }
   // Inserts the waiting rows (throws StoreError as the statements do) and forgets them, also
@@ -51,13 +53,13 @@ class PendingTable {
     uint32_t size;  // bytes of text and blobs
     int64_t i;      // integer, real's bits, or the offset of the bytes in bytes_
   };
-  static constexpr size_t kChunks[] = {64, 8, 1};  // rows a statement
+  static constexpr size_t kChunks[] = {128, 16, 4, 1};  // rows a statement, largest first
   std::string_view Bytes(const Value& v) const {
     return {bytes_.data() + static_cast<size_t>(v.i), v.size};
   }
 
   int columns_;
-  std::string sql_[3];  // the INSERT of each chunk size; prepared and cached by address
+  std::string sql_[std::size(kChunks)];  // each chunk size's INSERT, cached by its address
   std::vector<Value> values_;
   std::string bytes_;
 };

@@ -23,7 +23,9 @@ TEST(PendingInserts, RowsOfEveryKindGoInThroughEveryChunkSize) {
   SqliteConn db(tmp.Join("t.db"));
   db.Exec("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)");
   PendingTable t("INSERT INTO t(i, r, s, b, n)", 5);
-  constexpr int kRows = 64 + 8 + 3;  // one statement of each chunk size, and 1-row ones
+  // Two statements of the largest size, then 23 rows: one of each smaller size (16, 4) and 1-row
+  // ones.
+  const int kRows = 2 * static_cast<int>(PendingTable::MaxRowsAStatement()) + 23;
   for (int i = 0; i < kRows; ++i)
     t.Int(i).Real(i + 0.5).Text("row " + std::to_string(i)).Blob(std::string("\0x", 2)).Null();
   EXPECT_EQ(t.rows(), static_cast<size_t>(kRows));
