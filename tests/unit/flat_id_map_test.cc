@@ -48,7 +48,9 @@ TEST(FlatIdMap, AgreesWithUnorderedMapUnderRandomOperations) {
         auto [it, inserted] = ref.emplace(k, i);
         EXPECT_EQ(r.inserted, inserted);
         EXPECT_EQ(r.value, it->second);
-        if (r.inserted) EXPECT_EQ(m.Key(r.key), k);
+        if (r.inserted) {
+          EXPECT_EQ(m.Key(r.key), k);
+        }
       } else {
         EXPECT_EQ(m.Erase(k), ref.erase(k) == 1) << k;
       }
