@@ -64,6 +64,29 @@ class PendingTable {
   std::string bytes_;
 };
 
+// A statement's parameters bound in order from `next` on, with PendingTable's calls, so one list
+// of a row's values serves an insert that waits and a statement run at once. Bytes are copied.
+struct StmtValues {
+  Stmt& s;
+  int next = 1;
+  StmtValues& Int(int64_t v) {
+    s.Bind(next++, v);
+    return *this;
+  }
+  StmtValues& Text(std::string_view v) {
+    s.Bind(next++, v);
+    return *this;
+  }
+  StmtValues& TextOrNull(std::string_view v) {
+    s.BindText(next++, v);
+    return *this;
+  }
+  StmtValues& Null() {
+    s.BindNull(next++);
+    return *this;
+  }
+};
+
 // The tables in the order of their foreign keys.
 struct PendingInserts {
   PendingTable accounts{

@@ -203,29 +203,7 @@ class SqliteWriteTx final : public WriteTx {
     std::optional<int64_t> pk = FindContentPk(c.id);
     if (!pk) {
       int64_t id = NextId(next_content_id_, "SELECT COALESCE(MAX(id), 0) + 1 FROM content");
-      auto& row = cache_.pending.content.Int(id)
-                      .Text(c.id)
-                      .Text(ToString(c.type))
-                      .TextOrNull(c.text)
-                      .TextOrNull(c.url);
-      if (c.media.empty())
-        row.Null();
-      else
-        row.Text(MediaToJson(c.media));
-      if (author_pk)
-        row.Int(author_pk);
-      else
-        row.Null();
-      if (c.created_at)
-        row.Int(*c.created_at);
-      else
-        row.Null();
-      row.Int(c.reach.views)
-          .Int(c.reach.followers)
-          .Int(c.reach.shares)
-          .TextOrNull(c.language)
-          .TextOrNull(c.metadata_json == "{}" ? std::string_view() : c.metadata_json)
-          .Int(now);
+      AppendContentValues(cache_.pending.content.Int(id).Text(c.id), c, author_pk).Int(now);
       cache_.content_tail.Added(c.id, id);
       return {id, true};  // remembered when seen again
     }
@@ -255,7 +233,9 @@ class SqliteWriteTx final : public WriteTx {
         "AND COALESCE(language, '') = COALESCE(?11, '') THEN 0 ELSE 1 END, "
         "type=?2, text=?3, url=?4, media=?5, author_id=?6, created_at=?7, "
         "views=?8, followers=?9, shares=?10, language=?11, metadata=?12 WHERE id=?1");
-    BindContent(s, c, author_pk).Bind(1, *pk).Exec();
+    StmtValues values{s, 2};
+    AppendContentValues(values, c, author_pk);
+    s.Bind(1, *pk).Exec();
     return {*pk, false};
   }
 
@@ -762,20 +742,28 @@ class SqliteWriteTx final : public WriteTx {
   }
 
  private:
-  Stmt& BindContent(Stmt& s, const ContentItem& c, int64_t author_pk) {
-    // By reference: callers run the statement while `c` is alive.
-    s.BindRef(2, ToString(c.type))
-        .BindRefText(3, c.text)
-        .BindRefText(4, c.url)
-        .BindOpt(7, c.created_at)
-        .Bind(8, c.reach.views)
-        .Bind(9, c.reach.followers)
-        .Bind(10, c.reach.shares)
-        .BindRefText(11, c.language)
-        .BindRefText(12, c.metadata_json == "{}" ? std::string_view() : c.metadata_json);
-    if (c.media.empty()) s.BindNull(5); else s.Bind(5, MediaToJson(c.media));
-    if (author_pk) s.Bind(6, author_pk); else s.BindNull(6);
-    return s;
+  // A content row's values from `type` to `metadata`, in the table's column order: for the
+  // insert that waits (PendingTable) and for the update (StmtValues) alike.
+  template <typename Row>
+  static Row& AppendContentValues(Row& row, const ContentItem& c, int64_t author_pk) {
+    row.Text(ToString(c.type)).TextOrNull(c.text).TextOrNull(c.url);
+    if (c.media.empty())
+      row.Null();
+    else
+      row.Text(MediaToJson(c.media));
+    if (author_pk)
+      row.Int(author_pk);
+    else
+      row.Null();
+    if (c.created_at)
+      row.Int(*c.created_at);
+    else
+      row.Null();
+    return row.Int(c.reach.views)
+        .Int(c.reach.followers)
+        .Int(c.reach.shares)
+        .TextOrNull(c.language)
+        .TextOrNull(c.metadata_json == "{}" ? std::string_view() : c.metadata_json);
   }
 
   // Ids are handed out here for inserts that wait: the table's highest, read once, then counted.

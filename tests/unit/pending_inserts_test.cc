@@ -156,5 +156,68 @@ TEST(PendingInserts, ARolledBackSavepointDropsItsRowsAndHandsTheirIdsOutAgain) {
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM accounts WHERE platform_id = 'rep-post-4'"), 0);
 }
 
+// A content item's row written new (an insert that waits) and then sent again with every value
+// changed (the update): both lists of values land in the right columns.
+TEST(PendingInserts, ContentWrittenNewThenUpdatedHoldsEachValue) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  auto write = [&](const ContentItem& c) {
+    auto tx = store->BeginWrite();
+    int64_t author = c.author ? tx->UpsertAccount(*c.author, 1000) : 0;
+    auto [pk, created] = tx->UpsertContent(c, author, 1000);
+    store->Commit(*tx);
+    return std::pair{pk, created};
+  };
+  auto expect_row = [&](int64_t pk, const ContentItem& c) {
+    auto row = store->BeginRead()->GetContentByPk(pk);
+    ASSERT_TRUE(row);
+    const ContentItem& got = row->item;
+    EXPECT_EQ(got.id, c.id);
+    EXPECT_EQ(got.type, c.type);
+    EXPECT_EQ(got.text, c.text);
+    EXPECT_EQ(got.url, c.url);
+    ASSERT_EQ(got.media.size(), c.media.size());
+    for (size_t i = 0; i < c.media.size(); ++i) EXPECT_EQ(got.media[i].url, c.media[i].url);
+    EXPECT_EQ(got.author.has_value(), c.author.has_value());
+    if (got.author && c.author) {
+      EXPECT_EQ(got.author->id, c.author->id);
+    }
+    EXPECT_EQ(got.created_at, c.created_at);
+    EXPECT_EQ(got.reach.views, c.reach.views);
+    EXPECT_EQ(got.reach.followers, c.reach.followers);
+    EXPECT_EQ(got.reach.shares, c.reach.shares);
+    EXPECT_EQ(got.language, c.language);
+    EXPECT_EQ(got.metadata_json, c.metadata_json);
+  };
+  ContentItem c = Item("post-9");
+  c.type = ContentType::kImage;
+  c.url = "https://example.test/p/9";
+  c.media = {MediaItem{"https://cdn.example.test/9.jpg", {}}};
+  c.created_at = 500;
+  c.reach = Reach{10, 20, 30};
+  c.language = "de";
+  c.metadata_json = R"({"k":"v"})";
+  auto [pk, created] = write(c);
+  ASSERT_TRUE(created);
+  expect_row(pk, c);
+
+  ContentItem d = c;
+  d.type = ContentType::kVideo;
+  d.text = "edited";
+  d.url = "https://example.test/p/9b";
+  d.media = {MediaItem{"https://cdn.example.test/9b.mp4", {}}};
+  d.author = Account{"author-2", std::nullopt, ""};
+  d.created_at = 600;
+  d.reach = Reach{11, 21, 31};
+  d.language = "fr";
+  d.metadata_json = R"({"k":"w"})";
+  auto [pk2, created2] = write(d);
+  EXPECT_EQ(pk2, pk);
+  EXPECT_FALSE(created2);
+  expect_row(pk, d);
+  SqliteConn db(tmp.Join("vigil.db"));
+  EXPECT_EQ(QueryCount(db, "SELECT revision FROM content WHERE platform_id = 'post-9'"), 2);
+}
+
 }  // namespace
 }  // namespace vigil::store
