@@ -234,8 +234,10 @@ void RegisterAudit(CLI::App& app) {
   auto* audit = app.add_subcommand("audit", "Audit the event log");
   audit->require_subcommand(1);
   auto* cmd = audit->add_subcommand(
-      "verify", "Verify the hash chain of the event log and the flag projection; exits 0 when "
-                "intact, 1 naming the first bad sequence number otherwise");
+      "verify",
+      "Verify the hash chain of the event log, the flag projection and that every row's "
+      "references (case, content, account, event) find their row; exits 0 when intact, 1 naming "
+      "the first bad sequence number or what is missing otherwise");
   auto dir = std::make_shared<std::string>();
   cmd->add_option("--data", *dir, "Data directory")->required();
   cmd->callback([=] {

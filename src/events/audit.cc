@@ -33,6 +33,7 @@ AuditReport VerifyStore(store::ReadTx& rtx) {
   r.flags = rtx.CountFlags();
   r.flags_without_event = rtx.CountFlagsWithoutEvent();
   r.events_without_flag = rtx.CountFlagEventsWithoutFlag();
+  r.rows_missing_reference = rtx.CountRowsWithMissingReference();
   return r;
 }
 
@@ -49,6 +50,9 @@ std::string AuditReport::Summary() const {
     s += "; " + std::to_string(flags_without_event) + " flags without their flag.received event";
   if (events_without_flag)
     s += "; " + std::to_string(events_without_flag) + " flag.received events without their flag";
+  if (rows_missing_reference)
+    s += "; " + std::to_string(rows_missing_reference) +
+         " rows refer to a row that is not there (a case, content item, account or event)";
   return s;
 }
 

@@ -14,7 +14,11 @@ struct AuditReport {
   int64_t flags = 0;
   int64_t flags_without_event = 0;
   int64_t events_without_flag = 0;
-  bool ok() const { return chain.ok && flags_without_event == 0 && events_without_flag == 0; }
+  int64_t rows_missing_reference = 0;  // rows whose foreign key finds no row
+  bool ok() const {
+    return chain.ok && flags_without_event == 0 && events_without_flag == 0 &&
+           rows_missing_reference == 0;
+  }
   std::string Summary() const;
 };
 

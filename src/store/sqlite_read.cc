@@ -571,6 +571,9 @@ class SqliteReadTx final : public ReadTx {
         "SELECT COUNT(*) FROM events e LEFT JOIN flags f ON f.event_seq = e.seq "
         "WHERE e.type = 'flag.received' AND f.id IS NULL");
   }
+  int64_t CountRowsWithMissingReference() override {
+    return Count("SELECT COUNT(*) FROM pragma_foreign_key_check");
+  }
   int64_t CountFlags() override { return Count("SELECT COUNT(*) FROM flags"); }
   int64_t CountEvents() override { return Count("SELECT COUNT(*) FROM events"); }
   int64_t LastEventSeq() override { return Count("SELECT COALESCE(MAX(seq), 0) FROM events"); }

@@ -550,6 +550,9 @@ class ReadTx {
   // Projection consistency: flags without a flag.received event and vice versa.
   virtual int64_t CountFlagsWithoutEvent() = 0;
   virtual int64_t CountFlagEventsWithoutFlag() = 0;
+  // Rows whose reference to another row (a foreign key) finds none: a row deleted or written
+  // behind the store's back.
+  virtual int64_t CountRowsWithMissingReference() = 0;
   virtual int64_t CountFlags() = 0;
   // The newest event's sequence number (0 when none): O(log n), unlike counting.
   virtual int64_t LastEventSeq() = 0;

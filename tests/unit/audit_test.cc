@@ -106,6 +106,21 @@ TEST_F(AuditTest, DeletedLastEventIsFoundThroughTheProjection) {
   EXPECT_EQ(r.flags_without_event, 1);
 }
 
+// A projection row deleted behind the store's back (content with cases and flags on it): the log
+// is intact, the rows that refer to it are not.
+TEST_F(AuditTest, RowsReferringToADeletedRowAreFound) {
+  ASSERT_TRUE(Verify().ok());
+  Sql("PRAGMA foreign_keys=OFF; DELETE FROM content WHERE platform_id = 'c1'");
+  auto r = Verify();
+  EXPECT_TRUE(r.chain.ok);
+  EXPECT_FALSE(r.ok());
+  // c1 has one case and three flags (flags 2, 6 and 10).
+  EXPECT_EQ(r.rows_missing_reference, 4);
+  auto [rc, out] = Cli();
+  EXPECT_NE(rc, 0);
+  EXPECT_NE(out.find("4 rows refer to a row that is not there"), std::string::npos) << out;
+}
+
 TEST_F(AuditTest, SwappedEventsAreFound) {
   // Swap the contents of events 3 and 5 (everything but their sequence numbers).
   Sql("CREATE TEMP TABLE t AS SELECT * FROM events WHERE seq IN (3, 5);"
