@@ -227,17 +227,16 @@ void PlatformIdTail::WriteStep(SqliteConn& db) {
   step_end_ = std::min(run_pos_ + run_chunk_, run_.size());
   for (size_t i = run_pos_; i < step_end_; ++i)
     inserts_.Text(ids_.Key(run_[i].first)).Int(run_[i].second);
-  if (inserts_.Flush(db) == static_cast<int64_t>(step_end_ - run_pos_)) {
-    if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
-    return;
-  }
-  // Some were there already: written by a run that did not finish (a crash, another process's).
-  for (size_t i = run_pos_; i < step_end_; ++i) {
-    auto s = db.Prepare(q.find);
-    s.BindRef(1, ids_.Key(run_[i].first));
-    if (s.Step() && s.Int(0) != run_[i].second)
-      spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
-                    ids_.Key(run_[i].first), s.Int(0), run_[i].second);
+  // Fewer inserted than sent: some were there already, written by a run that did not finish (a
+  // crash, another process's run). Those must map to the same rows.
+  if (inserts_.Flush(db) < static_cast<int64_t>(step_end_ - run_pos_)) {
+    for (size_t i = run_pos_; i < step_end_; ++i) {
+      auto s = db.Prepare(q.find);
+      s.BindRef(1, ids_.Key(run_[i].first));
+      if (s.Step() && s.Int(0) != run_[i].second)
+        spdlog::error("{} platform id '{}' is on rows {} and {}; lookups find the first", q.name,
+                      ids_.Key(run_[i].first), s.Int(0), run_[i].second);
+    }
   }
   if (step_end_ == run_.size()) db.Prepare(q.advance).Bind(1, run_upto_).Exec();
 }
