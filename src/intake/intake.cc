@@ -35,11 +35,35 @@ json ReceiptJson(const Flag& f, const FlagReceipt& r) {
               {"event_seq", r.event_seq}};
 }
 
+// What can be computed of a flag's write before the writer takes it. Built on the request's
+// thread, so the one writer thread spends its time on what only it can do.
+struct PreparedFlag {
+  // The priority a case opened on this flag's new content by a reporter without history (or
+  // none) starts with: it needs nothing from the store. Computed at `now` of the request's
+  // thread, milliseconds before the writer's; the case's age and deadlines are in hours.
+  std::optional<double> priority;
+  std::string content_json;   // the payload's "content", when the flag carries it inline
+  std::string reporter_json;  // and its "reporter"
+};
+
+PreparedFlag PrepareFlag(const Flag& f, const Taxonomy& taxonomy, const Intake::Scorer& scorer,
+                         Millis now) {
+  PreparedFlag p;
+  if (f.content) {
+    AppendContentJson(p.content_json, *f.content);
+    if (scorer)
+      if (const Reason* reason = taxonomy.Find(f.reason))
+        p.priority = scorer(f, *reason, f.received_at.value_or(now), now);
+  }
+  if (f.reporter) AppendAccountJson(p.reporter_json, *f.reporter);
+  return p;
+}
+
 // The flag.received payload as canonical JSON, written directly (keys in byte order).
-std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case_opened,
-                             bool content_created) {
+std::string FlagEventPayload(const Flag& f, const PreparedFlag& prep, const store::FlagRow& row,
+                             bool case_opened, bool content_created) {
   std::string out;
-  out.reserve(512 + (f.content ? f.content->text.size() : 0) + f.explanation.size() +
+  out.reserve(256 + prep.content_json.size() + prep.reporter_json.size() + f.explanation.size() +
               f.metadata_json.size());
   CanonicalObject p(out);
   p.Bool("bona_fide", f.bona_fide);
@@ -47,7 +71,7 @@ std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case
   p.Bool("case_opened", case_opened);
   if (f.contact) p.Raw("contact", row.contact_json);
   if (f.content) {
-    AppendContentJson(p.Key("content"), *f.content);
+    p.Raw("content", prep.content_json);
   } else {
     CanonicalObject ref(p.Key("content"));
     ref.Str("id", f.content_ref);
@@ -61,7 +85,7 @@ std::string FlagEventPayload(const Flag& f, const store::FlagRow& row, bool case
   if (f.metadata_json != "{}" && !f.metadata_json.empty()) p.Raw("metadata", f.metadata_json);
   p.Str("reason", f.reason);
   p.Str("received_at", FormatIso8601(row.received_at));
-  if (f.reporter) AppendAccountJson(p.Key("reporter"), *f.reporter);
+  if (f.reporter) p.Raw("reporter", prep.reporter_json);
   p.Str("source", ToString(f.source));
   return out;
 }
@@ -89,11 +113,12 @@ bool QueueReceipt(store::WriteTx& tx, const notify::NoticeTemplates& templates, 
   return tx.EnqueueOutbox("notice.receipt", nj.dump(), row.received_at) > 0;
 }
 
-// `receipts`: templates for receipt notices, or null when none are sent (imports).
-Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy& taxonomy,
-                              const Intake::Router& router, const Intake::Scorer& scorer,
-                              const notify::NoticeTemplates* receipts,
-                              const std::string& actor, Millis now) {
+// `prep`: PrepareFlag(f) of the request's thread. `receipts`: templates for receipt notices, or
+// null when none are sent (imports).
+Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const PreparedFlag& prep,
+                              const Taxonomy& taxonomy, const Intake::Router& router,
+                              const notify::NoticeTemplates* receipts, const std::string& actor,
+                              Millis now) {
   const Reason* reason = taxonomy.Find(f.reason);
   if (!reason) return Error::Invalid("reason", "unknown reason code '" + f.reason + "'");
   int64_t content_pk = 0;
@@ -122,8 +147,7 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
     std::string queue = router ? router(f, *reason) : reason->queue;
     // A case opened with inline content by a reporter without history (or none) needs nothing
     // from the store to be scored: its priority is written with it, and the scorer is spared.
-    if (scorer && f.content && (!f.reporter || new_reporter_account))
-      initial_priority = scorer(f, *reason, received, now);
+    if (f.content && (!f.reporter || new_reporter_account)) initial_priority = prep.priority;
     case_id = tx.OpenCase(content_pk, queue, f.reason, reporter_pk, received,
                           initial_priority.value_or(0));
     case_opened = true;
@@ -154,7 +178,7 @@ Result<FlagReceipt> WriteFlag(store::WriteTx& tx, const Flag& f, const Taxonomy&
   e.subject = "flag:" + std::to_string(row.id);
   e.actor = actor;
   e.ts = now;
-  e.payload = FlagEventPayload(f, row, case_opened, content_created);
+  e.payload = FlagEventPayload(f, prep, row, case_opened, content_created);
   int64_t seq = tx.AppendEvent(e);
   tx.InsertFlag(row, reporter_pk, seq);
   bool receipt = receipts && QueueReceipt(tx, *receipts, f, *reason, row);
@@ -280,11 +304,13 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
     if (auto limited = CheckRate(p, flag, 1)) return done(std::move(*limited));
   struct State {
     Flag flag;
+    PreparedFlag prep;
     Outcome out;
     std::optional<FlagReceipt> receipt;  // set when this request wrote the flag
   };
   auto st = std::make_shared<State>();
   st->flag = std::move(flag);
+  st->prep = PrepareFlag(st->flag, taxonomy_, scorer_, clock_.Now());
   std::string actor = p.Actor();
   std::string iprincipal = IdempotencyPrincipal(p);
   writer_.Submit(
@@ -292,7 +318,8 @@ void Intake::SubmitFlag(const auth::Principal& p, Flag flag, IdempotencyKey idem
         Millis now = clock_.Now();
         return WithIdempotency(tx, iprincipal, idem, now, &st->out, [&]() -> Status {
           auto templates = receipts_ ? receipts_->Get() : nullptr;
-          auto r = WriteFlag(tx, st->flag, taxonomy_, router_, scorer_, templates.get(), actor, now);
+          auto r =
+              WriteFlag(tx, st->flag, st->prep, taxonomy_, router_, templates.get(), actor, now);
           if (!r) return r.error();
           st->receipt = r.value();
           st->out.status = 201;
@@ -351,6 +378,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
   struct Line {
     size_t no;
     Flag flag;
+    PreparedFlag prep;
   };
   struct State {
     std::vector<std::string> results;          // one JSON text per non-blank input line
@@ -423,7 +451,8 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
       }
     st->slots.push_back(st->results.size());
     st->results.emplace_back();
-    st->valid.push_back({line_no, std::move(f.value())});
+    PreparedFlag prep = PrepareFlag(f.value(), taxonomy_, scorer_, clock_.Now());
+    st->valid.push_back({line_no, std::move(f.value()), std::move(prep)});
   }
   if (st->valid.empty() && idem.key.empty()) return done({200, st->Ndjson()});
 
@@ -437,8 +466,8 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
           st->written.reserve(st->valid.size());
           auto templates = receipts_ ? receipts_->Get() : nullptr;
           for (const auto& line : st->valid)
-            st->written.push_back(
-                WriteFlag(tx, line.flag, taxonomy_, router_, scorer_, templates.get(), actor, now));
+            st->written.push_back(WriteFlag(tx, line.flag, line.prep, taxonomy_, router_,
+                                            templates.get(), actor, now));
           st->fresh = true;
           if (!idem.key.empty()) {  // the answer to store with the key
             st->FillResults();
@@ -481,7 +510,12 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
 std::vector<json> Intake::ImportLines(const auth::Principal& p,
                                       const std::vector<std::string>& lines, size_t first_line_no) {
   std::vector<json> results(lines.size());
-  std::vector<std::pair<size_t, Flag>> valid;
+  struct Line {
+    size_t index;
+    Flag flag;
+    PreparedFlag prep;
+  };
+  std::vector<Line> valid;
   ParseOptions opts;
   opts.allow_import_fields = true;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -492,7 +526,8 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
       results[i] = LineResult(no, HttpStatus(f.error().code), "error", Problem(f.error()));
       continue;
     }
-    valid.emplace_back(i, std::move(f.value()));
+    PreparedFlag prep = PrepareFlag(f.value(), taxonomy_, scorer_, clock_.Now());
+    valid.push_back({i, std::move(f.value()), std::move(prep)});
   }
   std::string actor = p.Actor();
   // No savepoints: WriteFlag fails only before its first write, and SQLite's in-memory
@@ -501,9 +536,8 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
   Status s = writer_.Run(
       [&](store::WriteTx& tx) -> Status {
         Millis now = clock_.Now();
-        for (auto& [i, flag] : valid) {
-          auto r = WriteFlag(tx, flag, taxonomy_, router_, scorer_, /*receipts=*/nullptr, actor,
-                             now);
+        for (auto& [i, flag, prep] : valid) {
+          auto r = WriteFlag(tx, flag, prep, taxonomy_, router_, /*receipts=*/nullptr, actor, now);
           results[i] = r ? LineResult(first_line_no + i, 201, "flag", ReceiptJson(flag, r.value()))
                          : LineResult(first_line_no + i, HttpStatus(r.error().code), "error",
                                       Problem(r.error()));
@@ -513,7 +547,7 @@ std::vector<json> Intake::ImportLines(const auth::Principal& p,
       },
       /*isolated=*/false);
   if (!s)
-    for (auto& [i, flag] : valid)
+    for (auto& [i, flag, prep] : valid)
       results[i] = LineResult(first_line_no + i, HttpStatus(s.error().code), "error",
                               Problem(s.error()));
   return results;

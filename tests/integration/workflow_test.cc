@@ -3,10 +3,10 @@
 // reporters cannot inflate.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <optional>
 #include <set>
-
-#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "support/workflow_fixture.h"
@@ -559,9 +559,16 @@ TEST_F(WorkflowSla, ManyBreachesInOneSweepAreEachRecordedOnce) {
 namespace vigil::testing {
 namespace {
 
+// Automation off: analysis and policies would rescore each case right after its flag, hiding the
+// priority intake wrote.
+class WorkflowWithoutAutomation : public WorkflowTest {
+ protected:
+  std::string ExtraConfig() const override { return "automation:\n  enabled: false\n"; }
+};
+
 // A case opened by a reporter without history is written with its priority (no window in which
 // it sorts as 0); that stored score is the one the full computation gives.
-TEST_F(WorkflowTest, NewCasesOpenWithTheirPriority) {
+TEST_F(WorkflowWithoutAutomation, NewCasesOpenWithTheirPriority) {
   json flag = SampleFlag("prio-1", "brand-new-reporter");
   flag["content"]["reach"] = {{"views", 250000}, {"followers", 12000}, {"shares", 900}};
   flag["reason"] = "hate_speech";
@@ -579,6 +586,49 @@ TEST_F(WorkflowTest, NewCasesOpenWithTheirPriority) {
   json lc = Case(lo);
   EXPECT_NEAR(lc["priority"].get<double>(), lc["priority_breakdown"]["total"].get<double>(), 0.5)
       << lc["priority_breakdown"].dump();
+}
+
+// The same through flags:batch, whose priorities and payload parts are computed on the request's
+// thread before the writer takes the lines: each case is written with its own line's score, and
+// each flag.received event carries its own line's content and reporter.
+TEST_F(WorkflowWithoutAutomation, BatchCasesOpenWithTheirPriorityAndTheirLinesPayload) {
+  std::string body;
+  for (int i = 0; i < 3; ++i) {
+    json f = SampleFlag("bprio-" + std::to_string(i), "batch-reporter-" + std::to_string(i));
+    f["content"]["reach"] = {
+        {"views", 1000 * (i + 1) * (i + 1) * 100}, {"followers", 10}, {"shares", 0}};
+    f["reason"] = i == 1 ? "hate_speech" : "spam";
+    body += f.dump() + "\n";
+  }
+  auto r =
+      Client(intake_)->Post("/v1/flags:batch", body, {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::istringstream lines(r.body);
+  std::string line;
+  std::vector<double> priorities;
+  for (int i = 0; std::getline(lines, line); ++i) {
+    json res = json::parse(line);
+    ASSERT_EQ(res["status"], 201) << line;
+    json c = Case(res["flag"]["case_id"].get<int64_t>());
+    EXPECT_EQ(c["content_id"], "bprio-" + std::to_string(i));
+    double stored = c["priority"], fresh = c["priority_breakdown"]["total"];
+    EXPECT_GT(stored, 0);
+    EXPECT_NEAR(stored, fresh, 0.5) << c["priority_breakdown"].dump();
+    priorities.push_back(stored);
+    json events = Client(admin_)
+                      ->Get("/v1/cases/" + std::to_string(c["id"].get<int64_t>()) + "/events")
+                      .json()["events"];
+    int found = 0;
+    for (const auto& e : events) {
+      if (e["type"] != "flag.received") continue;
+      ++found;
+      EXPECT_EQ(e["payload"]["content"]["id"], "bprio-" + std::to_string(i)) << e.dump();
+      EXPECT_EQ(e["payload"]["reporter"]["id"], "batch-reporter-" + std::to_string(i)) << e.dump();
+    }
+    EXPECT_EQ(found, 1) << events.dump();
+  }
+  ASSERT_EQ(priorities.size(), 3u);
+  EXPECT_NE(priorities[0], priorities[2]);  // different reach: each line's own score
 }
 
 }  // namespace
