@@ -95,6 +95,8 @@ class SqliteConn {
   // it is itself running: the writer's pending inserts are written there (sqlite_pending.h).
   void SetBeforeStatement(std::function<void(sqlite3_stmt*)> hook) { before_ = std::move(hook); }
   int64_t Changes() const { return sqlite3_changes64(db_); }
+  // Whether a transaction is open (a failed statement may have rolled it back).
+  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   sqlite3* raw() { return db_; }
 

@@ -287,3 +287,65 @@ TEST(PlatformIds, MigrationMapsAnExistingDatabase) {
 
 }  // namespace
 }  // namespace vigil::store
+
+namespace vigil::store {
+namespace {
+
+// A busy writer maps inside its groups' own commits: a due step rides in the group's transaction
+// (no transaction of its own between groups, so no second fsync), and Maintain between groups
+// then writes nothing.
+TEST(PlatformIds, ABusyWritersStepsRideInItsGroupsCommits) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  SqliteConn db(tmp.Join("vigil.db"));
+  const int run = static_cast<int>(PlatformIdTail::kRunAt);
+  InsertContent(*store, 0, run);  // its commit finds the tail due and writes the first step
+  EXPECT_GT(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), 0);
+  EXPECT_LT(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), run);
+  int64_t mapped = QueryCount(db, "SELECT COUNT(*) FROM content_ids");
+  store->Maintain(/*idle=*/false);  // the group carried a step: none of its own
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), mapped);
+  // The rest of the run with the next groups, no Maintain in between.
+  for (int i = 0; i < static_cast<int>(PlatformIdTail::kRunSteps); ++i)
+    InsertContent(*store, run + i, run + i + 1);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), run);  // the run's rows
+  EXPECT_EQ(Watermark(db, "content"), run);
+  for (int i = 0; i < 3; ++i) store->Maintain(/*idle=*/true);  // young tail: no run yet
+  auto read = store->BeginRead();
+  for (int i : {0, run - 1, run + 3}) EXPECT_TRUE(read->GetContent("c-" + std::to_string(i)));
+  EXPECT_EQ(IntegrityCheck(db), "ok");
+}
+
+// A step that fails inside a group (here a trigger refuses the mapping's and the author index's
+// inserts) is rolled back alone: the group's rows are committed, readers find them in the tail,
+// and once the cause is gone the indexers finish their work.
+TEST(PlatformIds, AFailedStepInAGroupLeavesTheGroupCommitted) {
+  vigil::testing::TempDir tmp;
+  auto store = OpenSqliteStore(tmp.path());
+  SqliteConn db(tmp.Join("vigil.db"));
+  db.Exec(
+      "CREATE TRIGGER no_ids BEFORE INSERT ON content_ids BEGIN SELECT RAISE(ABORT, 'refused'); "
+      "END; CREATE TRIGGER no_authors BEFORE INSERT ON content_authors BEGIN "
+      "SELECT RAISE(ABORT, 'refused'); END;");
+  const int rows = static_cast<int>(kAuthorIndexRunAt);
+  for (int from = 0; from < rows; from += 4096) InsertContent(*store, from, from + 4096);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content"), rows);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), 0);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"), 0);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM account_ids"), 0);  // one step maps both kinds
+  {
+    auto read = store->BeginRead();
+    EXPECT_TRUE(read->GetContent("c-0"));
+    EXPECT_TRUE(read->GetContent("c-" + std::to_string(rows - 1)));
+  }
+  db.Exec("DROP TRIGGER no_ids; DROP TRIGGER no_authors;");
+  InsertContent(*store, rows, rows + 4096);
+  for (int i = 0; i < 40; ++i) store->Maintain(/*idle=*/false);
+  ExpectAllMapped(db);
+  EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"),
+            QueryCount(db, "SELECT COUNT(*) FROM content WHERE author_id IS NOT NULL"));
+  EXPECT_EQ(IntegrityCheck(db), "ok");
+}
+
+}  // namespace
+}  // namespace vigil::store
