@@ -4,7 +4,9 @@
 // carries an existing database over.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "store/sqlite_db.h"
 #include "store/sqlite_platform_ids.h"
@@ -28,8 +30,10 @@ ContentItem Item(const std::string& id, const std::string& author) {
   return c;
 }
 
-// Inserts content c-<from>..c-<to - 1>, each by author a-<i % 50>, in one transaction.
-void InsertContent(Store& store, int from, int to) {
+// Inserts content c-<from>..c-<to - 1>, each by author a-<i % 50>, in one transaction, held
+// open at least `hold` before its commit (a long group).
+void InsertContent(Store& store, int from, int to,
+                   std::chrono::milliseconds hold = std::chrono::milliseconds(0)) {
   auto tx = store.BeginWrite();
   for (int i = from; i < to; ++i) {
     auto c = Item("c-" + std::to_string(i), "a-" + std::to_string(i % 50));
@@ -37,8 +41,11 @@ void InsertContent(Store& store, int from, int to) {
     auto [pk, created] = tx->UpsertContent(c, author, 1000);
     EXPECT_TRUE(created) << c.id;
   }
+  std::this_thread::sleep_for(hold);
   store.Commit(*tx);
 }
+
+constexpr std::chrono::milliseconds kLongGroup{20};  // over the 5 ms after which upkeep rides
 
 int64_t Watermark(SqliteConn& db, const char* kind) {
   auto s = db.Prepare("SELECT indexed_upto FROM platform_id_index WHERE kind = ?1");
@@ -291,15 +298,15 @@ TEST(PlatformIds, MigrationMapsAnExistingDatabase) {
 namespace vigil::store {
 namespace {
 
-// A busy writer maps inside its groups' own commits: a due step rides in the group's transaction
-// (no transaction of its own between groups, so no second fsync), and Maintain between groups
-// then writes nothing.
-TEST(PlatformIds, ABusyWritersStepsRideInItsGroupsCommits) {
+// A busy writer maps inside its long groups' own commits: a due step rides in the group's
+// transaction (no transaction of its own between groups, so no second fsync), and Maintain
+// between groups then writes nothing.
+TEST(PlatformIds, ABusyWritersStepsRideInItsLongGroupsCommits) {
   vigil::testing::TempDir tmp;
   auto store = OpenSqliteStore(tmp.path());
   SqliteConn db(tmp.Join("vigil.db"));
   const int run = static_cast<int>(PlatformIdTail::kRunAt);
-  InsertContent(*store, 0, run);  // its commit finds the tail due and writes the first step
+  InsertContent(*store, 0, run, kLongGroup);  // its commit finds the tail due: the first step
   EXPECT_GT(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), 0);
   EXPECT_LT(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), run);
   int64_t mapped = QueryCount(db, "SELECT COUNT(*) FROM content_ids");
@@ -307,7 +314,7 @@ TEST(PlatformIds, ABusyWritersStepsRideInItsGroupsCommits) {
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), mapped);
   // The rest of the run with the next groups, no Maintain in between.
   for (int i = 0; i < static_cast<int>(PlatformIdTail::kRunSteps); ++i)
-    InsertContent(*store, run + i, run + i + 1);
+    InsertContent(*store, run + i, run + i + 1, kLongGroup);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), run);  // the run's rows
   EXPECT_EQ(Watermark(db, "content"), run);
   for (int i = 0; i < 3; ++i) store->Maintain(/*idle=*/true);  // young tail: no run yet
@@ -328,7 +335,8 @@ TEST(PlatformIds, AFailedStepInAGroupLeavesTheGroupCommitted) {
       "END; CREATE TRIGGER no_authors BEFORE INSERT ON content_authors BEGIN "
       "SELECT RAISE(ABORT, 'refused'); END;");
   const int rows = static_cast<int>(kAuthorIndexRunAt);
-  for (int from = 0; from < rows; from += 4096) InsertContent(*store, from, from + 4096);
+  for (int from = 0; from < rows; from += 4096)
+    InsertContent(*store, from, from + 4096, kLongGroup);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content"), rows);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_ids"), 0);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"), 0);
@@ -339,7 +347,7 @@ TEST(PlatformIds, AFailedStepInAGroupLeavesTheGroupCommitted) {
     EXPECT_TRUE(read->GetContent("c-" + std::to_string(rows - 1)));
   }
   db.Exec("DROP TRIGGER no_ids; DROP TRIGGER no_authors;");
-  InsertContent(*store, rows, rows + 4096);
+  InsertContent(*store, rows, rows + 4096, kLongGroup);
   for (int i = 0; i < 40; ++i) store->Maintain(/*idle=*/false);
   ExpectAllMapped(db);
   EXPECT_EQ(QueryCount(db, "SELECT COUNT(*) FROM content_authors"),
