@@ -928,7 +928,7 @@ class SqliteStore final : public Store {
   // under way, `after` following the group's COMMIT; otherwise in a transaction of the writer's
   // own between two groups, committed, or rolled back and the exception passed on.
   template <typename Write>
-  void InOwnTransaction(Write&& write, AfterCommit after) {
+  void InUpkeepTransaction(Write&& write, AfterCommit after) {
     if (in_group_) {
       try {
         write();
@@ -970,7 +970,7 @@ class SqliteStore final : public Store {
                      : tails[0]->Due(idle, now) || tails[1]->Due(idle, now);
     if (!any) return false;
     std::array<bool, 2> due = {tails[0]->size() > 0, tails[1]->size() > 0};  // one step, both
-    InOwnTransaction(
+    InUpkeepTransaction(
         [&] {
           for (int i = 0; i < 2; ++i)
             if (due[i]) tails[i]->WriteStep(writer_);
@@ -1009,9 +1009,6 @@ class SqliteStore final : public Store {
                  (idle && now - last_author_run_ms_ >= PlatformIdTail::kIdleRunMs);
       if (!due) return false;
       last_author_run_ms_ = now;
-      run.from = from;
-      run.to = to;
-      run.stale = false;
       run.items.clear();
       // In id order, sorted here: SQLite's sorter cost several times std::sort of the pairs.
       auto sel = writer_.Prepare(
@@ -1020,13 +1017,17 @@ class SqliteStore final : public Store {
       sel.Bind(1, from).Bind(2, to);
       while (sel.Step()) run.items.emplace_back(sel.Int(0), sel.Int(1));
       std::sort(run.items.begin(), run.items.end());
+      // The run exists once its items are all read: a read that failed half way leaves none.
+      run.from = from;
+      run.to = to;
+      run.stale = false;
       run.next = 0;
     }
     size_t slice =
         force ? run.items.size() : (run.items.size() + kAuthorRunSteps - 1) / kAuthorRunSteps;
     bool dropped = false;
     size_t end = std::min(run.items.size(), run.next + slice);
-    InOwnTransaction(
+    InUpkeepTransaction(
         [&] {
           std::optional<int64_t> upto;
           {
