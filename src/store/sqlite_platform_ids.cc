@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <bit>
 #include <chrono>
+#include <cstdlib>
+#include <new>
 
 namespace vigil::store {
 
@@ -12,6 +14,16 @@ namespace {
 constexpr size_t kBitsPerKey = 16;
 constexpr int kProbes = 4;
 constexpr size_t kMinCapacity = size_t{1} << 16;
+constexpr size_t kBlockWords = 8;  // a key's probes all fall in one 64-byte block: one cache line
+
+// The block of a key (its low bits) and its probes in it (9 bits each of the high half).
+struct Probes {
+  size_t block;
+  uint64_t bits;
+};
+Probes ProbesOf(uint64_t h, size_t blocks) {
+  return {static_cast<size_t>(h) & (blocks - 1), h >> 28};
+}
 }  // namespace
 
 void PlatformIdFilter::Reset(size_t expected_keys) {
@@ -23,37 +35,34 @@ void PlatformIdFilter::Reset(size_t expected_keys) {
 void PlatformIdFilter::Grow(size_t capacity) {
   Segment s;
   s.capacity = capacity;
-  // A power of two of bits, so a probe's bit is a mask away rather than a division.
-  s.words.assign(std::bit_ceil(capacity * kBitsPerKey / 64), 0);
+  // A power of two of blocks, so a key's block is a mask away rather than a division.
+  s.blocks = std::bit_ceil(capacity * kBitsPerKey / (64 * kBlockWords));
+  s.words.reset(
+      static_cast<uint64_t*>(std::aligned_alloc(64, s.blocks * kBlockWords * sizeof(uint64_t))));
+  if (!s.words) throw std::bad_alloc();
+  std::fill_n(s.words.get(), s.blocks * kBlockWords, uint64_t{0});
   segments_.push_back(std::move(s));
 }
 
-// Double hashing (Kirsch and Mitzenmacher): probe i at h1 + i * h2.
 void PlatformIdFilter::Add(std::string_view key) {
   if (segments_.empty()) Reset(0);
   if (segments_.back().keys >= segments_.back().capacity) Grow(2 * segments_.back().capacity);
   Segment& s = segments_.back();
-  uint64_t h = std::hash<std::string_view>{}(key);
-  uint64_t h2 = (h >> 32 | h << 32) | 1;
-  size_t bits = s.words.size() * 64;
-  for (int i = 0; i < kProbes; ++i) {
-    size_t b = (h + static_cast<uint64_t>(i) * h2) & (bits - 1);
-    s.words[b / 64] |= uint64_t{1} << (b % 64);
-  }
+  auto [block, bits] = ProbesOf(std::hash<std::string_view>{}(key), s.blocks);
+  uint64_t* w = s.words.get() + block * kBlockWords;
+  for (int i = 0; i < kProbes; ++i, bits >>= 9) w[(bits >> 6) & 7] |= uint64_t{1} << (bits & 63);
   ++s.keys;
   ++keys_;
 }
 
 bool PlatformIdFilter::MayContain(std::string_view key) const {
   uint64_t h = std::hash<std::string_view>{}(key);
-  uint64_t h2 = (h >> 32 | h << 32) | 1;
   for (const Segment& s : segments_) {
-    size_t bits = s.words.size() * 64;
+    auto [block, bits] = ProbesOf(h, s.blocks);
+    const uint64_t* w = s.words.get() + block * kBlockWords;
     bool all = true;
-    for (int i = 0; i < kProbes && all; ++i) {
-      size_t b = (h + static_cast<uint64_t>(i) * h2) & (bits - 1);
-      all = (s.words[b / 64] >> (b % 64)) & 1;
-    }
+    for (int i = 0; i < kProbes && all; ++i, bits >>= 9)
+      all = (w[(bits >> 6) & 7] >> (bits & 63)) & 1;
     if (all) return true;
   }
   return false;
