@@ -423,6 +423,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
     st->slots.reserve(lines);
   }
   size_t line_no = 0, start = 0;
+  const Millis prepared_at = clock_.Now();
   while (start < ndjson.size()) {
     size_t end = ndjson.find('\n', start);
     if (end == std::string_view::npos) end = ndjson.size();
@@ -451,7 +452,7 @@ void Intake::SubmitBatch(const auth::Principal& p, std::string_view ndjson, Idem
       }
     st->slots.push_back(st->results.size());
     st->results.emplace_back();
-    PreparedFlag prep = PrepareFlag(f.value(), taxonomy_, scorer_, clock_.Now());
+    PreparedFlag prep = PrepareFlag(f.value(), taxonomy_, scorer_, prepared_at);
     st->valid.push_back({line_no, std::move(f.value()), std::move(prep)});
   }
   if (st->valid.empty() && idem.key.empty()) return done({200, st->Ndjson()});

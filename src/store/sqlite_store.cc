@@ -836,25 +836,8 @@ class SqliteStore final : public Store {
   static constexpr std::chrono::milliseconds kUpkeepRidesAfter{5};
   void Commit(WriteTx& tx) override {
     auto& sqlite_tx = static_cast<SqliteWriteTx&>(tx);
-    if (sqlite_tx.Age() < kUpkeepRidesAfter) {
-      writer_.Prepare("COMMIT").Exec();
-      sqlite_tx.MarkCommitted();
-      return;
-    }
     AfterCommit after;
-    writer_.Prepare("SAVEPOINT upkeep").Exec();
-    in_group_ = &after;
-    try {
-      upkeep_rode_along_ = UpkeepStep(/*idle=*/false);
-      in_group_ = nullptr;
-      writer_.Prepare("RELEASE upkeep").Exec();
-    } catch (const std::exception& e) {
-      in_group_ = nullptr;
-      upkeep_rode_along_ = false;
-      if (!writer_.InTransaction()) throw;  // the failure took the group's transaction with it
-      writer_.Exec("ROLLBACK TO upkeep; RELEASE upkeep");
-      spdlog::warn("store upkeep failed (retried later): {}", e.what());
-    }
+    if (sqlite_tx.Age() >= kUpkeepRidesAfter) after = UpkeepInGroup();
     try {
       writer_.Prepare("COMMIT").Exec();
     } catch (...) {
@@ -923,6 +906,27 @@ class SqliteStore final : public Store {
 
   // What an upkeep step does once its transaction is over: committed (true) or not (false).
   using AfterCommit = std::function<void(bool committed)>;
+
+  // A due step inside the open group's transaction, in a savepoint; returns what to do after the
+  // group's COMMIT (empty when no step ran). A step that fails is rolled back to the savepoint,
+  // unless the failure ended the transaction itself: then the group fails too.
+  AfterCommit UpkeepInGroup() {
+    AfterCommit after;
+    writer_.Prepare("SAVEPOINT upkeep").Exec();
+    in_group_ = &after;
+    try {
+      upkeep_rode_along_ = UpkeepStep(/*idle=*/false);
+      in_group_ = nullptr;
+      writer_.Prepare("RELEASE upkeep").Exec();
+    } catch (const std::exception& e) {
+      in_group_ = nullptr;
+      upkeep_rode_along_ = false;
+      if (!writer_.InTransaction()) throw;
+      writer_.Exec("ROLLBACK TO upkeep; RELEASE upkeep");
+      spdlog::warn("store upkeep failed (retried later): {}", e.what());
+    }
+    return after;
+  }
 
   // Runs `write` (an upkeep step's statements) inside the group's transaction when Commit is
   // under way, `after` following the group's COMMIT; otherwise in a transaction of the writer's
