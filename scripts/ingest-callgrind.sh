@@ -2,7 +2,8 @@
 # Instructions per flag on the intake path, counted by callgrind (repeatable on a loaded machine,
 # unlike flags/s): `vigil serve` under valgrind gets five 1,000-line flags:batch requests shaped
 # like bench_ingest's (new content, a new reporter per flag, automation off), and the same
-# server run idle for a few seconds is subtracted.
+# server run idle for a few seconds is subtracted. Threads are counted apart, so the writer
+# thread's share (the one every flag waits for) is printed too.
 #   scripts/ingest-callgrind.sh [VIGIL_BINARY] [PORT]
 set -euo pipefail
 BIN=${1:-build/vigil}
@@ -26,7 +27,8 @@ run() {
   "$BIN" user add --data "$data" --name cg --role integration >/dev/null
   local token
   token=$("$BIN" token create --data "$data" --user cg | tr -d '[:space:]')
-  valgrind --tool=callgrind --callgrind-out-file="$WORK/cg-$1.out" "$BIN" serve --data "$data" \
+  valgrind --tool=callgrind --separate-threads=yes --callgrind-out-file="$WORK/cg-$1.out" \
+    "$BIN" serve --data "$data" \
     --listen "127.0.0.1:$PORT" >"$WORK/serve-$1.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 300); do
@@ -45,10 +47,18 @@ run() {
   fi
   kill -TERM "$pid"
   wait "$pid" || true
-  callgrind_annotate "$WORK/cg-$1.out" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'
+  # One file a thread; the writer's is the one that ran the group commit loop.
+  local all=0 writer=0 n f
+  for f in "$WORK"/cg-$1.out-*; do
+    n=$(awk '/^(summary|totals):/ {print $2; exit}' "$f")
+    all=$((all + n))
+    if grep -q "GroupCommitter::Loop" "$f"; then writer=$((writer + n)); fi
+  done
+  echo "$all $writer"
 }
 
-load=$(run load)
-idle=$(run idle)
+read -r load load_writer < <(run load)
+read -r idle idle_writer < <(run idle)
 echo "loaded run: $load instructions, idle run: $idle"
 echo "instructions per flag: $(((load - idle) / 5000))"
+echo "the writer thread's instructions per flag: $(((load_writer - idle_writer) / 5000))"
