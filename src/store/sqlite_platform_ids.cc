@@ -16,7 +16,7 @@ constexpr int kProbes = 4;
 constexpr size_t kMinCapacity = size_t{1} << 16;
 constexpr size_t kBlockWords = 8;  // a key's probes all fall in one 64-byte block: one cache line
 
-// The block of a key (its low bits) and its probes in it (9 bits each of the high half).
+// The block of a key (its low bits) and its four probes in it (9 bits each, from bit 28 up).
 struct Probes {
   size_t block;
   uint64_t bits;
