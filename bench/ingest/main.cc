@@ -3,13 +3,17 @@
 //   b. batch:  4 connections POSTing /v1/flags:batch with --batch-size NDJSON lines each,
 //   c. a raw SQLite insert baseline, and the ratios of (a) and (b) to it;
 //   d. the writer's side of (a) and (b) from GET /metrics: commits, requests a commit, the mean
-//      time a group takes and its COMMIT (WAL write and fsync), and how busy the writer was.
+//      time a group takes and its COMMIT (WAL write and fsync), and how busy the writer was;
+//   e. where the machine's CPU went in (a) and (b), from /proc: the cores each kind of server
+//      thread used, this client's, the machine's as a whole, and the CPU time a flag took.
 // Prints human-readable lines and a final JSON line with every figure. Exits 1 when any request or
 // batch line did not get 201 (or on transport errors), so a broken server is not a fast one.
 //
 // Options: --seconds N (10), --clients N (64), --batch-size N (1000), --batch-clients N (4),
 //          --baseline-rows N (100000), --keep (keep the temp data dir and server log),
 //          --automation on|off (on: the starter policies and a term list run on every flag).
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,6 +33,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,8 +114,61 @@ double Percentile(const std::vector<double>& sorted, double q) {
 }
 
 // Results of one phase. Everything runs on one io_context thread, so no locking.
+// CPU seconds (user and system) from /proc at one instant: the server's threads summed by thread
+// name (the server names them: vigil-writer, vigil-http, ...), this process, and the machine.
+struct CpuView {
+  std::map<std::string, double> server;
+  double client = 0;
+  double machine_busy = 0, machine_all = 0;  // all CPUs, from /proc/stat
+  Clock::time_point at;
+};
+
+// utime + stime of a /proc/.../stat line, in seconds.
+double StatCpuSeconds(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  size_t close = line.rfind(')');  // the command, in parentheses, may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(line.substr(close + 1));
+  std::string f;
+  double utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && fields >> f; ++i) {  // field 3 (state) comes first after it
+    if (i == 14) utime = std::stod(f);
+    if (i == 15) stime = std::stod(f);
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+CpuView ReadCpu(pid_t server) {
+  CpuView v;
+  v.at = Clock::now();
+  std::error_code ec;
+  for (const auto& t :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(server) + "/task", ec)) {
+    std::ifstream comm(t.path() / "comm");
+    std::string name;
+    std::getline(comm, name);
+    if (!name.empty()) v.server[name] += StatCpuSeconds(t.path() / "stat");
+  }
+  v.client = StatCpuSeconds("/proc/self/stat");
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  stat >> cpu;  // "cpu": user nice system idle iowait irq softirq steal ...
+  double x, all = 0, idle = 0;
+  for (int i = 0; i < 8 && stat >> x; ++i) {
+    all += x;
+    if (i == 3 || i == 4) idle += x;
+  }
+  double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  v.machine_all = all / tick;
+  v.machine_busy = (all - idle) / tick;
+  return v;
+}
+
 struct Phase {
   std::string name;
+  CpuView cpu_start, cpu_end;  // at the start and the end of the measured window
   Clock::time_point measure_start, end;
   std::vector<double> latencies_ms;  // requests completed inside the measured window
   int64_t flags_ok = 0;              // flags acknowledged with 201 inside the window
@@ -308,17 +366,66 @@ class Conn : public std::enable_shared_from_this<Conn> {
   Clock::time_point sent_at_;
 };
 
-void RunPhase(Phase& phase, int port, const std::string& token, int connections, int batch_size,
-              int seconds) {
+void RunPhase(Phase& phase, int port, pid_t server, const std::string& token, int connections,
+              int batch_size, int seconds) {
   net::io_context ioc{1};
   tcp::endpoint ep(net::ip::make_address_v4("127.0.0.1"), static_cast<unsigned short>(port));
   auto start = Clock::now();
   phase.measure_start = start + std::chrono::seconds(1);
   phase.end = phase.measure_start + std::chrono::seconds(seconds);
+  net::steady_timer at_start(ioc, phase.measure_start), at_end(ioc, phase.end);
+  at_start.async_wait([&](const beast::error_code&) { phase.cpu_start = ReadCpu(server); });
+  at_end.async_wait([&](const beast::error_code&) { phase.cpu_end = ReadCpu(server); });
   for (int i = 0; i < connections; ++i) {
     std::make_shared<Conn>(ioc, ep, phase, token, i, batch_size)->Start();
   }
   ioc.run();  // returns once every connection saw the end time and its last response
+}
+
+// The measured window's CPU: cores used (CPU seconds a second) by each kind of server thread, the
+// server, this client and the machine, and the CPU time a flag took.
+json CpuBetween(const Phase& p) {
+  const CpuView &a = p.cpu_start, &b = p.cpu_end;
+  double wall = std::chrono::duration<double>(b.at - a.at).count();
+  auto used = [&](const std::string& thread) {
+    auto before = a.server.find(thread), after = b.server.find(thread);
+    return (after == b.server.end() ? 0 : after->second) -
+           (before == a.server.end() ? 0 : before->second);
+  };
+  auto cores = [&](double secs) { return wall > 0 ? secs / wall : 0; };
+  auto per_flag_us = [&](double secs) {
+    return p.flags_ok > 0 ? secs / static_cast<double>(p.flags_ok) * 1e6 : 0;
+  };
+  json threads = json::object();
+  double server = 0;
+  for (const auto& [name, secs] : b.server) {
+    server += used(name);
+    if (cores(used(name)) >= 0.005) threads[name] = cores(used(name));
+  }
+  double busy = b.machine_busy - a.machine_busy;
+  return {{"cpus", cores(b.machine_all - a.machine_all)},
+          {"machine_cores", cores(busy)},
+          {"server_cores", cores(server)},
+          {"client_cores", cores(b.client - a.client)},
+          {"server_threads_cores", threads},
+          {"server_us_per_flag", per_flag_us(server)},
+          {"writer_us_per_flag", per_flag_us(used("vigil-writer"))},
+          {"machine_us_per_flag", per_flag_us(busy)}};
+}
+
+void PrintCpu(const char* lead, const json& c) {
+  std::printf(
+      "%s CPU: machine %.2f of %.0f cores busy (server %.2f, this client %.2f); server "
+      "threads:",
+      lead, c["machine_cores"].get<double>(), c["cpus"].get<double>(),
+      c["server_cores"].get<double>(), c["client_cores"].get<double>());
+  for (const auto& [name, cores] : c["server_threads_cores"].items())
+    std::printf(" %s %.2f", name.c_str(), cores.get<double>());
+  std::printf(
+      "\n%s      a flag took %.1f us of the machine's CPU, %.1f of the server's, %.1f of "
+      "the writer's\n",
+      lead, c["machine_us_per_flag"].get<double>(), c["server_us_per_flag"].get<double>(),
+      c["writer_us_per_flag"].get<double>());
 }
 
 void PrintBad(const Phase& p) {
@@ -413,6 +520,7 @@ int Main(const Options& opt) {
 
   Phase single, batch;
   json single_writer, batch_writer;  // the server's side of each phase
+  json single_cpu, batch_cpu;        // where the CPU went in each
   single.name = "single";
   batch.name = "batch";
   {
@@ -426,7 +534,7 @@ int Main(const Options& opt) {
     std::cout << "single: " << opt.clients << " connections, " << opt.seconds
               << " s after 1 s warm-up ..." << std::endl;
     auto single_before = ScrapeWriter(server.port(), token);
-    RunPhase(single, server.port(), token, opt.clients, 0, opt.seconds);
+    RunPhase(single, server.port(), server.pid(), token, opt.clients, 0, opt.seconds);
     single_writer = WriterBetween(single_before, ScrapeWriter(server.port(), token));
     std::sort(single.latencies_ms.begin(), single.latencies_ms.end());
     std::printf(
@@ -437,11 +545,14 @@ int Main(const Options& opt) {
         static_cast<long long>(single.requests), static_cast<long long>(single.bad));
     PrintBad(single);
     PrintWriter("       ", single_writer);
+    single_cpu = CpuBetween(single);
+    PrintCpu("       ", single_cpu);
 
     std::cout << "batch: " << opt.batch_clients << " connections x " << opt.batch_size << " lines, "
               << opt.seconds << " s after 1 s warm-up ..." << std::endl;
     auto batch_before = ScrapeWriter(server.port(), token);
-    RunPhase(batch, server.port(), token, opt.batch_clients, opt.batch_size, opt.seconds);
+    RunPhase(batch, server.port(), server.pid(), token, opt.batch_clients, opt.batch_size,
+             opt.seconds);
     batch_writer = WriterBetween(batch_before, ScrapeWriter(server.port(), token));
     std::sort(batch.latencies_ms.begin(), batch.latencies_ms.end());
     std::printf(
@@ -452,6 +563,8 @@ int Main(const Options& opt) {
         static_cast<long long>(batch.bad));
     PrintBad(batch);
     PrintWriter("       ", batch_writer);
+    batch_cpu = CpuBetween(batch);
+    PrintCpu("       ", batch_cpu);
 
     int rc = server.Stop();
     if (rc != 0) std::cout << "  !! server exited with status " << rc << " on SIGTERM\n";
@@ -492,6 +605,8 @@ int Main(const Options& opt) {
       {"baseline_many_a_statement", {{"rows", opt.baseline_rows}, {"flags_per_s", many}}}};
   result["single"]["server_side"] = single_writer;
   result["batch"]["server_side"] = batch_writer;
+  result["single"]["cpu"] = single_cpu;
+  result["batch"]["cpu"] = batch_cpu;
   result["batch"].erase("p999_ms");
   std::cout << result.dump() << std::endl;
 
