@@ -41,6 +41,10 @@ std::string FormatHours(double hours) {
 
 const char* Plural(int64_t n, const char* one, const char* many) { return n == 1 ? one : many; }
 
+// A fixed explanation, or none while only a total is wanted (most are past the 15 bytes a string
+// holds without allocating).
+std::string Say(const char* text) { return t_explain ? std::string(text) : std::string(); }
+
 // Sources whose flags are notices by a person or organisation, weighed as reporters.
 bool CountsAsReporter(FlagSource s) {
   return s == FlagSource::kUser || s == FlagSource::kTrustedFlagger || s == FlagSource::kInternal;
@@ -154,7 +158,8 @@ PriorityTerm SeverityTerm(int severity, const PriorityWeights& w) {
 
 PriorityTerm ReportersTerm(const ReporterTally& t, const PriorityWeights& w) {
   double value = std::min(w.reporters_max, w.reporters_per_doubling * std::log2(1 + t.effective));
-  if (t.distinct == 0) return {"reporters", 0, "No human reporters."};
+  if (t.distinct == 0) return {"reporters", 0, Say("No human reporters.")};
+  if (!t_explain) return {"reporters", value, {}};
   std::string text = Fmt("%.1f effective reporters from %d distinct", t.effective, t.distinct);
   std::vector<std::string> notes;
   if (t.cohort_members > 0) {
@@ -174,31 +179,31 @@ PriorityTerm ReportersTerm(const ReporterTally& t, const PriorityWeights& w) {
 }
 
 PriorityTerm TrustedTerm(const ReporterTally& t, const PriorityWeights& w) {
-  if (t.trusted == 0) return {"trusted_flagger", 0, "No trusted flagger."};
+  if (t.trusted == 0) return {"trusted_flagger", 0, Say("No trusted flagger.")};
   return {"trusted_flagger", w.trusted_flagger_bonus,
           Fmt("Flagged by %d trusted %s (DSA Art. 22).", t.trusted,
               Plural(t.trusted, "flagger", "flaggers"))};
 }
 
 PriorityTerm AutomatedTerm(std::optional<double> score, const PriorityWeights& w) {
-  if (!score || std::isnan(*score)) return {"automated", 0, "No automated score."};
+  if (!score || std::isnan(*score)) return {"automated", 0, Say("No automated score.")};
   double s = std::clamp(*score, 0.0, 1.0);
   return {"automated", w.automated_max * s, Fmt("Highest automated score %.2f.", s)};
 }
 
 PriorityTerm LegalTerm(const PriorityInputs& in, bool legal_source, const PriorityWeights& w) {
   if (!in.legal_deadline) {
-    if (!legal_source) return {"legal_order", 0, "No legal order."};
-    return {"legal_order", w.legal_no_deadline, "Legal order without a deadline."};
+    if (!legal_source) return {"legal_order", 0, Say("No legal order.")};
+    return {"legal_order", w.legal_no_deadline, Say("Legal order without a deadline.")};
   }
   double hours_left = static_cast<double>(*in.legal_deadline - in.now) / kMillisPerHour;
   if (hours_left <= 0) {
     return {"legal_order", w.legal_overdue + w.legal_overdue_per_hour * -hours_left,
-            "Legal order overdue by " + FormatHours(-hours_left) + "."};
+            t_explain ? "Legal order overdue by " + FormatHours(-hours_left) + "." : std::string()};
   }
   double h = std::max(w.legal_half_life_hours, 1e-9);
   return {"legal_order", w.legal_near_max * h / (h + hours_left),
-          "Legal order due in " + FormatHours(hours_left) + "."};
+          t_explain ? "Legal order due in " + FormatHours(hours_left) + "." : std::string()};
 }
 
 PriorityTerm ReachTerm(int64_t views, int64_t followers, int64_t shares, const PriorityWeights& w) {
@@ -208,6 +213,7 @@ PriorityTerm ReachTerm(int64_t views, int64_t followers, int64_t shares, const P
   double value = w.views_per_decade * std::log10(1.0 + static_cast<double>(views)) +
                  w.followers_per_decade * std::log10(1.0 + static_cast<double>(followers)) +
                  w.shares_per_decade * std::log10(1.0 + static_cast<double>(shares));
+  if (!t_explain) return {"reach", value, {}};
   return {"reach", value,
           FormatCount(views) + " views, " + FormatCount(followers) + " author followers, " +
               FormatCount(shares) + " shares."};
@@ -219,9 +225,9 @@ PriorityTerm VelocityTerm(const PriorityInputs& in, const ReporterTally& t,
                           const PriorityWeights& w) {
   double recent = std::max(in.flags_last_hour, 0);
   double total = std::max<double>(in.flags_total, recent);
-  if (total == 0) return {"velocity", 0, "No flags yet."};
+  if (total == 0) return {"velocity", 0, Say("No flags yet.")};
   double per_flag = std::min(1.0, t.effective / total);
-  if (per_flag == 0) return {"velocity", 0, "No flags from weighted reporters."};
+  if (per_flag == 0) return {"velocity", 0, Say("No flags from weighted reporters.")};
   double earlier_hours =
       std::max(1.0, static_cast<double>(in.now - in.opened_at) / kMillisPerHour - 1.0);
   double recent_eff = recent * per_flag;
@@ -234,12 +240,13 @@ PriorityTerm VelocityTerm(const PriorityInputs& in, const ReporterTally& t,
 
 PriorityTerm AgeTerm(Millis opened_at, Millis now, const PriorityWeights& w) {
   double days = std::max<double>(0, static_cast<double>(now - opened_at)) / kMillisPerDay;
-  return {"age", w.age_per_day * days, "Open " + FormatHours(days * 24) + "."};
+  return {"age", w.age_per_day * days,
+          t_explain ? "Open " + FormatHours(days * 24) + "." : std::string()};
 }
 
 PriorityTerm PolicyTerm(const PriorityInputs& in) {
   if (in.policy_adjustment == 0 || std::isnan(in.policy_adjustment))
-    return {"policy", 0, "No policy adjustment."};
+    return {"policy", 0, Say("No policy adjustment.")};
   return {
       "policy", in.policy_adjustment,
       t_explain ? (in.policy_why.empty() ? "Adjusted by policy." : in.policy_why) : std::string()};
@@ -263,17 +270,16 @@ double PriorityTotal(const PriorityInputs& in, const PriorityWeights& w) {
 PriorityScore ComputePriority(const PriorityInputs& in, const PriorityWeights& w) {
   ReporterTally tally = TallyReporters(in.reporters, w);
   PriorityScore score;
-  score.terms = {
-      SeverityTerm(std::clamp(in.severity, 1, 5), w),
-      ReportersTerm(tally, w),
-      TrustedTerm(tally, w),
-      AutomatedTerm(in.max_automated_score, w),
-      LegalTerm(in, tally.legal_order, w),
-      ReachTerm(in.views, in.followers, in.shares, w),
-      VelocityTerm(in, tally, w),
-      AgeTerm(in.opened_at, in.now, w),
-      PolicyTerm(in),
-  };
+  score.terms.reserve(9);  // moved in: an initializer list would copy every string
+  score.terms.push_back(SeverityTerm(std::clamp(in.severity, 1, 5), w));
+  score.terms.push_back(ReportersTerm(tally, w));
+  score.terms.push_back(TrustedTerm(tally, w));
+  score.terms.push_back(AutomatedTerm(in.max_automated_score, w));
+  score.terms.push_back(LegalTerm(in, tally.legal_order, w));
+  score.terms.push_back(ReachTerm(in.views, in.followers, in.shares, w));
+  score.terms.push_back(VelocityTerm(in, tally, w));
+  score.terms.push_back(AgeTerm(in.opened_at, in.now, w));
+  score.terms.push_back(PolicyTerm(in));
   for (const PriorityTerm& t : score.terms) score.total += t.value;
   return score;
 }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -335,6 +336,65 @@ TEST(Priority, TotalWithoutExplanationsIsTheSameNumber) {
   EXPECT_DOUBLE_EQ(PriorityTotal(in), full.total);
   // Explanations are back for the next full computation.
   EXPECT_FALSE(ComputePriority(in).terms[0].explanation.empty());
+}
+
+// The total-only path skips each term's explanation, branch by branch: every branch must still
+// give the value the explained term has.
+TEST(Priority, TotalWithoutExplanationsIsTheSameNumberInEveryBranch) {
+  constexpr Millis kHour = 3'600'000, kDay = 24 * kHour, kNow = 400 * kDay;
+  std::vector<PriorityInputs> cases;
+  PriorityInputs empty;  // no reporters, no flags, nothing automated or legal
+  empty.now = kNow;
+  empty.opened_at = kNow;
+  cases.push_back(empty);
+  PriorityInputs busy = empty;  // many reporters (capped), a cohort, a repeat, a deprioritized one
+  busy.opened_at = kNow - 3 * kDay;
+  busy.flags_total = 80;
+  busy.flags_last_hour = 60;
+  busy.views = 2'500'000;
+  busy.followers = 1'200;
+  busy.shares = 40;
+  for (int i = 0; i < 40; ++i) {
+    ReporterSignal r;
+    r.reporter_id = "r" + std::to_string(i);
+    r.source = i % 7 == 0 ? FlagSource::kTrustedFlagger : FlagSource::kUser;
+    r.past_flags = i;
+    r.past_actioned = i / 2;
+    if (i < 5) r.account_created_at = kNow - 40 * kDay + i * 60'000;  // created together
+    r.deprioritized = i == 9;
+    busy.reporters.push_back(r);
+  }
+  busy.reporters.push_back(busy.reporters[3]);  // a repeat flag
+  busy.max_automated_score = 0.73;
+  busy.policy_adjustment = 12.5;
+  busy.policy_why = "Raised by policy p1.";
+  cases.push_back(busy);
+  PriorityInputs legal = empty;
+  ReporterSignal authority;
+  authority.reporter_id = "authority";
+  authority.source = FlagSource::kLegalOrder;
+  legal.reporters = {authority};
+  legal.flags_total = 1;
+  cases.push_back(legal);                                        // a legal order without a deadline
+  for (Millis deadline : {kNow + 5 * kHour, kNow - 3 * kDay}) {  // due, and overdue
+    legal.legal_deadline = deadline;
+    cases.push_back(legal);
+  }
+  PriorityInputs weighted_out = empty;  // flags, but every reporter weighs nothing
+  weighted_out.flags_total = 2;
+  ReporterSignal automated;
+  automated.source = FlagSource::kAutomated;
+  weighted_out.reporters = {automated};
+  weighted_out.max_automated_score = std::numeric_limits<double>::quiet_NaN();
+  cases.push_back(weighted_out);
+
+  for (size_t i = 0; i < cases.size(); ++i) {
+    SCOPED_TRACE("case " + std::to_string(i));
+    PriorityScore full = ComputePriority(cases[i]);
+    EXPECT_DOUBLE_EQ(PriorityTotal(cases[i]), full.total);
+    for (const PriorityTerm& t : ComputePriority(cases[i]).terms)
+      EXPECT_FALSE(t.explanation.empty()) << t.name;
+  }
 }
 
 }  // namespace
