@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,17 +20,28 @@ class RateLimiter {
   std::optional<int> Take(const std::string& key, double rate_per_ms, double burst, double cost,
                           Millis now);
 
+  // For tests and metrics: the buckets held, and how many sweeps have looked for full ones.
+  size_t Keys();
+  uint64_t Sweeps();
+
+  // A shard is swept for buckets that have refilled once it holds this many, and after a sweep
+  // once it has doubled what the sweep left: a sweep visits every bucket of its shard, so each
+  // Take pays for a bounded number of visits however many buckets stay partly used.
+  static constexpr size_t kMinSweep = 4096;
+
  private:
   struct Bucket {
     double tokens;
     Millis at;
+    Millis full_at;  // when it holds `burst` again at its own rate: it can be forgotten then
   };
   struct Shard {
     std::mutex mu;
     std::unordered_map<std::string, Bucket> buckets;
+    size_t sweep_at = kMinSweep;
+    uint64_t sweeps = 0;
   };
   static constexpr size_t kShards = 16;
-  static constexpr size_t kMaxKeysPerShard = 200000;
   std::array<Shard, kShards> shards_;
 };
 
