@@ -113,7 +113,6 @@ double Percentile(const std::vector<double>& sorted, double q) {
   return sorted[std::min(i, sorted.size() - 1)];
 }
 
-// Results of one phase. Everything runs on one io_context thread, so no locking.
 // CPU seconds (user and system) from /proc at one instant: the server's threads summed by thread
 // name (the server names them: vigil-writer, vigil-http, ...), this process, and the machine.
 struct CpuView {
@@ -166,6 +165,7 @@ CpuView ReadCpu(pid_t server) {
   return v;
 }
 
+// Results of one phase. Everything runs on one io_context thread, so no locking.
 struct Phase {
   std::string name;
   CpuView cpu_start, cpu_end;  // at the start and the end of the measured window

@@ -34,22 +34,4 @@ std::optional<int> RateLimiter::Take(const std::string& key, double rate_per_ms,
   return wait;
 }
 
-size_t RateLimiter::Keys() {
-  size_t n = 0;
-  for (Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
-    n += s.buckets.size();
-  }
-  return n;
-}
-
-uint64_t RateLimiter::Sweeps() {
-  uint64_t n = 0;
-  for (Shard& s : shards_) {
-    std::lock_guard lock(s.mu);
-    n += s.sweeps;
-  }
-  return n;
-}
-
 }  // namespace vigil::intake

@@ -20,9 +20,13 @@ class RateLimiter {
   std::optional<int> Take(const std::string& key, double rate_per_ms, double burst, double cost,
                           Millis now);
 
-  // For tests and metrics: the buckets held, and how many sweeps have looked for full ones.
-  size_t Keys();
-  uint64_t Sweeps();
+  // For tests: the buckets held, and how many sweeps have looked for full ones.
+  size_t Keys() {
+    return SumOverShards([](const Shard& s) { return s.buckets.size(); });
+  }
+  uint64_t Sweeps() {
+    return SumOverShards([](const Shard& s) { return s.sweeps; });
+  }
 
   // A shard is swept for buckets that have refilled once it holds this many, and after a sweep
   // once it has doubled what the sweep left: a sweep visits every bucket of its shard, so each
@@ -41,6 +45,16 @@ class RateLimiter {
     size_t sweep_at = kMinSweep;
     uint64_t sweeps = 0;
   };
+  template <typename F>
+  uint64_t SumOverShards(F f) {
+    uint64_t n = 0;
+    for (Shard& s : shards_) {
+      std::lock_guard lock(s.mu);
+      n += f(s);
+    }
+    return n;
+  }
+
   static constexpr size_t kShards = 16;
   std::array<Shard, kShards> shards_;
 };
