@@ -3,8 +3,11 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -18,6 +21,7 @@
 #include "events/audit.h"
 #include "http/api.h"
 #include "http/server.h"
+#include "store/sqlite_backup.h"
 
 namespace vigil::cli {
 namespace {
@@ -253,6 +257,83 @@ void RegisterAudit(CLI::App& app) {
   });
 }
 
+// `vigil backup`: the database as of one instant (store::BackupSqliteDatabase) and the files
+// beside it, into a new directory that `vigil serve --data` takes as it is.
+void RegisterBackup(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "backup",
+      "Copy a data directory, also while `vigil serve` runs on it: the database as of one "
+      "instant (writers go on meanwhile) and the configuration files, into a new directory that "
+      "`vigil serve --data` can use as it is. The copy's event log is verified unless "
+      "--no-verify; the log's head (last sequence number and hash) is printed to record");
+  auto dir = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  auto no_verify = std::make_shared<bool>(false);
+  cmd->add_option("--data", *dir, "Data directory to copy")->required();
+  cmd->add_option("--out", *out, "Directory to create for the copy (absent or empty)")->required();
+  cmd->add_flag("--no-verify", *no_verify,
+                "Skip verifying the copy's event log (hash chain, flags, references)");
+  cmd->callback([=] {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    if (!fs::is_regular_file(fs::path(*dir) / "vigil.yaml", ec) ||
+        !fs::is_regular_file(fs::path(*dir) / "vigil.db", ec))
+      return (void)Fail("--data: " + *dir +
+                        " is not a Vigil data directory (`vigil init` makes one)");
+    if (fs::exists(*out, ec) && (!fs::is_directory(*out, ec) || !fs::is_empty(*out, ec)))
+      return (void)Fail(
+          "--out: " + *out +
+          " exists and is not an empty directory; a backup never writes over anything");
+    const fs::path data = fs::weakly_canonical(*dir), copy = fs::weakly_canonical(*out);
+    auto [d, c] = std::mismatch(data.begin(), data.end(), copy.begin(), copy.end());
+    if (d == data.end() || c == copy.end())
+      return (void)Fail("--out: " + *out + " must lie outside the data directory " + *dir);
+    const bool created = !fs::exists(copy, ec);
+    auto fail = [&](const std::string& why) {
+      if (created) fs::remove_all(copy, ec);  // nothing half-made is left behind
+      Fail(why, 1);
+    };
+    const auto start = std::chrono::steady_clock::now();
+    store::BackupReport r;
+    try {
+      fs::create_directories(copy);
+      fs::permissions(copy, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+      r = store::BackupSqliteDatabase(data.string(), (copy / "vigil.db").string());
+      // Everything else in the data directory (configuration, policies, lists, models), as it is
+      // now; the database's own files are the copy just made.
+      for (const auto& entry : fs::directory_iterator(data)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with("vigil.db")) continue;
+        fs::copy(entry.path(), copy / name,
+                 fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+      }
+    } catch (const std::exception& e) {
+      return fail(std::string("backup failed: ") + e.what());
+    }
+    std::string verified = "not verified (--no-verify)";
+    if (!*no_verify) {
+      try {
+        store::SqliteReadOnly db(copy.string());  // read as it is: nothing migrated or mapped
+        auto rtx = db.BeginRead();
+        auto report = events::VerifyStore(*rtx);
+        if (!report.ok() || report.chain.events_checked != r.head_seq)
+          return fail("the copy does not verify: " + report.Summary());
+        verified = "verified: " + report.Summary();
+      } catch (const std::exception& e) {
+        return fail(std::string("verifying the copy failed: ") + e.what());
+      }
+    }
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::printf("backed up %s to %s in %.1f s\n", data.c_str(), copy.c_str(), secs);
+    std::printf("  database: %.1f MB, %lld events, %lld flags\n",
+                static_cast<double>(r.bytes) / 1e6, static_cast<long long>(r.events),
+                static_cast<long long>(r.flags));
+    std::printf("  event log head: seq %lld, hash %s\n", static_cast<long long>(r.head_seq),
+                events::ToHex(r.head_hash).c_str());
+    std::printf("  %s\n", verified.c_str());
+  });
+}
+
 }  // namespace
 
 int ExitCode() { return g_exit; }
@@ -263,6 +344,7 @@ void Register(CLI::App& app) {
   RegisterUser(app);
   RegisterToken(app);
   RegisterAudit(app);
+  RegisterBackup(app);
   RegisterTransfer(app);  // import, export, demo
   RegisterCase(app);        // list, show, next, decide, escalate, ... through the API
   RegisterLists(app);       // lists check, import, export, normalize

@@ -591,6 +591,11 @@ class SqliteReadTx final : public ReadTx {
 
 }  // namespace
 
+SqliteReadOnly::SqliteReadOnly(const std::string& data_dir)
+    : pool_(std::make_unique<ReadPool>(data_dir + "/vigil.db")) {}
+SqliteReadOnly::~SqliteReadOnly() = default;
+std::unique_ptr<ReadTx> SqliteReadOnly::BeginRead() { return MakeSqliteReadTx(*pool_); }
+
 std::unique_ptr<ReadTx> MakeSqliteReadTx(ReadPool& pool) {
   return std::make_unique<SqliteReadTx>(pool);
 }

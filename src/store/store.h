@@ -577,4 +577,17 @@ class Store {
 // Opens the SQLite store in `data_dir/vigil.db`, applying pending migrations.
 std::unique_ptr<Store> OpenSqliteStore(const std::string& data_dir);
 
+class ReadPool;
+// Reads of `data_dir/vigil.db` as it is: read-only connections, no migration, no writer (for
+// checking a copy without changing it).
+class SqliteReadOnly {
+ public:
+  explicit SqliteReadOnly(const std::string& data_dir);
+  ~SqliteReadOnly();
+  std::unique_ptr<ReadTx> BeginRead();  // valid while this object lives
+
+ private:
+  std::unique_ptr<ReadPool> pool_;
+};
+
 }  // namespace vigil::store
