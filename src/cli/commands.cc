@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -257,6 +258,23 @@ void RegisterAudit(CLI::App& app) {
   });
 }
 
+// fsync of every file and folder under `root` (and itself); throws std::runtime_error.
+void SyncTree(const std::filesystem::path& root) {
+  auto sync = [](const std::filesystem::path& p, int flags) {
+    int fd = ::open(p.c_str(), flags | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      throw std::runtime_error("fsync " + p.string() + " failed");
+    }
+    ::close(fd);
+  };
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.is_symlink()) continue;
+    sync(entry.path(), entry.is_directory() ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  }
+  sync(root, O_RDONLY | O_DIRECTORY);
+}
+
 // `vigil backup`: the database as of one instant (store::BackupSqliteDatabase) and the files
 // beside it, into a new directory that `vigil serve --data` takes as it is.
 void RegisterBackup(CLI::App& app) {
@@ -289,8 +307,12 @@ void RegisterBackup(CLI::App& app) {
     if (d == data.end() || c == copy.end())
       return (void)Fail("--out: " + *out + " must lie outside the data directory " + *dir);
     const bool created = !fs::exists(copy, ec);
-    auto fail = [&](const std::string& why) {
-      if (created) fs::remove_all(copy, ec);  // nothing half-made is left behind
+    auto fail = [&](const std::string& why) {  // nothing half-made is left behind
+      if (created) {
+        fs::remove_all(copy, ec);
+      } else {
+        for (const auto& entry : fs::directory_iterator(copy, ec)) fs::remove_all(entry, ec);
+      }
       Fail(why, 1);
     };
     const auto start = std::chrono::steady_clock::now();
@@ -307,6 +329,7 @@ void RegisterBackup(CLI::App& app) {
         fs::copy(entry.path(), copy / name,
                  fs::copy_options::recursive | fs::copy_options::copy_symlinks);
       }
+      SyncTree(copy);  // the database synced itself; the files beside it too, and the folders
     } catch (const std::exception& e) {
       return fail(std::string("backup failed: ") + e.what());
     }
