@@ -137,9 +137,9 @@ void GroupCommitter::Loop() {
       group_latency_.Observe(committed - taken);
       commits_.fetch_add(1, std::memory_order_relaxed);
       jobs_.fetch_add(group.size(), std::memory_order_relaxed);
+      if (failures_in_a_row_) LogRecovery();
     } catch (const std::exception& e) {
-      spdlog::error("write transaction failed, {} requests not acknowledged: {}", group.size(),
-                    e.what());
+      LogFailure(group.size(), e.what());
       failed_groups_.fetch_add(1, std::memory_order_relaxed);
       results.assign(group.size(),
                      Error{ErrorCode::kUnavailable, "", "storage failure; retry the request"});
@@ -152,10 +152,40 @@ void GroupCommitter::Loop() {
     }
     try {
       store_.Maintain(idle);
-    } catch (const std::exception& e) {
-      spdlog::warn("store upkeep failed: {}", e.what());
+    } catch (const std::exception& e) {  // retried after the next group: once a second in the log
+      ++upkeep_failures_unlogged_;
+      auto now = std::chrono::steady_clock::now();
+      if (now - last_upkeep_failure_logged_ >= std::chrono::seconds(1)) {
+        spdlog::warn("store upkeep failed ({} times since the last message): {}",
+                     upkeep_failures_unlogged_, e.what());
+        last_upkeep_failure_logged_ = now;
+        upkeep_failures_unlogged_ = 0;
+      }
     }
   }
+}
+
+void GroupCommitter::LogFailure(size_t requests, const char* what) {
+  auto now = std::chrono::steady_clock::now();
+  if (++failures_in_a_row_ == 1) {  // the first of a run, at once
+    spdlog::error("write transaction failed, {} requests not acknowledged: {}", requests, what);
+    last_failure_logged_ = now;
+    return;
+  }
+  ++failures_unlogged_;
+  if (now - last_failure_logged_ < std::chrono::seconds(1)) return;
+  spdlog::error(
+      "write transactions still failing: {} more since the last message, none "
+      "acknowledged; the last with {} requests: {}",
+      failures_unlogged_, requests, what);
+  last_failure_logged_ = now;
+  failures_unlogged_ = 0;
+}
+
+void GroupCommitter::LogRecovery() {
+  spdlog::warn("write transactions commit again after {} failed in a row", failures_in_a_row_);
+  failures_in_a_row_ = 0;
+  failures_unlogged_ = 0;
 }
 
 void GroupCommitter::WriteMetrics(std::string& out) {

@@ -64,6 +64,7 @@ class GroupCommitter {
   }
 
   uint64_t commits() const { return commits_; }
+  uint64_t failed_groups() const { return failed_groups_; }
   // Background jobs committed, and how many of those had to ride along with interactive work.
   uint64_t background_jobs() const { return background_jobs_; }
   uint64_t background_overdue() const { return background_overdue_; }
@@ -100,6 +101,14 @@ class GroupCommitter {
   bool stopping_ = false;
   std::atomic<uint64_t> commits_{0}, background_jobs_{0}, background_overdue_{0};
   std::atomic<uint64_t> jobs_{0}, failed_groups_{0};
+  // A failing disk fails every group, thousands a second: the log says so at the first failure,
+  // then once a second at most, and when groups commit again (writer thread only).
+  void LogFailure(size_t requests, const char* what);
+  void LogRecovery();
+  SteadyTime last_failure_logged_{};
+  uint64_t failures_unlogged_ = 0, failures_in_a_row_ = 0;
+  SteadyTime last_upkeep_failure_logged_{};
+  uint64_t upkeep_failures_unlogged_ = 0;
   metrics::Histogram group_latency_;   // from taking the group to its commit
   metrics::Histogram commit_latency_;  // the COMMIT itself
 

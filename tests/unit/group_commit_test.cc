@@ -4,12 +4,16 @@
 #include "store/group_commit.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <sstream>
 #include <thread>
 
+#include "store/sqlite_db.h"
 #include "store/store.h"
 #include "support/test_support.h"
 
@@ -131,6 +135,40 @@ TEST_F(GroupCommitTest, ShutdownRunsBackgroundWorkStillQueued) {
   }
   EXPECT_EQ(bg.wait_for(0ms), std::future_status::ready);
   EXPECT_TRUE(ran.load());
+}
+
+// A failing disk fails every group. Each is answered with an error and counted, but the log says
+// so at the first, then at most once a second, and once groups commit again: not a line a group,
+// thousands a second, on a disk that may be full already.
+TEST_F(GroupCommitTest, FailingGroupsAreLoggedOnceASecondAndTheRecoveryOnce) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
+  struct Restore {
+    std::shared_ptr<spdlog::logger> logger;
+    ~Restore() { spdlog::set_default_logger(logger); }
+  } restore{previous};
+
+  int failed = 0;
+  {
+    GroupCommitter w(*store_, Lanes(1h, 1h));
+    for (int i = 0; i < 200; ++i)
+      if (!w.Run([](WriteTx&) -> Status { throw StoreError("disk I/O error"); }).ok()) ++failed;
+    ASSERT_TRUE(w.Run([](WriteTx&) { return OkStatus(); }).ok());
+    EXPECT_EQ(w.failed_groups(), 200u);
+  }
+  EXPECT_EQ(failed, 200);
+  const std::string text = log.str();
+  auto count = [&](const std::string& what) {
+    size_t n = 0;
+    for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count("write transaction failed, 1 requests not acknowledged: disk I/O error"), 1u)
+      << text;
+  EXPECT_LE(count("write transactions still failing"), 2u) << text;  // 200 groups: well under 2 s
+  EXPECT_EQ(count("write transactions commit again after 200 failed in a row"), 1u) << text;
 }
 
 }  // namespace
