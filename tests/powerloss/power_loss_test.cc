@@ -123,34 +123,78 @@ std::map<std::string, int> FlagsByMarker(const std::string& db) {
   return out;
 }
 
+// Client threads submitting flags to `s` until destroyed.
+class Workload {
+ public:
+  Workload(Services& s, uint64_t seed) {
+    for (int i = 0; i < kClients; ++i)
+      clients_.emplace_back(Client, std::ref(s), i, seed + 1 + static_cast<uint64_t>(i),
+                            std::ref(stop_), std::ref(acked_), std::ref(failures_));
+  }
+  ~Workload() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    for (auto& t : clients_)
+      if (t.joinable()) t.join();
+  }
+  Acked& acked() { return acked_; }
+  int failures() const { return failures_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> failures_{0};
+  Acked acked_;
+  std::vector<std::thread> clients_;
+};
+
+// What `image` must be: a sound database holding each flag of `durable` once and no flag twice,
+// with an intact event log, and a store that takes a new flag.
+void CheckImage(const std::string& image, const std::set<std::string>& durable,
+                std::mt19937_64& rng) {
+  {  // SQLite's own check first, before Vigil opens (and writes to) the image
+    store::SqliteConn c(image + "/vigil.db");
+    std::string integrity = vt::IntegrityCheck(c);
+    ASSERT_TRUE(integrity == "ok")
+        << "the image's database is damaged: " << integrity.substr(0, 400);
+  }
+  auto flags = FlagsByMarker(image + "/vigil.db");
+  for (const auto& m : durable) {
+    auto it = flags.find(m);
+    ASSERT_TRUE(it != flags.end()) << "acknowledged flag " << m << " lost";
+  }
+  for (const auto& [m, n] : flags) ASSERT_EQ(n, 1) << "flag " << m << " stored " << n << " times";
+
+  auto restarted = Services::Open(image);
+  ASSERT_TRUE(restarted.ok()) << restarted.error().message;
+  {
+    auto rtx = restarted.value()->store->BeginRead();
+    auto report = events::VerifyStore(*rtx);
+    ASSERT_TRUE(report.ok()) << report.Summary();
+  }
+  auto after = restarted.value()->intake->ImportLines(
+      auth::Principal::Cli(), {FlagLine("pl-after-" + std::to_string(rng()), rng)}, 1);
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_EQ(after[0]["status"], 201) << after[0].dump();
+}
+
+// A fresh data directory under `tmp` for a store in this process, without the starter policies
+// (automation is not what these tests are about).
+std::string InitData(vt::TempDir& tmp) {
+  const std::string data = tmp.Join("data");
+  EXPECT_TRUE(InitDataDir(data).ok());
+  std::filesystem::remove_all(data + "/policies");
+  return data;
+}
+
 TEST(PowerLoss, EveryImageOpensWithEveryAcknowledgedFlagOnceAndAnIntactLog) {
   const int rounds = std::max(EnvInt("VIGIL_POWERLOSS_ROUNDS", 24), 1);
   const auto seed = static_cast<uint64_t>(EnvInt("VIGIL_POWERLOSS_SEED", 20261206));
   std::mt19937_64 rng(seed);
   vt::TempDir tmp("vigil-powerloss");
-  const std::string data = tmp.Join("data");
-  ASSERT_TRUE(InitDataDir(data).ok());
-  std::filesystem::remove_all(data + "/policies");  // no automation here: intake alone
-
+  const std::string data = InitData(tmp);
   auto opened = Services::Open(data);
   ASSERT_TRUE(opened.ok()) << opened.error().message;
-  Services& s = *opened.value();
-  std::atomic<bool> stop{false};
-  std::atomic<int> failures{0};
-  Acked acked;
-  std::vector<std::thread> clients;
-  struct StopClients {  // also when an assertion returns early: the store outlives its clients
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& clients;
-    ~StopClients() {
-      stop = true;
-      for (auto& t : clients)
-        if (t.joinable()) t.join();
-    }
-  } stop_clients{stop, clients};
-  for (int i = 0; i < kClients; ++i)
-    clients.emplace_back(Client, std::ref(s), i, seed + 1 + static_cast<uint64_t>(i),
-                         std::ref(stop), std::ref(acked), std::ref(failures));
+  Workload work(*opened.value(), seed);
 
   std::uniform_int_distribution<int> pause_ms(20, 250);
   const double keeps[] = {0.0, 0.5, 1.0};  // none, some or all of the unsynced sectors persist
@@ -162,46 +206,20 @@ TEST(PowerLoss, EveryImageOpensWithEveryAcknowledgedFlagOnceAndAnIntactLog) {
     std::set<std::string> durable;  // acknowledged before the power went
     const double keep = keeps[r % 3];
     vt::PowerLossImage loss =
-        vt::PowerLoss(data, image, rng, keep, [&] { durable = acked.Copy(); });
+        vt::PowerLoss(data, image, rng, keep, [&] { durable = work.acked().Copy(); });
     unsynced += loss.unsynced_sectors;
     lost += loss.lost_sectors;
     SCOPED_TRACE("round " + std::to_string(r) + ", keep " + std::to_string(keep) + ", " +
                  std::to_string(loss.lost_sectors) + " of " +
                  std::to_string(loss.unsynced_sectors) + " unsynced sectors lost, " +
                  std::to_string(durable.size()) + " flags acknowledged");
-
-    {  // SQLite's own check first, before Vigil opens (and writes to) the image
-      store::SqliteConn c(image + "/vigil.db");
-      std::string integrity = vt::IntegrityCheck(c);
-      ASSERT_TRUE(integrity == "ok")
-          << "the image's database is damaged: " << integrity.substr(0, 400);
-    }
-    auto flags = FlagsByMarker(image + "/vigil.db");
-    for (const auto& m : durable) {
-      auto it = flags.find(m);
-      ASSERT_TRUE(it != flags.end()) << "acknowledged flag " << m << " lost";
-    }
-    for (const auto& [m, n] : flags) ASSERT_EQ(n, 1) << "flag " << m << " stored " << n << " times";
+    ASSERT_NO_FATAL_FAILURE(CheckImage(image, durable, rng));
     checked_acked += durable.size();
-
-    auto restarted = Services::Open(image);
-    ASSERT_TRUE(restarted.ok()) << restarted.error().message;
-    {
-      auto rtx = restarted.value()->store->BeginRead();
-      auto report = events::VerifyStore(*rtx);
-      ASSERT_TRUE(report.ok()) << report.Summary();
-    }
-    auto after = restarted.value()->intake->ImportLines(
-        auth::Principal::Cli(), {FlagLine("pl-after-" + std::to_string(r), rng)}, 1);
-    ASSERT_EQ(after.size(), 1u);
-    ASSERT_EQ(after[0]["status"], 201) << after[0].dump();
-    restarted.value().reset();
     std::filesystem::remove_all(image);
   }
-  stop = true;
-  for (auto& t : clients) t.join();  // before the counts below
+  work.Stop();  // before the counts below
 
-  EXPECT_EQ(failures.load(), 0) << "requests not acknowledged while the store ran";
+  EXPECT_EQ(work.failures(), 0) << "requests not acknowledged while the store ran";
   // The test saw what it is about: commits synced their WAL, checkpoints synced the database,
   // and power losses cut writes that were not synced yet.
   EXPECT_GT(vt::Syncs(data + "/vigil.db-wal"), 10u);
@@ -209,10 +227,59 @@ TEST(PowerLoss, EveryImageOpensWithEveryAcknowledgedFlagOnceAndAnIntactLog) {
   EXPECT_GT(unsynced, 0u);
   EXPECT_GT(lost, 0u);
   EXPECT_GT(checked_acked, 0u);
-  std::cout << "[ power loss ] " << rounds << " images; " << acked.Copy().size()
+  std::cout << "[ power loss ] " << rounds << " images; " << work.acked().Copy().size()
             << " flags acknowledged in all, " << checked_acked
             << " looked for in the images taken after their acknowledgement; " << lost << " of "
             << unsynced << " unsynced sectors lost\n";
+}
+
+// A disk that fills up or whose fsyncs fail, for a while, under load: what fails is not
+// acknowledged (503), nothing acknowledged is lost, and once the disk works again the store takes
+// flags again without a restart. Then a power loss must still leave a sound image.
+TEST(PowerLoss, AFailingDiskLosesNothingAcknowledgedAndTheStoreGoesOnAfterIt) {
+  const auto seed = static_cast<uint64_t>(EnvInt("VIGIL_POWERLOSS_SEED", 20261206));
+  std::mt19937_64 rng(seed);
+  vt::TempDir tmp("vigil-diskfault");
+  const std::string data = InitData(tmp);
+  auto opened = Services::Open(data);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Workload work(*opened.value(), seed);
+  struct Heal {  // also when an assertion returns early
+    ~Heal() { vt::SetDiskFault(vt::DiskFault::kNone); }
+  } heal;
+
+  std::uniform_int_distribution<int> pause_ms(50, 200);
+  const size_t failed_before = vt::FailedCalls();
+  for (int r = 0; r < 8; ++r) {
+    const auto fault = r % 2 ? vt::DiskFault::kSyncFails : vt::DiskFault::kFull;
+    SCOPED_TRACE(std::string("round ") + std::to_string(r) +
+                 (fault == vt::DiskFault::kFull ? ": disk full" : ": fsync fails"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    vt::SetDiskFault(fault);
+    std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms(rng)));
+    vt::SetDiskFault(vt::DiskFault::kNone);
+    // The store goes on: flags are acknowledged again within a few seconds.
+    const size_t healed_at = work.acked().Copy().size();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (work.acked().Copy().size() < healed_at + 100 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_GE(work.acked().Copy().size(), healed_at + 100)
+        << "no flags acknowledged in 10 s after the disk worked again";
+  }
+  EXPECT_GT(vt::FailedCalls(), failed_before) << "the faults failed no write or sync";
+  EXPECT_GT(work.failures(), 0) << "no request was refused while the disk failed";
+
+  // Power lost after all that: only what was acknowledged, all of it, in a sound database.
+  const std::string image = tmp.Join("image");
+  std::filesystem::create_directories(image);
+  std::set<std::string> durable;
+  vt::PowerLoss(data, image, rng, 0.0, [&] { durable = work.acked().Copy(); });
+  ASSERT_NO_FATAL_FAILURE(CheckImage(image, durable, rng));
+  work.Stop();
+  std::cout << "[ disk faults ] " << vt::FailedCalls() - failed_before
+            << " writes and syncs failed, " << work.failures() << " requests refused, "
+            << durable.size() << " flags acknowledged, all in the image taken after\n";
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -26,6 +27,8 @@ struct Unsynced {
 
 std::mutex g_mu;  // every write and sync of a tracked file, and PowerLoss, one at a time
 std::map<std::string, Unsynced>* g_files = nullptr;
+std::atomic<DiskFault> g_fault{DiskFault::kNone};
+std::atomic<size_t> g_failed{0};
 sqlite3_vfs* g_real = nullptr;
 sqlite3_vfs g_vfs;
 
@@ -53,6 +56,10 @@ int Read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 off) {
 
 int Write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 off) {
   std::lock_guard lock(g_mu);
+  if (g_fault.load() == DiskFault::kFull) {
+    ++g_failed;
+    return SQLITE_FULL;
+  }
   sqlite3_int64 size = 0;
   if (int rc = R(f)->pMethods->xFileSize(R(f), &size); rc != SQLITE_OK) return rc;
   Unsynced& u = (*g_files)[*F(f)->path];
@@ -81,6 +88,10 @@ int Truncate(sqlite3_file* f, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* f, int flags) {
   std::lock_guard lock(g_mu);  // held across the sync: a copy sees a file synced or not, whole
+  if (g_fault.load() == DiskFault::kSyncFails) {
+    ++g_failed;
+    return SQLITE_IOERR_FSYNC;
+  }
   int rc = R(f)->pMethods->xSync(R(f), flags);
   if (rc == SQLITE_OK) {
     Unsynced& u = (*g_files)[*F(f)->path];
@@ -177,6 +188,9 @@ void RegisterPowerLossVfs() {
       throw std::runtime_error("registering the power-loss VFS failed");
   });
 }
+
+void SetDiskFault(DiskFault fault) { g_fault.store(fault); }
+size_t FailedCalls() { return g_failed.load(); }
 
 size_t Syncs(const std::string& path) {
   std::lock_guard lock(g_mu);

@@ -29,6 +29,14 @@ void RegisterPowerLossVfs();
 // How many times the file at `path` was synced through this VFS (every handle on it counted).
 size_t Syncs(const std::string& path);
 
+// Failing disks: while on, every write to a database or WAL file fails as on a full disk
+// (SQLITE_FULL), or every sync of one fails as after an I/O error (SQLITE_IOERR_FSYNC), the data
+// staying unsynced. Off again, the files work as before.
+enum class DiskFault { kNone, kFull, kSyncFails };
+void SetDiskFault(DiskFault fault);
+// Writes and syncs failed by SetDiskFault so far.
+size_t FailedCalls();
+
 struct PowerLossImage {
   size_t unsynced_sectors = 0;  // written since their file's last sync
   size_t lost_sectors = 0;      // of those, put back to their synced content (or zeros)
