@@ -306,15 +306,19 @@ class Connection : public std::enable_shared_from_this<Connection> {
     head += reason.empty() ? std::string_view("Status") : reason;
     head += "\r\nServer: vigil\r\nContent-Type: ";
     AppendHeaderValue(head, r.content_type);
-    bool own_cache_control = false;
+    bool own_cache_control = false, own_retry_after = false;
     for (const auto& [k, v] : r.headers) {
       if (beast::iequals(k, "Cache-Control")) own_cache_control = true;
+      if (beast::iequals(k, "Retry-After")) own_retry_after = true;
       head += "\r\n";
       AppendHeaderValue(head, k);
       head += ": ";
       AppendHeaderValue(head, v);
     }
     if (!own_cache_control) head += "\r\nCache-Control: no-store";
+    // Every refusal to come back later says when (RFC 9110, 10.2.3): a rate limit names its own
+    // wait; an unavailable store (a failing disk, a write that failed) asks for a second.
+    if (!own_retry_after && (r.status == 429 || r.status == 503)) head += "\r\nRetry-After: 1";
     head += "\r\nX-Content-Type-Options: nosniff";
     // 1xx, 204 and 304 answers carry neither a body nor a Content-Length (RFC 9110, 8.6).
     const bool bodiless = r.status < 200 || r.status == 204 || r.status == 304;
