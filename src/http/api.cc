@@ -181,10 +181,8 @@ intake::IdempotencyKey Idempotency(const Request& req) {
 
 Response FromOutcome(intake::Outcome o) {
   Response r = o.text.empty() ? Json(o.status, o.body) : JsonResponse(o.status, std::move(o.text));
-  if (o.status >= 400) {
-    r.content_type = "application/problem+json";
-    if (o.status == 429) r.headers.emplace_back("Retry-After", "1");
-  }
+  if (o.status >= 400) r.content_type = "application/problem+json";
+  if (o.retry_after_s > 0) r.headers.emplace_back("Retry-After", std::to_string(o.retry_after_s));
   return r;
 }
 

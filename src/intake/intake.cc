@@ -248,7 +248,7 @@ std::optional<Outcome> Intake::CheckRate(const auth::Principal& p, const Flag& f
                                   now)) {
       Error e{ErrorCode::kRateLimited, "Authorization", "API token rate limit exceeded"};
       e.retry_after_s = *wait;
-      return Outcome{429, Problem(e)};
+      return Outcome{429, Problem(e), {}, *wait};
     }
   }
   if (f.reporter && SourceIsRateLimitedPerReporter(f.source)) {
@@ -258,7 +258,7 @@ std::optional<Outcome> Intake::CheckRate(const auth::Principal& p, const Flag& f
       Error e{ErrorCode::kRateLimited, "reporter.id",
               "reporter " + f.reporter->id.substr(0, 64) + " sends too many flags"};
       e.retry_after_s = *wait;
-      return Outcome{429, Problem(e)};
+      return Outcome{429, Problem(e), {}, *wait};
     }
   }
   return std::nullopt;

@@ -23,6 +23,7 @@ struct Outcome {
   int status = 200;
   nlohmann::json body;
   std::string text = {};  // the body already serialized (then `body` is unused)
+  int retry_after_s = 0;  // 429: the limiter's wait (0: the server's default, 1 s)
 };
 
 using OutcomeFn = std::function<void(Outcome)>;

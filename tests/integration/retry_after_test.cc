@@ -3,6 +3,11 @@
 // outcome); a handler's own value is kept.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "cli/services.h"
 #include "http/server.h"
 #include "support/test_support.h"
@@ -58,6 +63,35 @@ TEST(RetryAfter, EveryTooManyRequestsAndUnavailableAnswerSaysWhen) {
   EXPECT_EQ(fine.status, 200);
   EXPECT_EQ(fine.header("retry-after"), "");
   server.Stop();
+}
+
+// A reporter over their limit is told how long the limiter makes them wait, not a flat second.
+TEST(RetryAfter, ARateLimitedReporterIsToldTheLimitersWait) {
+  vt::TempDir tmp("vigil-retry-after-limit");
+  std::string data;
+  const std::string token = vt::SetUpServerWithToken(tmp, "integration", &data);
+  {  // one flag every 10 s per reporter, no burst beyond one
+    std::ifstream in(data + "/vigil.yaml");
+    std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto replace = [&](const std::string& from, const std::string& to) {
+      auto at = yaml.find(from);
+      ASSERT_NE(at, std::string::npos) << from;
+      yaml.replace(at, from.size(), to);
+    };
+    replace("reporter_rate_per_min: 60", "reporter_rate_per_min: 6");
+    replace("reporter_burst: 30", "reporter_burst: 1");
+    std::ofstream(data + "/vigil.yaml") << yaml;
+  }
+  vt::ServerProcess server;
+  ASSERT_TRUE(server.Start(data));
+  vt::HttpClient http(server.port());
+  http.set_token(token);
+  EXPECT_EQ(http.PostJson("/v1/flags", vt::SampleFlag("ra-1", "ra-reporter")).status, 201);
+  auto limited = http.PostJson("/v1/flags", vt::SampleFlag("ra-2", "ra-reporter"));
+  EXPECT_EQ(limited.status, 429);
+  const int wait = std::atoi(limited.header("retry-after").c_str());
+  EXPECT_GE(wait, 9) << limited.header("retry-after");
+  EXPECT_LE(wait, 10) << limited.header("retry-after");
 }
 
 }  // namespace
