@@ -49,28 +49,32 @@ nlohmann::json OpenApiDocument(const Server& server) {
       op["responses"]["201"] = {{"description", "Created (durably committed)"}};
     paths[r.pattern][method] = op;
   }
-  return {
-      {"openapi", "3.1.0"},
-      {"info",
-       {{"title", "Vigil API"},
-        {"version", "1"},
-        {"description", "Trust & Safety operations: intake, cases, decisions, audit."}}},
-      {"servers", {{{"url", "/"}}}},
-      {"paths", paths},
-      {"security", {{{"bearer", json::array()}}, {{"session", json::array()}}}},
-      {"components",
-       {{"securitySchemes",
-         {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
-          {"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "vigil_session"}}}}},
-        {"schemas",
-         {{"Problem",
-           {{"type", "object"},
-            {"properties",
-             {{"type", {{"type", "string"}}},
-              {"title", {{"type", "string"}}},
-              {"status", {{"type", "integer"}}},
-              {"detail", {{"type", "string"}}},
-              {"field", {{"type", "string"}}}}}}}}}}}};
+  return {{"openapi", "3.1.0"},
+          {"info",
+           {{"title", "Vigil API"},
+            {"version", "1"},
+            {"description", "Trust & Safety operations: intake, cases, decisions, audit."}}},
+          {"servers", {{{"url", "/"}}}},
+          {"paths", paths},
+          {"security", {{{"bearer", json::array()}}, {{"session", json::array()}}}},
+          {"components",
+           {{"securitySchemes",
+             {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+              {"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "vigil_session"}}}}},
+            {"schemas",
+             {{"Problem",
+               {{"type", "object"},
+                {"properties",
+                 {{"type", {{"type", "string"}}},
+                  {"title", {{"type", "string"}}},
+                  {"status", {{"type", "integer"}}},
+                  {"detail", {{"type", "string"}}},
+                  {"field", {{"type", "string"}}},
+                  {"retry_after",
+                   {{"type", "integer"},
+                    {"description",
+                     "429: seconds until the request may succeed (also the Retry-After "
+                     "header)"}}}}}}}}}}}};
 }
 
 }  // namespace vigil::http

@@ -230,6 +230,9 @@ json Problem(const Error& e) {
             {"status", HttpStatus(e.code)},
             {"detail", e.field.empty() ? e.message : e.field + ": " + e.message}};
   if (!e.field.empty()) j["field"] = e.field;
+  // An extension member (RFC 9457): the wait in the body too, where a batch's line results,
+  // which share one response and its headers, can say it each.
+  if (e.retry_after_s > 0) j["retry_after"] = e.retry_after_s;
   return j;
 }
 

@@ -92,6 +92,18 @@ TEST(RetryAfter, ARateLimitedReporterIsToldTheLimitersWait) {
   const int wait = std::atoi(limited.header("retry-after").c_str());
   EXPECT_GE(wait, 9) << limited.header("retry-after");
   EXPECT_LE(wait, 10) << limited.header("retry-after");
+  EXPECT_EQ(limited.json()["retry_after"], wait) << limited.body;
+
+  // In a batch each refused line says it in its result.
+  std::string body = vt::SampleFlag("ra-3", "ra-reporter").dump() + "\n" +
+                     vt::SampleFlag("ra-4", "ra-other").dump() + "\n";
+  auto batch = http.Post("/v1/flags:batch", body, {{"Content-Type", "application/x-ndjson"}});
+  ASSERT_EQ(batch.status, 200) << batch.body;
+  auto lines = vt::ParseNdjson(batch.body);
+  ASSERT_EQ(lines.size(), 2u) << batch.body;
+  EXPECT_EQ(lines[0]["status"], 429) << batch.body;
+  EXPECT_GE(lines[0]["error"]["retry_after"].get<int>(), 9) << batch.body;
+  EXPECT_EQ(lines[1]["status"], 201) << batch.body;
 }
 
 }  // namespace
