@@ -7,7 +7,6 @@ const listeners = new Set<Listener>();
 let source: EventSource | null = null;
 
 let wanted = false;
-let connected = false;
 
 // Hidden tabs let go of their stream: a browser has only ~6 HTTP/1.1 connections per server,
 // and every open stream holds one. Coming back, the hello of the new stream makes screens refetch.
@@ -32,16 +31,14 @@ function open() {
     const data = JSON.parse((e as MessageEvent).data) as { cases: number[] };
     listeners.forEach((l) => l(data.cases));
   });
-  // After a reconnect something may have been missed: everyone refetches.
-  source.addEventListener("hello", () => {
-    if (connected) listeners.forEach((l) => l([]));
-    connected = true;
-  });
+  // The stream reports changes from its hello on: what changed since a screen fetched its data
+  // and before that (a reconnect, or a first stream that opened after the screen loaded) would
+  // be missed, so everyone refetches.
+  source.addEventListener("hello", () => listeners.forEach((l) => l([])));
 }
 
 export function stopLive() {
   wanted = false;
-  connected = false;
   source?.close();
   source = null;
 }
