@@ -105,6 +105,28 @@ try {
     liveCase = r.body.case_id;
   });
 
+  await check("live updates: a change before the stream opens shows once it does", async () => {
+    // The stream reports changes from its hello on; the page loaded its depths earlier. Hold the
+    // stream back, change a depth in between, then let it open: its hello must make the page
+    // refetch.
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    await page.route("**/v1/stream", async (route) => { await held; await route.continue(); });
+    await page.reload();
+    const cell = page.getByTestId("depth-general");
+    await cell.waitFor();
+    const before = Number(await cell.innerText());
+    const r = await apiCall(base, token, "POST", "/v1/flags", {
+      content: { id: "e2e-live-early", type: "text", text: "Cheap followers, early bird offer", author: { id: "acct-e2e" } },
+      reason: "spam", source: "user", reporter: { id: "e2e-reporter-early" },
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    release();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="depth-general"]').textContent) > n, before, { timeout: 10000 });
+    await page.unroute("**/v1/stream");
+  });
+
   await check("analysis spans are highlighted in the content text", async () => {
     await page.goto(`${base}/cases/${liveCase}`);
     await page.locator(".content-text mark", { hasText: "https://bit.ly/e2e123" }).waitFor();

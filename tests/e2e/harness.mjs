@@ -70,6 +70,10 @@ export async function startVigil(vigil, { items = 400 } = {}) {
     "    no: { action: no_violation, clause: I2 }",
     "",
   ].join("\n"));
+  // Automation caught up before serving: otherwise the server analyses the demo backlog and its
+  // policies decide cases while the checks run, and queue depths move under them (a live update
+  // check saw the general queue shrink by 6 while its new flag added 1).
+  run("analysis", "catch-up", "--data", data);
   const token = run("token", "create", "--data", data, "--user", "e2e.platform").trim().split("\n")[0];
   const port = await freePort();
   const ready = join(tmp, "ready");
