@@ -18,7 +18,10 @@ let passed = 0;
 let failed = 0;
 const step = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 
-const vigil = await startVigil(opts.vigil);
+// Automation caught up before serving: otherwise the server analyses the demo backlog and its
+// policies close cases while the checks run, and queue depths move under them (a live update
+// check saw the general queue shrink by 6 while its new flag added 1).
+const vigil = await startVigil(opts.vigil, { caughtUp: true });
 const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
 const page = await context.newPage();
