@@ -1,6 +1,5 @@
 #include "cli/commands.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include "cli/policy_commands.h"
 #include "cli/services.h"
 #include "cli/transfer.h"
+#include "core/fsync.h"
 #include "events/audit.h"
 #include "http/api.h"
 #include "http/server.h"
@@ -260,19 +260,9 @@ void RegisterAudit(CLI::App& app) {
 
 // fsync of every file and folder under `root` (and itself); throws std::runtime_error.
 void SyncTree(const std::filesystem::path& root) {
-  auto sync = [](const std::filesystem::path& p, int flags) {
-    int fd = ::open(p.c_str(), flags | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-      if (fd >= 0) ::close(fd);
-      throw std::runtime_error("fsync " + p.string() + " failed");
-    }
-    ::close(fd);
-  };
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
-    if (entry.is_symlink()) continue;
-    sync(entry.path(), entry.is_directory() ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  }
-  sync(root, O_RDONLY | O_DIRECTORY);
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root))
+    if (!entry.is_symlink()) FsyncPath(entry.path().string(), entry.is_directory());
+  FsyncPath(root.string(), /*directory=*/true);
 }
 
 // `vigil backup`: the database as of one instant (store::BackupSqliteDatabase) and the files

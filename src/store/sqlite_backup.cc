@@ -1,24 +1,11 @@
 #include "store/sqlite_backup.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
 
+#include "core/fsync.h"
 #include "store/sqlite_db.h"
 
 namespace vigil::store {
-namespace {
-
-void SyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) throw StoreError("open " + path + " to sync it failed");
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) throw StoreError("fsync " + path + " failed");
-}
-
-}  // namespace
 
 BackupReport BackupSqliteDatabase(const std::string& data_dir, const std::string& dest_file) {
   namespace fs = std::filesystem;
@@ -74,9 +61,9 @@ BackupReport BackupSqliteDatabase(const std::string& data_dir, const std::string
     fs::remove(partial);
     throw StoreError("copying " + source + " failed: " + msg);
   }
-  SyncPath(partial, O_RDONLY);
+  FsyncPath(partial);
   fs::rename(partial, dest_file);
-  SyncPath(fs::path(dest_file).parent_path().string(), O_RDONLY | O_DIRECTORY);
+  FsyncPath(fs::path(dest_file).parent_path().string(), /*directory=*/true);
   report.bytes = static_cast<int64_t>(fs::file_size(dest_file));
   return report;
 }

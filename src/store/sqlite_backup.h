@@ -20,7 +20,8 @@ struct BackupReport {
 // temporary file that is synced, then renamed, then its directory synced: a crash leaves either
 // no file or the whole copy. The copy is taken in one read transaction, so writers are never
 // blocked (the WAL only grows until it ends). The source is opened read-only and never migrated.
-// The report describes the copy, read from it. Throws StoreError.
+// The report describes the copy, read from it. Throws StoreError, or std::runtime_error when
+// a sync fails.
 BackupReport BackupSqliteDatabase(const std::string& data_dir, const std::string& dest_file);
 
 }  // namespace vigil::store
