@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/fsync.h"
 #include "policy/starter.h"
 #include "store/sqlite_db.h"
 
@@ -225,6 +226,14 @@ Status Services::ReplaceConfigFile(const std::string& name, const std::string& t
     out.flush();
     if (!out) return Error{ErrorCode::kInternal, "", "cannot write " + tmp};
   }
+  // On disk before the event says it changed, and the rename below after it: a power cut leaves
+  // the old file or the new one whole, never an empty one under the name.
+  try {
+    FsyncPath(tmp);
+  } catch (const std::exception& e) {
+    std::remove(tmp.c_str());
+    return Error{ErrorCode::kInternal, "", e.what()};
+  }
   // The event first: a change that cannot be recorded is not made.
   Status st = writer->Run([&](store::WriteTx& tx) -> Status {
     events::Event e;
@@ -245,6 +254,11 @@ Status Services::ReplaceConfigFile(const std::string& name, const std::string& t
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0)
     return Error{ErrorCode::kInternal, "", "cannot replace " + path};
+  try {
+    FsyncPath(data_dir, /*directory=*/true);
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::kInternal, "", e.what()};
+  }
   return OkStatus();
 }
 
