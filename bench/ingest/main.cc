@@ -1,7 +1,8 @@
 // Ingest benchmark (not a test; run by hand or via `make bench`):
 //   a. single: N keep-alive connections each POSTing /v1/flags back to back,
 //   b. batch:  4 connections POSTing /v1/flags:batch with --batch-size NDJSON lines each,
-//   c. a raw SQLite insert baseline, and the ratios of (a) and (b) to it;
+//   c. a raw SQLite insert baseline of the same rows, and the ratios of (a) and (b) to it; then
+//      two more for comparison: without the reporter's rows, and the same rows many a statement;
 //   d. the writer's side of (a) and (b) from GET /metrics: commits, requests a commit, the mean
 //      time a group takes and its COMMIT (WAL write and fsync), and how busy the writer was;
 //   e. where the machine's CPU went in (a) and (b), from /proc: the cores each kind of server
@@ -572,19 +573,25 @@ int Main(const Options& opt) {
 
   std::string baseline_dir = tmp.Join("baseline");
   std::filesystem::create_directories(baseline_dir);
-  std::cout << "baseline: raw SQLite, " << opt.baseline_rows << " rows ..." << std::endl;
-  double baseline = RawSqliteBaselineFlagsPerSecond(baseline_dir, opt.baseline_rows);
+  // The baseline: "the same rows" Vigil writes, as single-row prepared statements in
+  // 10,000-row transactions. Every flag here comes from a new reporter (user flags are rate
+  // limited per reporter), so that is the reporter's account and its platform id mapping and the
+  // case's reporter row as well as the content, case, flag and event rows.
+  std::cout << "baseline: raw SQLite, the same rows, " << opt.baseline_rows << " flags ..."
+            << std::endl;
+  double baseline = RawSqliteBaselineFlagsPerSecond(baseline_dir, opt.baseline_rows,
+                                                    /*with_reporter=*/true);
   double single_ratio = baseline > 0 ? single.FlagsPerSecond() / baseline : 0;
   double batch_ratio = baseline > 0 ? batch.FlagsPerSecond() / baseline : 0;
   std::printf("baseline: %.0f flags/s\n", baseline);
   std::printf("ratios: batch/baseline %.3f  single/baseline %.3f\n", batch_ratio, single_ratio);
-  // The same, with every row Vigil writes for these flags (each from a new reporter): how far
-  // Vigil's path is from the storage engine doing the identical writes.
-  double full = RawSqliteBaselineFlagsPerSecond(baseline_dir, opt.baseline_rows,
-                                                /*with_reporter=*/true);
-  double batch_full_ratio = full > 0 ? batch.FlagsPerSecond() / full : 0;
-  std::printf("baseline with the reporter's rows too: %.0f flags/s; batch/it %.3f\n", full,
-              batch_full_ratio);
+  // Fewer rows than these flags need: an anonymous flag's (no reporter account, mapping or case
+  // reporter row). Until 2026-12-06 this was printed as the baseline; kept for comparison.
+  double anonymous = RawSqliteBaselineFlagsPerSecond(baseline_dir, opt.baseline_rows,
+                                                     /*with_reporter=*/false);
+  double batch_anonymous_ratio = anonymous > 0 ? batch.FlagsPerSecond() / anonymous : 0;
+  std::printf("baseline without the reporter's rows: %.0f flags/s; batch/it %.3f\n", anonymous,
+              batch_anonymous_ratio);
   // Those rows many a statement, as Vigil's writer inserts them: the ceiling of one connection.
   double many = RawSqliteManyAStatementFlagsPerSecond(baseline_dir, opt.baseline_rows);
   std::printf("the same rows %zu a statement: %.0f flags/s; batch/it %.3f\n",
@@ -600,8 +607,8 @@ int Main(const Options& opt) {
       {"baseline", {{"rows", opt.baseline_rows}, {"flags_per_s", baseline}}},
       {"ratio_batch_baseline", batch_ratio},
       {"ratio_single_baseline", single_ratio},
-      {"baseline_with_reporter", {{"rows", opt.baseline_rows}, {"flags_per_s", full}}},
-      {"ratio_batch_baseline_with_reporter", batch_full_ratio},
+      {"baseline_without_reporter", {{"rows", opt.baseline_rows}, {"flags_per_s", anonymous}}},
+      {"ratio_batch_baseline_without_reporter", batch_anonymous_ratio},
       {"baseline_many_a_statement", {{"rows", opt.baseline_rows}, {"flags_per_s", many}}}};
   result["single"]["server_side"] = single_writer;
   result["batch"]["server_side"] = batch_writer;

@@ -1,8 +1,9 @@
-// The raw SQLite baseline of bench_ingest: the rows one flag on new content produces (content
-// and its platform id mapping, case, flag and event rows, on Vigil's own schema and indexes, WAL,
-// synchronous=FULL) inserted with prepared statements in 10,000-row transactions, without JSON
-// parsing, validation, hashing or HTTP. It is what the storage engine can do; the ratio to it is
-// what Vigil's path costs.
+// The raw SQLite baselines of bench_ingest: the rows one flag on new content from a new reporter
+// produces (content, the reporter's account, both platform id mappings, case and its reporter,
+// flag and event rows, on Vigil's own schema and indexes, WAL, synchronous=FULL) inserted with
+// prepared statements in 10,000-row transactions, without JSON parsing, validation, hashing or
+// HTTP. It is what the storage engine can do; the ratio to it is what Vigil's path costs. A
+// variant without the reporter's rows (an anonymous flag's) is printed for comparison.
 #include "raw_baseline.h"
 
 #include <chrono>
