@@ -41,20 +41,20 @@ bool SlaSweeper::Stopping() const {
   return stopping_;
 }
 
-std::map<std::string, SlaCounts> SlaSweeper::Counts() const {
+SlaSnapshot SlaSweeper::Counts() const {
   std::lock_guard lock(mu_);
   return counts_;
 }
 
 void SlaSweeper::Loop() {
+  // The first sweep at once: until one finishes, nobody can be shown how the queues stand.
   std::unique_lock lock(mu_);
   while (!stopping_) {
-    cv_.wait_for(lock, std::chrono::milliseconds(interval_), [&] { return stopping_; });
-    if (stopping_) break;
     lock.unlock();
     if (auto r = Sweep(store::GroupCommitter::Lane::kBackground); !r)
       spdlog::warn("SLA sweep failed: {}", r.error().message);
     lock.lock();
+    cv_.wait_for(lock, std::chrono::milliseconds(interval_), [&] { return stopping_; });
   }
 }
 
@@ -65,6 +65,7 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
   std::map<std::string, SlaCounts> counts;
   struct Breach {
     store::OpenCaseSla c;
+    int severity;
     std::string tier, tier_queue;
   };
   std::vector<Breach> breaches;
@@ -75,13 +76,14 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
     size_t seen = store_.BeginRead()->ScanOpenCases(after, kPage, [&](const store::OpenCaseSla& c) {
       after = c.id;
       const Reason* r = taxonomy_.Find(c.reason);
-      SlaState st = queues->State(c.queue, r ? r->severity : 1, c.opened_at, c.first_action_at,
-                                  std::nullopt, now);
+      int severity = r ? r->severity : 1;
+      SlaState st =
+          queues->State(c.queue, severity, c.opened_at, c.first_action_at, std::nullopt, now);
       auto& n = counts[c.queue];
       if (st == SlaState::kBreached) {
         ++n.breached;
         if (c.breach_recorded) return;
-        Breach b{c, "", ""};
+        Breach b{c, severity, "", ""};
         if (auto tier = queues->AutoEscalation(c.queue); tier && !c.escalated)
           if (const Tier* t = queues->FindTier(*tier)) {
             b.tier = *tier;
@@ -97,24 +99,43 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
     if (seen < kPage) break;
     if (Stopping()) return int64_t{0};  // counts of a part would mislead: keep the last ones
   }
-  {
+  // A case escalated below leaves its queue's count for the one it moved to.
+  auto moved = [&](const Breach& b) {
+    --counts[b.c.queue].breached;
+    auto& n = counts[b.tier_queue];
+    switch (queues->State(b.tier_queue, b.severity, b.c.opened_at, b.c.first_action_at,
+                          std::nullopt, now)) {
+      case SlaState::kBreached:
+        ++n.breached;
+        break;
+      case SlaState::kNearBreach:
+        ++n.near_breach;
+        break;
+      default:
+        ++n.ok;
+    }
+  };
+  auto publish = [&] {
     std::lock_guard lock(mu_);
-    counts_ = std::move(counts);
-  }
-  if (breaches.empty()) return int64_t{0};
+    counts_ = {std::move(counts), now};
+  };
   int64_t recorded = 0;
   // In small transactions: no single one holds the writer for long.
   constexpr size_t kBreachesPerJob = 256;
   for (size_t from = 0; from < breaches.size(); from += kBreachesPerJob) {
     // Shutting down: a first sweep over a large backlog would hold the stop up for minutes.
-    if (Stopping()) break;
+    if (Stopping()) return recorded;
     size_t to = std::min(breaches.size(), from + kBreachesPerJob);
+    std::vector<size_t> escalated;  // of this job, once committed
+    int64_t job_recorded = 0;
     Status s = writer_.Run(
         [&](store::WriteTx& tx) -> Status {
+          escalated.clear();
+          job_recorded = 0;
           for (size_t i = from; i < to; ++i) {
             const Breach& b = breaches[i];
             if (!tx.RecordSlaBreach(b.c.id, now)) continue;  // recorded meanwhile
-            ++recorded;
+            ++job_recorded;
             tx.AppendEvent(CaseEvent("case.sla_breached", b.c.id, "system", now,
                                      {{"queue", b.c.queue},
                                       {"opened_at", FormatIso8601(b.c.opened_at)},
@@ -131,12 +152,19 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
                                       {"fields", nlohmann::json::object()},
                                       {"case_version", b.c.version}}));
             tx.MoveCase(b.c.id, b.c.version, b.tier_queue, b.tier, b.c.queue, now);
+            escalated.push_back(i);
           }
           return OkStatus();
         },
         /*isolated=*/true, lane);
-    if (!s) return s.error();
+    if (!s) {
+      publish();  // the states are right; only the recording of some breaches waits
+      return s.error();
+    }
+    recorded += job_recorded;
+    for (size_t i : escalated) moved(breaches[i]);
   }
+  publish();
   return recorded;
 }
 

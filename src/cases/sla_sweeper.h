@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "cases/queues.h"
@@ -23,10 +24,17 @@ struct SlaCounts {
   int64_t breached = 0;
 };
 
+// The counts of the last finished sweep by queue, and the time they were evaluated at; no time
+// before the first sweep has finished (the counts are then unknown, not zero).
+struct SlaSnapshot {
+  std::map<std::string, SlaCounts> queues;
+  std::optional<Millis> as_of;
+};
+
 class SlaSweeper {
  public:
   using QueuesFn = std::function<std::shared_ptr<const QueueConfig>()>;
-  // Sweeps every `interval` on its own thread (0: only when Sweep is called).
+  // Sweeps on its own thread at once and then every `interval` (0: only when Sweep is called).
   SlaSweeper(store::Store& store, store::GroupCommitter& writer, const Taxonomy& taxonomy,
              QueuesFn queues, const Clock& clock, Millis interval);
   ~SlaSweeper();
@@ -38,7 +46,9 @@ class SlaSweeper {
   // did not record yet, the next sweep (after the next start) finds again.
   Result<int64_t> Sweep(
       store::GroupCommitter::Lane lane = store::GroupCommitter::Lane::kInteractive);
-  std::map<std::string, SlaCounts> Counts() const;
+  // The counts are published once a sweep's breaches are recorded, cases it escalated counted in
+  // the queue they moved to.
+  SlaSnapshot Counts() const;
 
  private:
   void Loop();
@@ -52,7 +62,7 @@ class SlaSweeper {
   Millis interval_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<std::string, SlaCounts> counts_;
+  SlaSnapshot counts_;
   bool stopping_ = false;
   std::mutex sweep_mu_;  // one sweep at a time
   std::thread thread_;

@@ -923,8 +923,10 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                                         [o = s.outbox.get()] { o->Wake(); }, Reply(respond, 200));
               }});
   server.Add({"GET", "/v1/queues", kCaseReaders, false, true, 0,  // counts: ~50 ms a million
-              "The queues you serve with depth, claimed cases, oldest open case and SLA windows; "
-              "the escalation tiers with the hand-off fields each requires.",
+              "The queues you serve with depth, claimed cases, oldest open case, SLA windows and "
+              "the counts of open cases on time, near breach and breached as of the last SLA sweep "
+              "(sla.as_of; all null until the first sweep after a start has finished); the "
+              "escalation tiers with the hand-off fields each requires.",
               "cases", [&s](Context& ctx, Respond respond) {
                 auto queues = s.Queues();
                 auto visible = VisibleQueues(ctx.principal, *queues);
@@ -941,10 +943,20 @@ void AddWorkflowRoutes(Server& server, Services& s) {
                              {"open", st.open}, {"claimed", st.claimed},
                              {"sla_default", {{"first_action_ms", q.default_sla.first_action},
                                               {"resolution_ms", q.default_sla.resolution}}}};
-                  const auto& counts = sla[q.name];
-                  qj["sla"] = {{"ok", counts.ok},
-                               {"near_breach", counts.near_breach},
-                               {"breached", counts.breached}};
+                  // Counts of the last SLA sweep, and when they were evaluated; null before
+                  // the first sweep after a start has finished (unknown, not zero).
+                  if (sla.as_of) {
+                    const auto& counts = sla.queues[q.name];
+                    qj["sla"] = {{"ok", counts.ok},
+                                 {"near_breach", counts.near_breach},
+                                 {"breached", counts.breached},
+                                 {"as_of", FormatIso8601(*sla.as_of)}};
+                  } else {
+                    qj["sla"] = {{"ok", nullptr},
+                                 {"near_breach", nullptr},
+                                 {"breached", nullptr},
+                                 {"as_of", nullptr}};
+                  }
                   if (st.oldest_opened_at) {
                     qj["oldest_opened_at"] = FormatIso8601(*st.oldest_opened_at);
                     qj["oldest_age_ms"] = now - *st.oldest_opened_at;

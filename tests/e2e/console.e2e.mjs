@@ -93,6 +93,17 @@ try {
     assert.doesNotMatch(nav, /Escalations/);
     assert.equal(await page.getByRole("button", { name: /Next case from Legal/ }).count(), 0);
   });
+  await check("each queue shows its SLA counts as of the last sweep", async () => {
+    // The harness waited for the first sweep, and nothing has changed the open cases since: the
+    // counts of the general queue add up to its depth.
+    const row = page.getByRole("row", { name: /General/ });
+    const sla = row.locator(".sla");
+    const m = (await sla.innerText()).match(/^(\d+) breached · (\d+) near · (\d+) ok$/);
+    assert.ok(m, await sla.innerText());
+    const depth = Number(await page.getByTestId("depth-general").innerText());
+    assert.equal(Number(m[1]) + Number(m[2]) + Number(m[3]), depth);
+    assert.match(await sla.getAttribute("title"), /^As of /);
+  });
   await screen("queues");
 
   await check("live updates: a new flag changes the queue depth without reload", async () => {

@@ -84,12 +84,24 @@ export async function startVigil(vigil, { items = 400, caughtUp = false } = {}) 
     if (Date.now() > deadline || child.exitCode !== null) throw new Error("vigil serve did not start");
     await new Promise((r) => setTimeout(r, 50));
   }
+  const base = `http://127.0.0.1:${port}`;
+  if (caughtUp) {
+    // And the first SLA sweep done: it records the backlog's breaches and escalates some cases,
+    // which would move queue depths under the checks.
+    const admin = run("token", "create", "--data", data, "--user", "admin").trim().split("\n")[0];
+    for (;;) {
+      const r = await apiCall(base, admin, "GET", "/v1/queues");
+      if (r.status === 200 && r.body.queues.every((q) => q.sla.as_of !== null)) break;
+      if (Date.now() > deadline) throw new Error("the first SLA sweep did not finish");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
   const stop = async () => {
     child.kill("SIGTERM");
     await new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r)));
     rmSync(tmp, { recursive: true, force: true });
   };
-  return { base: `http://127.0.0.1:${port}`, token, stop };
+  return { base, token, stop };
 }
 
 export async function apiCall(base, token, method, path, body) {

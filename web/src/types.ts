@@ -24,7 +24,8 @@ export interface QueueInfo {
   claimed: number;
   oldest_opened_at?: string;
   oldest_age_ms?: number;
-  sla: { ok: number; near_breach: number; breached: number };
+  // As of the last SLA sweep (as_of); all null until the first one after a start has finished.
+  sla: {ok: number|null; near_breach: number | null; breached: number | null; as_of: string | null};
 }
 
 export interface TierField {

@@ -104,9 +104,14 @@ export function QueuesPage() {
                 <td>{q.claimed}</td>
                 <td>{q.oldest_opened_at ? duration(now - Date.parse(q.oldest_opened_at)) : "—"}</td>
                 <td>
-                  <span className={`sla sla-${slaState(q)}`}>
-                    {q.sla.breached} breached · {q.sla.near_breach} near · {q.sla.ok} ok
-                  </span>
+                  {q.sla.as_of === null ? (
+                    <span className="sla sla-unknown">being counted…</span>
+                  ) : (
+                    <span className={`sla sla-${slaState(q)}`}
+                          title={`As of ${new Date(q.sla.as_of).toLocaleTimeString()}`}>
+                      {q.sla.breached} breached · {q.sla.near_breach} near · {q.sla.ok} ok
+                    </span>
+                  )}
                 </td>
                 {mayTake && (
                   <td>
