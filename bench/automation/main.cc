@@ -65,7 +65,9 @@ int main(int argc, char** argv) {
   vigil::testing::TempDir tmp("vigil-bench-automation");
   std::string data = tmp.Join("data");
   if (auto st = vigil::InitDataDir(data); !st) return 2;
-  std::filesystem::copy(std::string(VIGIL_SOURCE_DIR) + "/policies", data + "/policies");
+  // The repository's policies over the starter set vigil init wrote (the same files today).
+  std::filesystem::copy(std::string(VIGIL_SOURCE_DIR) + "/policies", data + "/policies",
+                        std::filesystem::copy_options::overwrite_existing);
   std::filesystem::create_directories(data + "/lists");
   std::ofstream(data + "/lists/scam.list")
       << "@name scam-phrases\n@category scam\n@severity 4\nfree money\ngiveaway\ndinero rápido\n";
