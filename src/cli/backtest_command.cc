@@ -89,8 +89,10 @@ void RegisterBacktest(CLI::App& policy) {
   cmd->add_option("--version", *version, "Version to replay (default: the version in force)");
   cmd->add_option("--file", *file, "A draft policy file to replay instead of a stored version");
   cmd->add_option("--since", *since, "Cases opened within this period (30d, 12h, ...)");
-  cmd->add_option("--sample", req->sample, "Disagreements and changes to list (default 20)");
-  cmd->add_option("--threads", req->threads, "Analysis threads (default 2)");
+  cmd->add_option("--sample", req->sample, "Disagreements and changes to list (default 20)")
+      ->check(CLI::Range(size_t{0}, size_t{10'000}));
+  cmd->add_option("--threads", req->threads, "Analysis threads (default 2)")
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--json", *as_json, "Print the report as JSON");
   cmd->add_flag("--no-analysis", *no_analysis, "Skip re-analysing the text (no analysis signals)");
   cmd->callback([=] {

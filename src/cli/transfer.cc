@@ -278,12 +278,14 @@ void RegisterDemo(CLI::App& app) {
               "categories and languages, trusted flaggers, legal orders, abusive mass-reporters "
               "and a burst of near-identical posts; plus one demo user per role");
   auto dir = std::make_shared<std::string>();
-  auto items = std::make_shared<size_t>(3000);
+  auto items = std::make_shared<int64_t>(3000);  // signed: "-5" is refused, not wrapped around
   auto seed = std::make_shared<uint64_t>(42);
   auto if_empty = std::make_shared<bool>(false);
   auto password = std::make_shared<std::string>("vigil-demo-password");
   cmd->add_option("--data", *dir, "Data directory (created by vigil init)")->required();
-  cmd->add_option("--items", *items, "Number of content items")->capture_default_str();
+  cmd->add_option("--items", *items, "Number of content items")
+      ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
+      ->capture_default_str();
   cmd->add_option("--seed", *seed, "Random seed (same seed, same data)")->capture_default_str();
   cmd->add_option("--password", *password, "Password of the demo users")->capture_default_str();
   cmd->add_flag("--if-empty", *if_empty, "Do nothing when the data directory already has flags");
@@ -331,7 +333,7 @@ void RegisterDemo(CLI::App& app) {
     }
     intake::DemoOptions opts;
     opts.seed = *seed;
-    opts.content_items = *items;
+    opts.content_items = static_cast<size_t>(*items);
     opts.now = s.clock->Now();
     auto data = intake::GenerateDemoData(opts);
     std::vector<std::string> lines;
@@ -357,10 +359,10 @@ void RegisterDemo(CLI::App& app) {
     RecomputePriorities(s, cases);
     size_t decisions = DecideDemoCases(s, data, *decided, *seed);
     std::printf(
-        "demo data loaded into %s: %lld flags on %zu content items (%lld rejected), "
+        "demo data loaded into %s: %lld flags on %lld content items (%lld rejected), "
         "%zu cases decided\n",
-        dir->c_str(), static_cast<long long>(accepted), *items, static_cast<long long>(rejected),
-        decisions);
+        dir->c_str(), static_cast<long long>(accepted), static_cast<long long>(*items),
+        static_cast<long long>(rejected), decisions);
     std::printf("demo users (password '%s'): agent.alex, agent.bo, senior.sam, qa.quinn, "
                 "legal.lee, eng.eli; integration client: demo-platform "
                 "(vigil token create --data %s --user demo-platform)\n",

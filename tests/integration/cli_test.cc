@@ -69,10 +69,23 @@ TEST(Cli, BadInputExitsNonZeroNamingTheProblem) {
   EXPECT_NE(RunCapturingAll({"serve", "--data", tmp.Join("nowhere")}, &out), 0);
   EXPECT_NE(out.find("vigil init"), std::string::npos) << out;
   EXPECT_NE(RunCapturingAll({"export", "--data", dir, "--what", "secrets"}, &out), 0);
+  // A negative count was once read as 2^64 - 5 items: a demo that never ended.
+  EXPECT_NE(RunCapturingAll({"demo", "--data", dir, "--items", "-5"}, &out), 0);
+  EXPECT_NE(out.find("--items"), std::string::npos) << out;
+  EXPECT_NE(RunCapturingAll({"demo", "--data", dir, "--items", "0"}, &out), 0);
+  EXPECT_NE(out.find("--items"), std::string::npos) << out;
+  EXPECT_NE(
+      RunCapturingAll(
+          {"policy", "backtest", "--data", dir, "--policy", "spam", "--threads", "100000"}, &out),
+      0);
+  EXPECT_NE(out.find("--threads"), std::string::npos) << out;
+  EXPECT_EQ(RunCapturingAll({"frobnicate"}, &out), 2);
+  EXPECT_NE(out.find("unknown command 'frobnicate'"), std::string::npos) << out;
   // None of that created users.
   ASSERT_EQ(RunVigil({"user", "list", "--data", dir}, &out), 0);
   EXPECT_EQ(out.find("ann"), std::string::npos);
   EXPECT_EQ(out.find("Bad"), std::string::npos);
+  EXPECT_EQ(out.find("agent.alex"), std::string::npos);  // nor a demo
 }
 
 TEST(Cli, ImportExportRoundTripAndLineNumbersForBadLines) {
