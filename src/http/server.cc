@@ -2,16 +2,17 @@
 
 #include <spdlog/spdlog.h>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <nlohmann/json.hpp>
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "analysis/normalize.h"  // IsValidUtf8
 #include "core/metrics.h"
 #include "core/thread_name.h"
 #include "intake/intake.h"
@@ -289,7 +290,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
           known ? Error{ErrorCode::kNotFound, "method", req_->method + " is not allowed here"}
                 : Error::NotFound("no route for " + req_->path)));
     }
+    if (auto bad = BadText(req_->query, "query"); bad) return respond(ProblemResponse(*bad));
+    if (auto bad = BadText(params_, "path"); bad) return respond(ProblemResponse(*bad));
     impl_.Dispatch(req_, route_, std::move(params_), std::move(respond));
+  }
+
+  // Query parameters and path segments are text for every route: one with invalid UTF-8 or a NUL
+  // byte is refused (400) naming it, before any handler sees it.
+  static std::optional<Error> BadText(const std::map<std::string, std::string>& values,
+                                      const char* where) {
+    auto text = [](const std::string& t) {
+      return t.find('\0') == std::string::npos && analysis::IsValidUtf8(t);
+    };
+    for (const auto& [name, value] : values) {
+      if (!text(name))
+        return Error::BadRequest(where, "a parameter's name has a NUL byte or invalid UTF-8");
+      if (!text(value)) return Error::BadRequest(name, "has a NUL byte or invalid UTF-8");
+    }
+    return std::nullopt;
   }
 
   void SendNow(Response r, bool keep_alive) {

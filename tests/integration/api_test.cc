@@ -125,6 +125,35 @@ TEST_F(ApiTest, BadInputIsRefusedNamingTheFieldAndStoresNothing) {
   EXPECT_EQ(CountFlags(), before);
 }
 
+// Query parameters and path segments are checked for every route before its handler runs.
+TEST_F(ApiTest, BadQueryAndPathTextIsRefusedNamingTheParameter) {
+  HttpClient admin(server_.port());
+  admin.set_token(admin_token_);
+  struct Case {
+    std::string target;
+    int status;
+    std::string field;
+  } cases[] = {
+      {"/v1/cases?q=%ff%fe", 400, "q"},
+      {"/v1/cases?q=a%00b", 400, "q"},
+      {"/v1/cases?%ff=1", 400, "query"},
+      {"/v1/content/post%00x", 400, "id"},
+      {"/v1/content/%c3%28", 400, "id"},
+      {"/v1/cases?status=closed", 422, "status"},  // no case is ever in it
+      {"/v1/cases?limit=-1", 422, "limit"},
+  };
+  for (const auto& c : cases) {
+    auto r = admin.Get(c.target);
+    EXPECT_EQ(r.status, c.status) << c.target << " -> " << r.body;
+    EXPECT_EQ(r.header("content-type"), "application/problem+json") << c.target;
+    EXPECT_EQ(r.json()["field"], c.field) << c.target << " -> " << r.body;
+  }
+  // Valid text still passes: a search in another script, and the two statuses cases have.
+  EXPECT_EQ(admin.Get("/v1/cases?q=%D0%BF%D1%80%D0%B8%D0%B2%D0%B5%D1%82").status, 200);
+  EXPECT_EQ(admin.Get("/v1/cases?status=open").status, 200);
+  EXPECT_EQ(admin.Get("/v1/cases?status=decided").status, 200);
+}
+
 TEST_F(ApiTest, OversizedBodyIsRefusedBeforeItIsRead) {
   // Announce 50 MB but send only the headers: the server must answer 413 without waiting.
   namespace asio = boost::asio;

@@ -52,7 +52,7 @@ export default function SearchPage() {
       <h1 id="search-title">Search</h1>
       <form onSubmit={search} className="filters" aria-label="Search cases">
         {field("q", "Content text")}
-        {field("status", "Status", ["", "open", "decided", "closed"])}
+        {field("status", "Status", ["", "open", "decided"])}
         {field("queue", "Queue")}
         {field("reason", "Reason")}
         {field("tier", "Tier")}
