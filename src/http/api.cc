@@ -1120,7 +1120,8 @@ void AddAdminRoutes(Server& server, Services& s) {
                 }});
   }
   server.Add({"POST", "/v1/webhooks", kAdminOnly, false, true, 0,
-              "Register an enforcement webhook: {url, events: [decision.made, ...] or [\"*\"], "
+              "Register an enforcement webhook: {url, events: [decision.made, ...] or [\"*\"] (an "
+              "unknown type is refused, the 422 listing the known ones), "
               "secret (optional; generated and shown once)}. Deliveries are signed "
               "(Vigil-Signature: t=..,v1=HMAC-SHA256(secret, t.body)).",
               "admin", [&s](Context& ctx, Respond respond) {
@@ -1140,9 +1141,20 @@ void AddAdminRoutes(Server& server, Services& s) {
                 if (!events) return respond(ProblemResponse(events.error()));
                 w.events = events.value();
                 if (w.events.empty()) w.events = {"*"};
-                for (const auto& e : w.events)
-                  if (e.empty() || e.find(',') != std::string::npos)
-                    return respond(ProblemResponse(Error::Invalid("events", "bad event type '" + e + "'")));
+                // A misspelt type would be a subscription that never fires: name it instead.
+                const auto& known = notify::WebhookEventTypes();
+                for (size_t i = 0; i < w.events.size(); ++i) {
+                  const std::string& e = w.events[i];
+                  if (e == "*" ? w.events.size() == 1
+                               : std::find(known.begin(), known.end(), e) != known.end())
+                    continue;
+                  std::string all;
+                  for (const auto& k : known) all += (all.empty() ? "" : ", ") + k;
+                  return respond(ProblemResponse(Error::Invalid(
+                      "events[" + std::to_string(i) + "]",
+                      e == "*" ? "\"*\" stands alone"
+                               : "unknown event type '" + e + "'; one of *, " + all)));
+                }
                 if (auto st = notify::ValidateTarget({w.url, w.secret, 5000}); !st)
                   return respond(ProblemResponse(st.error()));
                 w.created_at = s.clock->Now();

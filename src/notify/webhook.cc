@@ -16,6 +16,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include "notify/notices.h"
+
 namespace vigil::notify {
 namespace {
 
@@ -322,6 +324,17 @@ Result<ParsedUrl> ParseWebhookUrl(std::string_view url) {
   out.target =
       target.empty() || target.front() == '?' ? "/" + std::string(target) : std::string(target);
   return out;
+}
+
+const std::vector<std::string>& WebhookEventTypes() {
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> t = {
+        "decision.made",  "decision.reversed",           "appeal.received",  "appeal.decided",
+        "account.warned", "account.suspension_proposed", "account.suspended"};
+    for (const auto& kind : NoticeKinds()) t.push_back("notice." + kind);
+    return t;
+  }();
+  return types;
 }
 
 Status ValidateTarget(const WebhookTarget& t) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/error.h"
@@ -77,6 +78,12 @@ struct ParsedUrl {
 // Parses a webhook URL. Errors carry field "url": https (unsupported here), missing host, bad
 // port, user info, fragments, whitespace or control characters.
 Result<ParsedUrl> ParseWebhookUrl(std::string_view url);
+
+// Every event type the outbox sends to webhooks: decision.made, decision.reversed,
+// appeal.received, appeal.decided, account.warned, account.suspension_proposed,
+// account.suspended and notice.<kind> for each notice kind. A place that enqueues a new type
+// adds it here, or no webhook can subscribe to it.
+const std::vector<std::string>& WebhookEventTypes();
 
 // What a target needs before it is stored: a parseable URL, a non-empty secret (field "secret")
 // and a positive timeout (field "timeout").

@@ -27,6 +27,17 @@ TEST(WebhookDelivery, SignedRetriedDeadLetteredAndReplayed) {
   c.set_token(admin);
   // Bad registrations change nothing.
   EXPECT_EQ(c.PostJson("/v1/webhooks", {{"url", "https://example.org/x"}}).json()["field"], "url");
+  // A misspelt event type would be a subscription that never fires.
+  std::string ok_url = "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook";
+  auto typo = c.PostJson("/v1/webhooks",
+                         {{"url", ok_url}, {"events", {"decision.made", "decison.reversed"}}});
+  EXPECT_EQ(typo.status, 422) << typo.body;
+  EXPECT_EQ(typo.json()["field"], "events[1]") << typo.body;
+  EXPECT_NE(typo.body.find("decision.reversed"), std::string::npos) << "the known types are listed";
+  EXPECT_EQ(
+      c.PostJson("/v1/webhooks", {{"url", ok_url}, {"events", {"*", "decision.made"}}}).status,
+      422);
+  EXPECT_TRUE(c.Get("/v1/webhooks").json()["webhooks"].empty());
   auto reg = c.PostJson("/v1/webhooks", {{"url", "http://127.0.0.1:" + std::to_string(receiver.port()) + "/hook"},
                                          {"events", {"decision.made", "decision.reversed"}}});
   ASSERT_EQ(reg.status, 201) << reg.body;
