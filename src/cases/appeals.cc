@@ -97,8 +97,9 @@ Result<AppealDecisionInput> ParseAppealDecision(const json& j) {
       j["explanation"].get_ref<const std::string&>().empty())
     return Error::Invalid("explanation", "is required: the appellant is told why");
   in.explanation = j["explanation"];
-  if (!j.contains("case_version") || !j["case_version"].is_number_integer())
-    return Error::Invalid("case_version", "is required");
+  if (!j.contains("case_version")) return Error::Invalid("case_version", "is required");
+  if (!j["case_version"].is_number_integer())
+    return Error::Invalid("case_version", "must be an integer");
   in.case_version = j["case_version"];
   if (j.contains("actions")) {
     // Reuse the decision parser for the action list.

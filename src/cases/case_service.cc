@@ -70,8 +70,10 @@ Result<DecisionInput> ParseDecision(const json& j) {
   for (const auto& [k, v] : j.items())
     if (!kKeys.count(k)) return Error::Invalid(k, "unknown field");
   DecisionInput d;
-  if (!j.contains("case_version") || !j["case_version"].is_number_integer())
+  if (!j.contains("case_version"))
     return Error::Invalid("case_version", "is required: the version of the case you decided on");
+  if (!j["case_version"].is_number_integer())
+    return Error::Invalid("case_version", "must be an integer: the case's version you decided on");
   d.case_version = j["case_version"].get<int64_t>();
   if (!j.contains("actions") || !j["actions"].is_array() || j["actions"].empty())
     return Error::Invalid("actions", "is required: a non-empty list of actions");

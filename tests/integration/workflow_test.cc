@@ -102,6 +102,12 @@ TEST_F(WorkflowTest, StaleDecisionsChangeNothingAndReversalsCiteTheirDecision) {
   auto bad = admin->PostJson(path, {{"case_version", v + 1}, {"actions", {"obliterate"}}});
   EXPECT_EQ(bad.status, 422);
   EXPECT_EQ(bad.json()["field"], "actions[0]");
+  // A version of the wrong type is told so, not that it is missing.
+  bad = admin->PostJson(path, {{"case_version", "3"}, {"actions", {"remove"}}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_EQ(bad.json()["field"], "case_version");
+  EXPECT_NE(bad.json()["detail"].get<std::string>().find("integer"), std::string::npos) << bad.body;
+  EXPECT_EQ(Case(id)["status"], "open");
 
   json decision = {{"case_version", v + 1},
                    {"actions", {{{"type", "remove"}, {"territorial_scope", {"DE"}}},
