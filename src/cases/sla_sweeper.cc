@@ -58,6 +58,17 @@ void SlaSweeper::Loop() {
   }
 }
 
+namespace {
+void Count(SlaCounts& n, SlaState st) {
+  if (st == SlaState::kBreached)
+    ++n.breached;
+  else if (st == SlaState::kNearBreach)
+    ++n.near_breach;
+  else
+    ++n.ok;
+}
+}  // namespace
+
 Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
   std::lock_guard sweep_lock(sweep_mu_);
   auto queues = queues_();
@@ -79,9 +90,8 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
       int severity = r ? r->severity : 1;
       SlaState st =
           queues->State(c.queue, severity, c.opened_at, c.first_action_at, std::nullopt, now);
-      auto& n = counts[c.queue];
+      Count(counts[c.queue], st);
       if (st == SlaState::kBreached) {
-        ++n.breached;
         if (c.breach_recorded) return;
         Breach b{c, severity, "", ""};
         if (auto tier = queues->AutoEscalation(c.queue); tier && !c.escalated)
@@ -90,10 +100,6 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
             b.tier_queue = t->queue;
           }
         breaches.push_back(std::move(b));
-      } else if (st == SlaState::kNearBreach) {
-        ++n.near_breach;
-      } else {
-        ++n.ok;
       }
     });
     if (seen < kPage) break;
@@ -102,18 +108,8 @@ Result<int64_t> SlaSweeper::Sweep(store::GroupCommitter::Lane lane) {
   // A case escalated below leaves its queue's count for the one it moved to.
   auto moved = [&](const Breach& b) {
     --counts[b.c.queue].breached;
-    auto& n = counts[b.tier_queue];
-    switch (queues->State(b.tier_queue, b.severity, b.c.opened_at, b.c.first_action_at,
-                          std::nullopt, now)) {
-      case SlaState::kBreached:
-        ++n.breached;
-        break;
-      case SlaState::kNearBreach:
-        ++n.near_breach;
-        break;
-      default:
-        ++n.ok;
-    }
+    Count(counts[b.tier_queue], queues->State(b.tier_queue, b.severity, b.c.opened_at,
+                                              b.c.first_action_at, std::nullopt, now));
   };
   auto publish = [&] {
     std::lock_guard lock(mu_);
